@@ -1,0 +1,192 @@
+//! Activation functions g, each beside its derivative.
+//!
+//! Derivatives are written from the activation's *output* a = g(z), as the seed does for the
+//! sigmoid (`da/dz = a(1 - a)`): the backward pass then needs only the stored a^(l).
+
+use crate::Float;
+use ndarray::{ArrayView1, ArrayView2, ArrayViewMut2, Zip};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// The activation g of a layer: a^(l) = g(z^(l)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Activation {
+    /// g(z) = z, g' = 1: the seed's "linear regression" unit.
+    Identity,
+    /// g(z) = 1 / (1 + e^-z), g' = a(1 - a): the seed's "logistic regression" unit.
+    Sigmoid,
+    /// g(z) = tanh z, g' = 1 - a^2.
+    Tanh,
+    /// g(z) = max(0, z), g' = 1 where a > 0, else 0.
+    Relu,
+    /// g(z)_k = e^{z_k} / sum_j e^{z_j} over the units of the layer; output layer only.
+    Softmax,
+}
+
+impl Activation {
+    /// Every activation, in the order the docs list them.
+    pub const ALL: [Activation; 5] = [
+        Activation::Identity,
+        Activation::Sigmoid,
+        Activation::Tanh,
+        Activation::Relu,
+        Activation::Softmax,
+    ];
+
+    /// The name used in model files and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Activation::Identity => "identity",
+            Activation::Sigmoid => "sigmoid",
+            Activation::Tanh => "tanh",
+            Activation::Relu => "relu",
+            Activation::Softmax => "softmax",
+        }
+    }
+
+    /// Whether the activation may be used in a hidden layer (softmax may not: it couples the
+    /// units of a layer, and the seed's hidden recursion is elementwise).
+    pub fn allowed_hidden(self) -> bool {
+        self != Activation::Softmax
+    }
+
+    /// Adds the bias row `b` to every row of `z` and applies g in place: `z` becomes a.
+    pub fn bias_and_apply<T: Float>(self, mut z: ArrayViewMut2<'_, T>, b: ArrayView1<'_, T>) {
+        match self {
+            Activation::Identity => add_bias_then(z.view_mut(), b, |v| v),
+            Activation::Sigmoid => add_bias_then(z.view_mut(), b, sigmoid),
+            Activation::Tanh => add_bias_then(z.view_mut(), b, |v| v.tanh()),
+            Activation::Relu => add_bias_then(z.view_mut(), b, |v| v.max(T::zero())),
+            Activation::Softmax => {
+                add_bias_then(z.view_mut(), b, |v| v);
+                for mut row in z.rows_mut() {
+                    // Subtracting the row maximum keeps every exponent <= 0: no overflow.
+                    let max = row.fold(T::neg_infinity(), |m, &v| m.max(v));
+                    row.mapv_inplace(|v| (v - max).exp());
+                    let sum = row.sum();
+                    row.mapv_inplace(|v| v / sum);
+                }
+            }
+        }
+    }
+
+    /// Turns dJ/da into dJ/dz in place, from the layer's output `a`: `delta := delta ⊙ g'(z)`
+    /// for the elementwise activations, and the softmax Jacobian product
+    /// `delta_k := a_k (delta_k - sum_j delta_j a_j)` for softmax.
+    pub fn backprop_from_output<T: Float>(
+        self,
+        a: ArrayView2<'_, T>,
+        mut delta: ArrayViewMut2<'_, T>,
+    ) {
+        let one = T::one();
+        match self {
+            Activation::Identity => {}
+            Activation::Sigmoid => Zip::from(&mut delta).and(a).for_each(|d, &a| *d *= a * (one - a)),
+            Activation::Tanh => Zip::from(&mut delta).and(a).for_each(|d, &a| *d *= one - a * a),
+            Activation::Relu => Zip::from(&mut delta).and(a).for_each(|d, &a| {
+                if a <= T::zero() {
+                    *d = T::zero();
+                }
+            }),
+            Activation::Softmax => {
+                for (mut d, a) in delta.rows_mut().into_iter().zip(a.rows()) {
+                    let dot: T = d.iter().zip(a.iter()).map(|(&d, &a)| d * a).sum();
+                    Zip::from(&mut d).and(a).for_each(|d, &a| *d = a * (*d - dot));
+                }
+            }
+        }
+    }
+
+    /// g'(z) expressed from a = g(z), for the elementwise activations (softmax: the diagonal of
+    /// its Jacobian, a(1 - a)).
+    pub fn derivative_from_output(self, a: f64) -> f64 {
+        match self {
+            Activation::Identity => 1.0,
+            Activation::Sigmoid | Activation::Softmax => a * (1.0 - a),
+            Activation::Tanh => 1.0 - a * a,
+            Activation::Relu => {
+                if a > 0.0 {
+                    1.0
+                } else {
+                    0.0
+                }
+            }
+        }
+    }
+}
+
+/// One pass over `z`: `z_ij := g(z_ij + b_j)`.
+#[inline]
+fn add_bias_then<T: Float>(mut z: ArrayViewMut2<'_, T>, b: ArrayView1<'_, T>, g: impl Fn(T) -> T) {
+    for mut row in z.rows_mut() {
+        Zip::from(&mut row).and(&b).for_each(|v, &bj| *v = g(*v + bj));
+    }
+}
+
+/// The logistic sigmoid 1 / (1 + e^-z), computed without overflow for any z.
+#[inline]
+pub fn sigmoid<T: Float>(z: T) -> T {
+    if z >= T::zero() {
+        T::one() / (T::one() + (-z).exp())
+    } else {
+        let e = z.exp();
+        e / (T::one() + e)
+    }
+}
+
+impl fmt::Display for Activation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Activation {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Activation::ALL.into_iter().find(|a| a.name() == s).ok_or_else(|| {
+            format!("unknown activation \"{s}\" (expected identity, sigmoid, tanh, relu or softmax)")
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn sigmoid_derivative_at_zero_is_a_quarter() {
+        let a = sigmoid(0.0_f64);
+        assert_eq!(a, 0.5);
+        assert_eq!(Activation::Sigmoid.derivative_from_output(a), 0.25);
+    }
+
+    #[test]
+    fn sigmoid_is_finite_and_exact_at_the_extremes() {
+        assert_eq!(sigmoid(-800.0_f64), 0.0);
+        assert_eq!(sigmoid(800.0_f64), 1.0);
+        let tiny = sigmoid(-300.0_f64);
+        assert!((tiny / (-300.0_f64).exp() - 1.0).abs() < 1e-15);
+    }
+
+    #[test]
+    fn softmax_rows_sum_to_one_even_for_huge_z() {
+        let mut z = array![[1000.0, 0.0, -1000.0], [1.0, 2.0, 3.0]];
+        Activation::Softmax.bias_and_apply(z.view_mut(), array![0.0, 0.0, 0.0].view());
+        for row in z.rows() {
+            assert!((row.sum() - 1.0).abs() < 1e-15);
+            assert!(row.iter().all(|v| v.is_finite()));
+        }
+        assert_eq!(z[[0, 0]], 1.0);
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for a in Activation::ALL {
+            assert_eq!(a.name().parse::<Activation>(), Ok(a));
+        }
+        assert!("gelu".parse::<Activation>().is_err());
+    }
+}

@@ -1,0 +1,462 @@
+//! Reading data files: CSV with a header row, optionally gzip-compressed, into a feature matrix
+//! and the target columns as text.
+//!
+//! Every problem with a file is an [`Error::Data`] naming the file and, where there is one, the
+//! line and column; operating-system failures are [`Error::Io`].
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{self, BufReader, Read};
+use std::path::PathBuf;
+
+use csv::{ByteRecord, ReaderBuilder};
+use flate2::read::MultiGzDecoder;
+use ndarray::Array2;
+
+use crate::{Error, Float, Location, Result};
+
+#[cfg(test)]
+mod tests;
+
+/// The first two bytes of every gzip stream.
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+/// How many column names an "unknown column" message lists.
+const LISTED_COLUMNS: usize = 10;
+/// How many characters of a bad value a message quotes.
+const QUOTED_CHARS: usize = 40;
+
+/// Where data comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// A file on disk, plain or gzip-compressed.
+    Path(PathBuf),
+    /// Standard input, plain or gzip-compressed.
+    Stdin,
+    /// Bytes built into the program (the built-in data sets).
+    Bytes {
+        /// The name messages show for these bytes.
+        name: String,
+        /// The file's contents, plain or gzip-compressed.
+        bytes: &'static [u8],
+    },
+}
+
+impl Source {
+    /// The name messages use: the path as given, `<stdin>` for standard input, or the name of
+    /// built-in bytes.
+    pub fn name(&self) -> String {
+        match self {
+            Source::Path(path) => path.display().to_string(),
+            Source::Stdin => "<stdin>".to_owned(),
+            Source::Bytes { name, .. } => name.clone(),
+        }
+    }
+
+    /// A source from a command-line argument: `-` is standard input, anything else a path.
+    pub fn from_arg(arg: &str) -> Source {
+        if arg == "-" {
+            Source::Stdin
+        } else {
+            Source::Path(PathBuf::from(arg))
+        }
+    }
+}
+
+/// Which columns to take.
+#[derive(Clone, Debug, Default)]
+pub struct Columns {
+    /// Target column names, in the order wanted (may be empty, e.g. for prediction).
+    pub targets: Vec<String>,
+    /// Columns to ignore.
+    pub drop: Vec<String>,
+    /// When `Some`, exactly these feature columns by name and in this order (a saved model's
+    /// features); other columns are ignored. When `None`, every column that is neither a target
+    /// nor dropped is a feature, in file order.
+    pub features: Option<Vec<String>>,
+    /// When true, target columns missing from the file are simply absent from the result
+    /// (prediction on unlabelled data) instead of an error.
+    pub targets_optional: bool,
+}
+
+/// A data file read into a feature matrix and raw target columns.
+#[derive(Clone, Debug)]
+pub struct Table<T> {
+    /// The source's name, for messages.
+    pub name: String,
+    /// The feature columns' names, in the order of the columns of `x`.
+    pub feature_names: Vec<String>,
+    /// The features, one row per data row: shape (rows, features).
+    pub x: Array2<T>,
+    /// The target columns, in the order of [`Columns::targets`] (only those present when
+    /// [`Columns::targets_optional`] is set).
+    pub targets: Vec<TargetColumn>,
+}
+
+/// One target column as text, so the caller decides between class labels and numbers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TargetColumn {
+    /// The column's name in the header.
+    pub name: String,
+    /// One value per data row, trimmed of surrounding whitespace; never empty.
+    pub values: Vec<String>,
+    /// The 1-based file line of each value, for messages.
+    pub lines: Vec<u64>,
+}
+
+impl TargetColumn {
+    /// Parses every value as a finite number; errors name file, line and column, e.g.
+    /// `data.csv line 57, column "y": "abc" is not a number`.
+    pub fn numbers(&self, source_name: &str) -> Result<Vec<f64>> {
+        let mut out = Vec::new();
+        for (i, value) in self.values.iter().enumerate() {
+            let x = finite(value).map_err(|message| {
+                let at = Location::file(source_name)
+                    .at_line(self.line(i))
+                    .at_column(&self.name);
+                Error::Data { at, message }
+            })?;
+            out.push(x);
+        }
+        Ok(out)
+    }
+
+    /// True when every value parses as a finite number.
+    pub fn is_numeric(&self) -> bool {
+        self.values.iter().all(|v| finite(v).is_ok())
+    }
+
+    /// The 1-based file line of row `i` (0 when there is no such row).
+    pub fn line(&self, i: usize) -> u64 {
+        self.lines.get(i).copied().unwrap_or(0)
+    }
+}
+
+/// Reads a CSV file (plain or gzip-compressed) from `source`; see [`read_csv_from`].
+pub fn read_csv<T: Float>(source: &Source, columns: &Columns) -> Result<Table<T>> {
+    let name = source.name();
+    match source {
+        Source::Path(path) => {
+            let file = File::open(path).map_err(|e| Error::io(&name, e))?;
+            read_csv_from(&name, file, columns)
+        }
+        Source::Stdin => read_csv_from(&name, io::stdin().lock(), columns),
+        Source::Bytes { bytes, .. } => read_csv_from(&name, *bytes, columns),
+    }
+}
+
+/// Reads CSV with a header row from any reader; `name` is the source's name for messages.
+/// gzip-compressed input is recognised by its first two bytes (0x1f 0x8b), not by a file name,
+/// and decompressed as it is read.
+pub fn read_csv_from<T: Float>(
+    name: &str,
+    mut reader: impl Read,
+    columns: &Columns,
+) -> Result<Table<T>> {
+    let mut magic = [0u8; 2];
+    let got = read_prefix(&mut reader, &mut magic).map_err(|e| Error::io(name, e))?;
+    let prefix = magic.get(..got).unwrap_or_default();
+    let input = io::Cursor::new(prefix).chain(reader);
+    if prefix == GZIP_MAGIC {
+        let decoder = MultiGzDecoder::new(BufReader::with_capacity(1 << 16, input));
+        parse(name, decoder, columns, true)
+    } else {
+        parse(name, input, columns, false)
+    }
+}
+
+/// Reads until `buf` is full or the input ends; returns how many bytes were read.
+fn read_prefix(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut got = 0;
+    while let Some(rest) = buf.get_mut(got..) {
+        if rest.is_empty() {
+            break;
+        }
+        match reader.read(rest) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(got)
+}
+
+/// An [`Error::Data`].
+fn data(at: Location, message: impl Into<String>) -> Error {
+    Error::Data {
+        at,
+        message: message.into(),
+    }
+}
+
+/// Parses a trimmed value as a finite `f64`, or says why it is not one.
+fn finite(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(x) if x.is_finite() => Ok(x),
+        Ok(_) => Err(format!("{} is not a finite number", quote(s))),
+        Err(_) => Err(format!("{} is not a number", quote(s))),
+    }
+}
+
+/// A value quoted for a message: escaped onto one line and shortened when long.
+fn quote(s: &str) -> String {
+    match s.char_indices().nth(QUOTED_CHARS) {
+        Some((cut, _)) => format!("{:?}...", s.get(..cut).unwrap_or(s)),
+        None => format!("{s:?}"),
+    }
+}
+
+/// "a, b, c" with at most [`LISTED_COLUMNS`] names.
+fn list(header: &[String]) -> String {
+    let mut shown: Vec<&str> = header
+        .iter()
+        .take(LISTED_COLUMNS)
+        .map(String::as_str)
+        .collect();
+    if header.len() > LISTED_COLUMNS {
+        shown.push("...");
+    }
+    shown.join(", ")
+}
+
+/// Reads the next record; false at the end of the input.
+fn next<R: Read>(
+    reader: &mut csv::Reader<R>,
+    record: &mut ByteRecord,
+    name: &str,
+    gzip: bool,
+) -> Result<bool> {
+    reader.read_byte_record(record).map_err(|e| {
+        let message = e.to_string();
+        match e.into_kind() {
+            csv::ErrorKind::Io(err)
+                if gzip
+                    && matches!(
+                        err.kind(),
+                        io::ErrorKind::UnexpectedEof
+                            | io::ErrorKind::InvalidInput
+                            | io::ErrorKind::InvalidData
+                    ) =>
+            {
+                data(
+                    Location::file(name),
+                    "the gzip stream is truncated or corrupt",
+                )
+            }
+            csv::ErrorKind::Io(err) => Error::io(name, err),
+            _ => data(Location::file(name), message),
+        }
+    })
+}
+
+/// The header's column names, trimmed, with a byte-order mark removed; unique and non-empty.
+fn header_names(name: &str, record: &ByteRecord, line: u64) -> Result<Vec<String>> {
+    let mut names = Vec::new();
+    let mut seen = HashMap::new();
+    for (i, field) in record.iter().enumerate() {
+        let text = std::str::from_utf8(field)
+            .map_err(|_| data(Location::file(name).at_line(line), "invalid UTF-8"))?;
+        let text = if i == 0 {
+            text.trim_start_matches('\u{feff}')
+        } else {
+            text
+        };
+        let text = text.trim();
+        if text.is_empty() {
+            let at = Location::file(name).at_line(line);
+            return Err(data(
+                at,
+                format!("column {} of the header has no name", i + 1),
+            ));
+        }
+        if seen.insert(text, i).is_some() {
+            let message = format!("column \"{text}\" appears twice in the header");
+            return Err(data(Location::file(name), message));
+        }
+        names.push(text.to_owned());
+    }
+    Ok(names)
+}
+
+/// The header indices of the feature and target columns.
+struct Plan {
+    features: Vec<usize>,
+    targets: Vec<usize>,
+}
+
+/// Decides which columns are features and which are targets.
+fn plan(name: &str, header: &[String], columns: &Columns) -> Result<Plan> {
+    let fail = |message: String| Err(data(Location::file(name), message));
+    let index: HashMap<&str, usize> = header
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (h.as_str(), i))
+        .collect();
+    let mut used = vec![false; header.len()];
+    let mut targets = Vec::new();
+    for (k, t) in columns.targets.iter().enumerate() {
+        if columns.drop.contains(t) {
+            return fail(format!("column \"{t}\" is both a target and dropped"));
+        }
+        if columns.targets.iter().take(k).any(|u| u == t) {
+            return fail(format!("column \"{t}\" is named twice as a target"));
+        }
+        match index.get(t.as_str()) {
+            Some(&i) => {
+                targets.push(i);
+                if let Some(u) = used.get_mut(i) {
+                    *u = true;
+                }
+            }
+            None if columns.targets_optional => {}
+            None => return fail(format!("no column \"{t}\" (columns: {})", list(header))),
+        }
+    }
+    for d in &columns.drop {
+        match index.get(d.as_str()) {
+            Some(&i) => {
+                if let Some(u) = used.get_mut(i) {
+                    *u = true;
+                }
+            }
+            None => {
+                return fail(format!(
+                    "no column \"{d}\" to drop (columns: {})",
+                    list(header)
+                ));
+            }
+        }
+    }
+    let features = match &columns.features {
+        Some(wanted) => {
+            if wanted.is_empty() {
+                return fail("no feature columns: the list of features is empty".to_owned());
+            }
+            let mut features = Vec::new();
+            for (k, f) in wanted.iter().enumerate() {
+                if wanted.iter().take(k).any(|g| g == f) {
+                    return fail(format!("column \"{f}\" is listed twice as a feature"));
+                }
+                if columns.targets.contains(f) {
+                    return fail(format!("column \"{f}\" is both a feature and a target"));
+                }
+                if columns.drop.contains(f) {
+                    return fail(format!("column \"{f}\" is both a feature and dropped"));
+                }
+                match index.get(f.as_str()) {
+                    Some(&i) => features.push(i),
+                    None => return fail(format!("column \"{f}\" that the model needs is missing")),
+                }
+            }
+            features
+        }
+        None => used
+            .iter()
+            .enumerate()
+            .filter(|(_, u)| !**u)
+            .map(|(i, _)| i)
+            .collect(),
+    };
+    if features.is_empty() {
+        return fail("no feature columns left after removing targets and dropped columns".into());
+    }
+    Ok(Plan { features, targets })
+}
+
+/// Reads the (already decompressed) CSV text.
+fn parse<T: Float>(
+    name: &str,
+    input: impl Read,
+    columns: &Columns,
+    gzip: bool,
+) -> Result<Table<T>> {
+    let mut reader = ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .buffer_capacity(1 << 16)
+        .from_reader(input);
+    let mut record = ByteRecord::new();
+    if !next(&mut reader, &mut record, name, gzip)? {
+        return Err(data(Location::file(name), "is empty"));
+    }
+    let header_line = record.position().map_or(1, csv::Position::line);
+    let header = header_names(name, &record, header_line)?;
+    let plan = plan(name, &header, columns)?;
+    let width = header.len();
+    let mut targets: Vec<TargetColumn> = plan
+        .targets
+        .iter()
+        .map(|&i| TargetColumn {
+            name: header.get(i).cloned().unwrap_or_default(),
+            values: Vec::new(),
+            lines: Vec::new(),
+        })
+        .collect();
+    let mut x: Vec<T> = Vec::new();
+    let mut rows = 0usize;
+    while next(&mut reader, &mut record, name, gzip)? {
+        let line = record.position().map_or(0, csv::Position::line);
+        if record.len() != width {
+            let message = format!(
+                "line {line} has {} fields, the header has {width}",
+                record.len()
+            );
+            return Err(data(Location::file(name), message));
+        }
+        let bad_utf8 = || data(Location::file(name).at_line(line), "invalid UTF-8");
+        std::str::from_utf8(record.as_slice()).map_err(|_| bad_utf8())?;
+        let field = |i: usize| -> (&[u8], &str) {
+            let bytes = record
+                .get(i)
+                .expect("invariant: the row has as many fields as the header");
+            (bytes, header.get(i).map_or("", String::as_str))
+        };
+        for &i in &plan.features {
+            let (bytes, column) = field(i);
+            let text = std::str::from_utf8(bytes.trim_ascii()).map_err(|_| bad_utf8())?;
+            let at = || Location::file(name).at_line(line).at_column(column);
+            if text.is_empty() {
+                return Err(data(at(), "empty value"));
+            }
+            let value = T::of(finite(text).map_err(|message| data(at(), message))?);
+            if !value.is_finite() {
+                return Err(data(
+                    at(),
+                    format!("{} is too large for {}", quote(text), T::NAME),
+                ));
+            }
+            x.push(value);
+        }
+        for (&i, target) in plan.targets.iter().zip(targets.iter_mut()) {
+            let (bytes, column) = field(i);
+            let text = std::str::from_utf8(bytes).map_err(|_| bad_utf8())?.trim();
+            if text.is_empty() {
+                return Err(data(
+                    Location::file(name).at_line(line).at_column(column),
+                    "empty value",
+                ));
+            }
+            target.values.push(text.to_owned());
+            target.lines.push(line);
+        }
+        rows += 1;
+    }
+    if rows == 0 {
+        return Err(data(Location::file(name), "has a header but no data rows"));
+    }
+    let features = plan.features.len();
+    let found = x.len();
+    let x = Array2::from_shape_vec((rows, features), x)
+        .map_err(|_| Error::shape("reading the feature matrix", rows * features, found))?;
+    let feature_names = plan
+        .features
+        .iter()
+        .map(|&i| header.get(i).cloned().unwrap_or_default())
+        .collect();
+    Ok(Table {
+        name: name.to_owned(),
+        feature_names,
+        x,
+        targets,
+    })
+}

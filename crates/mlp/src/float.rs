@@ -1,0 +1,62 @@
+//! The two element types the network computes in.
+//!
+//! `f64` is for checks and exact comparisons with other implementations; `f32` is for speed.
+//! The trait is sealed: the matrix kernels and the file format are written for exactly these two.
+
+use std::fmt::{Debug, Display};
+use std::iter::Sum;
+use std::ops::{AddAssign, MulAssign, SubAssign};
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for f32 {}
+    impl Sealed for f64 {}
+}
+
+/// `f32` or `f64`.
+pub trait Float:
+    num_traits::Float
+    + num_traits::FloatConst
+    + AddAssign
+    + SubAssign
+    + MulAssign
+    + Sum
+    + Default
+    + Debug
+    + Display
+    + Send
+    + Sync
+    + 'static
+    + sealed::Sealed
+{
+    /// `"f32"` or `"f64"`.
+    const NAME: &'static str;
+    /// Converts from `f64`, rounding to nearest for `f32`.
+    fn of(x: f64) -> Self;
+    /// Widens to `f64` (exact).
+    fn wide(self) -> f64;
+}
+
+impl Float for f32 {
+    const NAME: &'static str = "f32";
+    #[inline]
+    fn of(x: f64) -> Self {
+        x as f32
+    }
+    #[inline]
+    fn wide(self) -> f64 {
+        f64::from(self)
+    }
+}
+
+impl Float for f64 {
+    const NAME: &'static str = "f64";
+    #[inline]
+    fn of(x: f64) -> Self {
+        x
+    }
+    #[inline]
+    fn wide(self) -> f64 {
+        self
+    }
+}

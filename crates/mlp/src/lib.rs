@@ -1,0 +1,46 @@
+//! Feed-forward neural networks trained by forward propagation, backpropagation and gradient
+//! descent, exactly as derived in the seed document.
+//!
+//! ```
+//! use mlp::{Activation, Init, Loss, Network, Workspace};
+//! use ndarray::array;
+//!
+//! // 2 inputs -> 3 sigmoid units -> 1 sigmoid output, the seed's logistic cost.
+//! let net = Network::<f64>::seeded(&[2, 3, 1], &[Activation::Sigmoid, Activation::Sigmoid],
+//!                                  Loss::CrossEntropy, Init::Glorot, 7)?;
+//! let x = array![[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]];
+//! let y = array![[0.0], [1.0], [1.0], [0.0]];
+//! let mut ws = Workspace::new(1);
+//! let mut grad = net.params().zeros_like();
+//! let cost = net.cost_and_gradient(x.view(), y.view(), 0.1, &mut ws, &mut grad)?;
+//! assert!(cost.total() > 0.0 && grad.all_finite());
+//! # Ok::<(), mlp::Error>(())
+//! ```
+#![deny(missing_docs)]
+
+pub mod activation;
+pub mod data;
+mod atomic;
+mod backprop;
+mod error;
+mod float;
+pub mod gradcheck;
+pub mod init;
+mod linalg;
+pub mod loss;
+pub mod model;
+pub mod train;
+mod network;
+mod params;
+
+pub use activation::Activation;
+pub use backprop::{Cost, Workspace};
+pub use error::{Error, Location, Result};
+pub use float::Float;
+pub use init::Init;
+pub use loss::Loss;
+pub use network::Network;
+pub use params::Params;
+pub use atomic::{check_writable, write_atomic};
+pub use model::{Model, Scaling};
+pub use train::{EpochStats, Schedule, Solver, StopReason, TrainConfig, TrainData, TrainReport, train};

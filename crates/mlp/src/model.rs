@@ -1,0 +1,330 @@
+//! Model files, format version 1 (JSON): a trained network together with what `predict` needs
+//! to run it on raw data (feature names, input standardization, class labels, target scaling).
+//!
+//! The file layout is documented in `docs/model-format.md`; the structs here that mirror it are
+//! private, so renaming a field of [`Model`] can never change the format by accident.
+
+use crate::{Activation, Error, Location, Loss, Network, Params, Result};
+use serde::{Deserialize, Serialize};
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// The `format` value of model files.
+pub const MODEL_FORMAT: &str = "mlp-model";
+/// The `format` value of gradient files.
+pub const GRADIENT_FORMAT: &str = "mlp-gradient";
+/// The newest format version this library reads and the one it writes.
+pub const FORMAT_VERSION: u64 = 1;
+
+/// A per-column affine map: standardized = (raw - mean) / std.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Scaling {
+    /// Column means.
+    pub mean: Vec<f64>,
+    /// Column standard deviations (positive; 1 for constant columns).
+    pub std: Vec<f64>,
+}
+
+/// A network and the preprocessing that surrounds it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Model {
+    /// The network, in float64 as stored.
+    pub network: Network<f64>,
+    /// Input column names, in order (models trained from CSV files have them).
+    pub features: Option<Vec<String>>,
+    /// Target column names.
+    pub targets: Option<Vec<String>>,
+    /// Class labels of the output units, for classification.
+    pub classes: Option<Vec<String>>,
+    /// Standardization applied to the inputs before layer 1.
+    pub input_scaling: Option<Scaling>,
+    /// Scaling of regression targets: outputs are mapped back as y * std + mean.
+    pub target_scaling: Option<Scaling>,
+    /// A free record of how the model was trained.
+    pub training: Option<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+struct Header {
+    format: Option<serde_json::Value>,
+    version: Option<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+struct FileV1 {
+    loss: String,
+    layers: Vec<LayerV1>,
+    #[serde(default)]
+    features: Option<Vec<String>>,
+    #[serde(default)]
+    targets: Option<Vec<String>>,
+    #[serde(default)]
+    classes: Option<Vec<Label>>,
+    #[serde(default)]
+    input_scaling: Option<Scaling>,
+    #[serde(default)]
+    target_scaling: Option<Scaling>,
+    #[serde(default)]
+    training: Option<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+struct LayerV1 {
+    activation: String,
+    weights: Vec<Vec<f64>>,
+    bias: Vec<f64>,
+}
+
+/// Class labels may be written as strings or numbers; they are kept as text.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Label {
+    Text(String),
+    Number(serde_json::Number),
+}
+
+impl Model {
+    /// A model holding only a network (no preprocessing).
+    pub fn new(network: Network<f64>) -> Self {
+        Model {
+            network,
+            features: None,
+            targets: None,
+            classes: None,
+            input_scaling: None,
+            target_scaling: None,
+            training: None,
+        }
+    }
+
+    /// Reads and validates a model file.
+    pub fn load(path: &Path) -> Result<Self> {
+        let name = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|e| Error::io(&name, e))?;
+        Model::from_json_bytes(&name, &bytes)
+    }
+
+    /// Parses and validates a model from the bytes of a file called `name` (used in messages).
+    pub fn from_json_bytes(name: &str, bytes: &[u8]) -> Result<Self> {
+        let bad = |message: String| Error::Model { at: Location::file(name), message };
+        let header: Header = serde_json::from_slice(bytes).map_err(|e| bad(json_message(&e)))?;
+        check_header(header, MODEL_FORMAT).map_err(bad)?;
+        let file: FileV1 = serde_json::from_slice(bytes).map_err(|e| bad(json_message(&e)))?;
+        Model::from_file(file).map_err(bad)
+    }
+
+    fn from_file(file: FileV1) -> std::result::Result<Self, String> {
+        let loss: Loss = file.loss.parse()?;
+        if file.layers.is_empty() {
+            return Err("the model has no layers".into());
+        }
+        let mut sizes = Vec::with_capacity(file.layers.len() + 1);
+        let mut activations = Vec::with_capacity(file.layers.len());
+        for (k, layer) in file.layers.iter().enumerate() {
+            let n = k + 1;
+            let g: Activation = layer.activation.parse().map_err(|e| format!("layer {n}: {e}"))?;
+            activations.push(g);
+            let rows = layer.weights.len();
+            let cols = layer.weights.first().map_or(0, Vec::len);
+            if rows == 0 || cols == 0 {
+                return Err(format!("layer {n}: the weight matrix is empty"));
+            }
+            if let Some(r) = layer.weights.iter().position(|row| row.len() != cols) {
+                return Err(format!(
+                    "layer {n}: weights row {} has {} numbers, row 1 has {cols} (ragged rows)",
+                    r + 1,
+                    layer.weights[r].len()
+                ));
+            }
+            if layer.bias.len() != rows {
+                return Err(format!("layer {n}: bias has {} numbers, weights have {rows} rows", layer.bias.len()));
+            }
+            match sizes.last() {
+                None => sizes.push(cols),
+                Some(&below) if below != cols => {
+                    return Err(format!(
+                        "layer {n}: weights rows have {cols} numbers, but the layer below has {below} units"
+                    ));
+                }
+                Some(_) => {}
+            }
+            sizes.push(rows);
+        }
+        let mut network = Network::new(&sizes, &activations, loss).map_err(|e| e.to_string())?;
+        let params = network.params_mut();
+        for (k, layer) in file.layers.iter().enumerate() {
+            let (mut w, mut b) = params.layer_mut(k);
+            for (dst, src) in w.rows_mut().into_iter().zip(&layer.weights) {
+                dst.into_iter().zip(src).for_each(|(d, &s)| *d = s);
+            }
+            b.iter_mut().zip(&layer.bias).for_each(|(d, &s)| *d = s);
+        }
+        if !network.params().all_finite() {
+            return Err("the weights hold a number that is not finite".into());
+        }
+        let (n_in, n_out) = (network.n_inputs(), network.n_outputs());
+        let classes = file.classes.map(|c| {
+            c.into_iter()
+                .map(|l| match l {
+                    Label::Text(s) => s,
+                    Label::Number(n) => n.to_string(),
+                })
+                .collect::<Vec<_>>()
+        });
+        check_len("features", file.features.as_ref().map(Vec::len), n_in)?;
+        if let Some(c) = &classes {
+            let binary_sigmoid = n_out == 1 && c.len() == 2;
+            if c.len() != n_out && !binary_sigmoid {
+                return Err(format!("classes has {} labels for {n_out} outputs", c.len()));
+            }
+            let mut seen = std::collections::HashSet::new();
+            if let Some(d) = c.iter().find(|l| !seen.insert(l.as_str())) {
+                return Err(format!("class \"{d}\" appears twice in classes"));
+            }
+        }
+        check_scaling("input_scaling", file.input_scaling.as_ref(), n_in)?;
+        check_scaling("target_scaling", file.target_scaling.as_ref(), n_out)?;
+        Ok(Model {
+            network,
+            features: file.features,
+            targets: file.targets,
+            classes,
+            input_scaling: file.input_scaling,
+            target_scaling: file.target_scaling,
+            training: file.training,
+        })
+    }
+
+    /// The model as the text of a version-1 file: one weight row per line, numbers in shortest
+    /// round-trip form (they read back bit-identical). Errors if any number is not finite.
+    pub fn to_json(&self) -> Result<String> {
+        let net = &self.network;
+        let finite = |v: &[f64]| v.iter().all(|x| x.is_finite());
+        let scalings = [&self.input_scaling, &self.target_scaling];
+        if !net.params().all_finite()
+            || scalings.iter().any(|s| s.as_ref().is_some_and(|s| !finite(&s.mean) || !finite(&s.std)))
+        {
+            return Err(Error::Model {
+                at: Location::file("model"),
+                message: "refusing to write a model that holds NaN or infinity".into(),
+            });
+        }
+        let mut out = String::new();
+        let _ = write!(
+            out,
+            "{{\n  \"format\": \"{MODEL_FORMAT}\",\n  \"version\": {FORMAT_VERSION},\n  \"loss\": \"{}\",\n  \"layers\": [",
+            net.loss()
+        );
+        write_layers(&mut out, net.params(), Some(net.activations()));
+        out.push_str("\n  ]");
+        let mut key = |name: &str, value: Option<String>| {
+            if let Some(v) = value {
+                let _ = write!(out, ",\n  \"{name}\": {v}");
+            }
+        };
+        key("features", self.features.as_ref().map(to_json));
+        key("targets", self.targets.as_ref().map(to_json));
+        key("classes", self.classes.as_ref().map(to_json));
+        key("input_scaling", self.input_scaling.as_ref().map(to_json));
+        key("target_scaling", self.target_scaling.as_ref().map(to_json));
+        key("training", self.training.as_ref().map(to_json));
+        out.push_str("\n}\n");
+        Ok(out)
+    }
+
+    /// Writes the model file atomically (see [`crate::write_atomic`]).
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let text = self.to_json().map_err(|e| match e {
+            Error::Model { message, .. } => Error::Model { at: Location::file(path.display().to_string()), message },
+            other => other,
+        })?;
+        crate::write_atomic(path, text.as_bytes())
+    }
+}
+
+/// A gradient (or any parameters) as the text of an `mlp-gradient` version-1 file.
+pub fn gradient_to_json(grad: &Params<f64>) -> String {
+    let mut out = format!(
+        "{{\n  \"format\": \"{GRADIENT_FORMAT}\",\n  \"version\": {FORMAT_VERSION},\n  \"layers\": ["
+    );
+    write_layers(&mut out, grad, None);
+    out.push_str("\n  ]\n}\n");
+    out
+}
+
+fn write_layers(out: &mut String, params: &Params<f64>, activations: Option<&[Activation]>) {
+    for k in 0..params.n_layers() {
+        let sep = if k == 0 { "" } else { "," };
+        let _ = write!(out, "{sep}\n    {{");
+        if let Some(acts) = activations {
+            let _ = write!(out, "\n      \"activation\": \"{}\",", acts[k]);
+        }
+        out.push_str("\n      \"weights\": [");
+        for (i, row) in params.weights(k).rows().into_iter().enumerate() {
+            let sep = if i == 0 { "" } else { "," };
+            let _ = write!(out, "{sep}\n        {}", numbers(row.iter()));
+        }
+        let _ = write!(out, "\n      ],\n      \"bias\": {}\n    }}", numbers(params.bias(k).iter()));
+    }
+}
+
+fn numbers<'a>(values: impl Iterator<Item = &'a f64>) -> String {
+    let mut s = String::from("[");
+    for (i, v) in values.enumerate() {
+        if i > 0 {
+            s.push_str(", ");
+        }
+        s.push_str(&to_json(v));
+    }
+    s.push(']');
+    s
+}
+
+/// Compact JSON of a value; f64 in shortest round-trip form.
+fn to_json<T: Serialize + ?Sized>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "null".into())
+}
+
+fn check_header(header: Header, expected: &str) -> std::result::Result<(), String> {
+    match header.format {
+        None => return Err(format!("not an {expected} file: no \"format\" key")),
+        Some(serde_json::Value::String(f)) if f == expected => {}
+        Some(other) => return Err(format!("not an {expected} file: format is {other}")),
+    }
+    match header.version {
+        None => Err("no \"version\" key".into()),
+        Some(v) => match v.as_u64() {
+            Some(FORMAT_VERSION) => Ok(()),
+            Some(n) if n > FORMAT_VERSION => Err(format!(
+                "format version {n} is newer than this mlp reads (version {FORMAT_VERSION}); upgrade mlp"
+            )),
+            _ => Err(format!("version {v} is not a valid format version (expected {FORMAT_VERSION})")),
+        },
+    }
+}
+
+fn check_len(key: &str, len: Option<usize>, expected: usize) -> std::result::Result<(), String> {
+    match len {
+        Some(n) if n != expected => Err(format!("{key} has {n} entries, the network needs {expected}")),
+        _ => Ok(()),
+    }
+}
+
+fn check_scaling(key: &str, s: Option<&Scaling>, n: usize) -> std::result::Result<(), String> {
+    let Some(s) = s else { return Ok(()) };
+    check_len(&format!("{key}.mean"), Some(s.mean.len()), n)?;
+    check_len(&format!("{key}.std"), Some(s.std.len()), n)?;
+    if s.mean.iter().any(|v| !v.is_finite()) || s.std.iter().any(|v| !(v.is_finite() && *v > 0.0)) {
+        return Err(format!("{key}: means must be finite and standard deviations positive"));
+    }
+    Ok(())
+}
+
+fn json_message(e: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    match e.classify() {
+        Category::Eof => format!("the file is truncated ({e})"),
+        Category::Syntax => format!("not valid JSON ({e})"),
+        Category::Data | Category::Io => e.to_string(),
+    }
+}

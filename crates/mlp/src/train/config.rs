@@ -1,0 +1,220 @@
+//! Training settings, with the textbook defaults, validated once before training starts.
+
+use crate::{Error, Result};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// How the parameters are updated from the gradient.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Solver {
+    /// The seed's full-batch gradient descent: w := w - alpha dJ/dw, one step per epoch.
+    Gd,
+    /// Mini-batch stochastic gradient descent with momentum (and optionally Nesterov's).
+    Sgd,
+    /// Adam (Kingma & Ba, 2015) on mini-batches.
+    #[default]
+    Adam,
+    /// Limited-memory BFGS on the full batch, with a More-Thuente line search.
+    Lbfgs,
+    /// Nonlinear conjugate gradient (Polak-Ribiere), the method of the course's fmincg.
+    Cg,
+}
+
+impl Solver {
+    /// Every solver.
+    pub const ALL: [Solver; 5] = [Solver::Gd, Solver::Sgd, Solver::Adam, Solver::Lbfgs, Solver::Cg];
+
+    /// The name used on the command line and in model files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Solver::Gd => "gd",
+            Solver::Sgd => "sgd",
+            Solver::Adam => "adam",
+            Solver::Lbfgs => "lbfgs",
+            Solver::Cg => "cg",
+        }
+    }
+
+    /// Whether the solver takes one step per epoch on the whole training set.
+    pub fn full_batch(self) -> bool {
+        matches!(self, Solver::Gd | Solver::Lbfgs | Solver::Cg)
+    }
+
+    /// The learning rate used when none is given.
+    pub fn default_learning_rate(self) -> f64 {
+        match self {
+            Solver::Gd => 1.0,
+            Solver::Sgd => 0.01,
+            Solver::Adam => 0.001,
+            Solver::Lbfgs | Solver::Cg => 1.0,
+        }
+    }
+}
+
+impl fmt::Display for Solver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Solver {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Solver::ALL
+            .into_iter()
+            .find(|v| v.name() == s)
+            .ok_or_else(|| format!("unknown solver \"{s}\" (expected gd, sgd, adam, lbfgs or cg)"))
+    }
+}
+
+/// How the learning rate changes over training (for `gd`, `sgd` and `adam`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Schedule {
+    /// alpha stays as given.
+    #[default]
+    Constant,
+    /// alpha_t = alpha / t^power_t at epoch t (scikit-learn's `invscaling`).
+    InvScaling,
+    /// alpha is divided by 5 each time the monitored loss fails to improve by `tol` for
+    /// `patience` epochs in a row; training stops when it falls below 1e-6 (scikit-learn's
+    /// `adaptive`).
+    Adaptive,
+}
+
+impl Schedule {
+    /// The name used on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Schedule::Constant => "constant",
+            Schedule::InvScaling => "invscaling",
+            Schedule::Adaptive => "adaptive",
+        }
+    }
+}
+
+impl FromStr for Schedule {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [Schedule::Constant, Schedule::InvScaling, Schedule::Adaptive]
+            .into_iter()
+            .find(|v| v.name() == s)
+            .ok_or_else(|| format!("unknown schedule \"{s}\" (expected constant, invscaling or adaptive)"))
+    }
+}
+
+/// Everything that decides how a network is trained.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainConfig {
+    /// The update rule.
+    pub solver: Solver,
+    /// alpha, the step size; `None`: the solver's default.
+    pub learning_rate: Option<f64>,
+    /// How alpha changes over the epochs.
+    pub schedule: Schedule,
+    /// Exponent of the inverse-scaling schedule.
+    pub power_t: f64,
+    /// Maximum number of epochs (passes over the training set; for full-batch solvers, steps).
+    pub epochs: usize,
+    /// Examples per mini-batch for `sgd` and `adam`; `None`: min(200, n).
+    pub batch_size: Option<usize>,
+    /// lambda, the L2 strength of the seed's cost (biases excluded).
+    pub lambda: f64,
+    /// Momentum of `sgd`, in [0, 1).
+    pub momentum: f64,
+    /// Nesterov's momentum for `sgd`.
+    pub nesterov: bool,
+    /// Adam's beta1, in [0, 1).
+    pub beta1: f64,
+    /// Adam's beta2, in [0, 1).
+    pub beta2: f64,
+    /// Adam's epsilon, positive.
+    pub adam_epsilon: f64,
+    /// Shuffle the training examples before each epoch (mini-batch solvers).
+    pub shuffle: bool,
+    /// Seed of every random choice made during training (shuffles).
+    pub seed: u64,
+    /// Epochs without an improvement of more than `tol` before early stopping (validation
+    /// loss) or a learning-rate cut (adaptive schedule).
+    pub patience: usize,
+    /// The improvement in loss that counts.
+    pub tol: f64,
+    /// Keep every bias at its current value (only the weights move).
+    pub freeze_bias: bool,
+    /// Threads for the matrix products.
+    pub threads: usize,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            solver: Solver::Adam,
+            learning_rate: None,
+            schedule: Schedule::Constant,
+            power_t: 0.5,
+            epochs: 200,
+            batch_size: None,
+            lambda: 0.0,
+            momentum: 0.9,
+            nesterov: false,
+            beta1: 0.9,
+            beta2: 0.999,
+            adam_epsilon: 1e-8,
+            shuffle: true,
+            seed: 0,
+            patience: 10,
+            tol: 1e-4,
+            freeze_bias: false,
+            threads: 1,
+        }
+    }
+}
+
+impl TrainConfig {
+    /// The learning rate in effect: the one given, or the solver's default.
+    pub fn alpha(&self) -> f64 {
+        self.learning_rate.unwrap_or_else(|| self.solver.default_learning_rate())
+    }
+
+    /// Checks every setting; errors name the field and the allowed range.
+    pub fn validate(&self) -> Result<()> {
+        let positive = |name: &str, v: f64| {
+            if v.is_finite() && v > 0.0 {
+                Ok(())
+            } else {
+                Err(Error::config(name, format!("must be a positive, finite number, got {v}")))
+            }
+        };
+        let unit = |name: &str, v: f64| {
+            if (0.0..1.0).contains(&v) {
+                Ok(())
+            } else {
+                Err(Error::config(name, format!("must be in [0, 1), got {v}")))
+            }
+        };
+        positive("learning_rate", self.alpha())?;
+        positive("power_t", self.power_t)?;
+        positive("adam_epsilon", self.adam_epsilon)?;
+        unit("momentum", self.momentum)?;
+        unit("beta1", self.beta1)?;
+        unit("beta2", self.beta2)?;
+        if !(self.lambda.is_finite() && self.lambda >= 0.0) {
+            return Err(Error::config("lambda", format!("must be a finite number >= 0, got {}", self.lambda)));
+        }
+        if !(self.tol.is_finite() && self.tol >= 0.0) {
+            return Err(Error::config("tol", format!("must be a finite number >= 0, got {}", self.tol)));
+        }
+        if self.epochs == 0 {
+            return Err(Error::config("epochs", "must be at least 1"));
+        }
+        if self.batch_size == Some(0) {
+            return Err(Error::config("batch_size", "must be at least 1"));
+        }
+        if self.patience == 0 {
+            return Err(Error::config("patience", "must be at least 1"));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,65 @@
+//! Update rules of the first-order solvers, on the flat parameter vector.
+
+use super::{Solver, TrainConfig};
+use crate::Float;
+
+/// The state a first-order solver carries from step to step.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Stepper<T> {
+    /// w := w - alpha g.
+    Plain,
+    /// PyTorch's momentum: v := mu v + g; w := w - alpha v (Nesterov: w := w - alpha (g + mu v)).
+    Momentum { velocity: Vec<T>, mu: T, nesterov: bool },
+    /// Adam with bias correction: m := b1 m + (1-b1) g, v := b2 v + (1-b2) g^2,
+    /// w := w - alpha m^ / (sqrt(v^) + eps) with m^ = m/(1-b1^t), v^ = v/(1-b2^t).
+    Adam { m: Vec<T>, v: Vec<T>, t: u64, beta1: f64, beta2: f64, eps: T },
+}
+
+impl<T: Float> Stepper<T> {
+    pub(crate) fn new(config: &TrainConfig, n: usize) -> Self {
+        match config.solver {
+            Solver::Sgd if config.momentum > 0.0 => Stepper::Momentum {
+                velocity: vec![T::zero(); n],
+                mu: T::of(config.momentum),
+                nesterov: config.nesterov,
+            },
+            Solver::Adam => Stepper::Adam {
+                m: vec![T::zero(); n],
+                v: vec![T::zero(); n],
+                t: 0,
+                beta1: config.beta1,
+                beta2: config.beta2,
+                eps: T::of(config.adam_epsilon),
+            },
+            _ => Stepper::Plain,
+        }
+    }
+
+    /// One update of `w` from the gradient `g` with step size `alpha`.
+    pub(crate) fn step(&mut self, w: &mut [T], g: &[T], alpha: f64) {
+        let lr = T::of(alpha);
+        match self {
+            Stepper::Plain => w.iter_mut().zip(g).for_each(|(w, &g)| *w -= lr * g),
+            Stepper::Momentum { velocity, mu, nesterov } => {
+                let mu = *mu;
+                for ((w, &g), v) in w.iter_mut().zip(g).zip(velocity.iter_mut()) {
+                    *v = mu * *v + g;
+                    *w -= lr * if *nesterov { g + mu * *v } else { *v };
+                }
+            }
+            Stepper::Adam { m, v, t, beta1, beta2, eps } => {
+                *t += 1;
+                let (b1, b2) = (T::of(*beta1), T::of(*beta2));
+                let exponent = i32::try_from(*t).unwrap_or(i32::MAX);
+                let c1 = T::of(1.0 - beta1.powi(exponent));
+                let c2 = T::of(1.0 - beta2.powi(exponent));
+                let (one, eps) = (T::one(), *eps);
+                for (((w, &g), m), v) in w.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
+                    *m = b1 * *m + (one - b1) * g;
+                    *v = b2 * *v + (one - b2) * g * g;
+                    *w -= lr * (*m / c1) / ((*v / c2).sqrt() + eps);
+                }
+            }
+        }
+    }
+}

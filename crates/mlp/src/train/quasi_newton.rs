@@ -1,0 +1,177 @@
+//! L-BFGS and nonlinear conjugate gradient, through the `argmin` crate's solvers and line
+//! searches. Each iteration of the solver counts as one epoch.
+
+use super::{EpochStats, Monitor, Solver, StopReason, TrainConfig, TrainData, TrainReport};
+use crate::{Cost, Error, Float, Network, Params, Result, Workspace};
+use argmin::core::{
+    CostFunction, Gradient, IterState, Problem, Solver as ArgminSolver, State, TerminationStatus,
+};
+use argmin::solver::conjugategradient::{NonlinearConjugateGradient, beta::PolakRibiere};
+use argmin::solver::linesearch::MoreThuenteLineSearch;
+use argmin::solver::quasinewton::LBFGS;
+use std::cell::RefCell;
+use std::ops::ControlFlow;
+use std::time::Instant;
+
+type Vector = Vec<f64>;
+type ArgminState = IterState<Vector, Vector, (), (), (), f64>;
+
+/// J and dJ/dW of the network on the whole training set, as a function of the flat parameter
+/// vector. argmin asks for the cost and the gradient separately; both come from one pass, so
+/// the last pass is cached.
+struct Objective<'a, T> {
+    net: RefCell<Network<T>>,
+    x: ndarray::ArrayView2<'a, T>,
+    y: ndarray::ArrayView2<'a, T>,
+    lambda: f64,
+    freeze_bias: Option<Vec<bool>>,
+    ws: RefCell<Workspace<T>>,
+    grad: RefCell<Params<T>>,
+    last: RefCell<Option<(Vector, Cost, Vector)>>,
+}
+
+impl<T: Float> Objective<'_, T> {
+    fn evaluate(&self, p: &Vector) -> std::result::Result<(Cost, Vector), argmin::core::Error> {
+        if let Some((q, c, g)) = self.last.borrow().as_ref() {
+            if q == p {
+                return Ok((*c, g.clone()));
+            }
+        }
+        let mut net = self.net.borrow_mut();
+        net.params_mut().as_mut_slice().iter_mut().zip(p).for_each(|(w, &v)| *w = T::of(v));
+        let mut grad = self.grad.borrow_mut();
+        let cost = net
+            .cost_and_gradient(self.x, self.y, self.lambda, &mut self.ws.borrow_mut(), &mut grad)
+            .map_err(|e| argmin::core::Error::msg(e.to_string()))?;
+        let mut g: Vector = grad.as_slice().iter().map(|v| v.wide()).collect();
+        if let Some(mask) = &self.freeze_bias {
+            g.iter_mut().zip(mask).filter(|(_, w)| !**w).for_each(|(g, _)| *g = 0.0);
+        }
+        *self.last.borrow_mut() = Some((p.clone(), cost, g.clone()));
+        Ok((cost, g))
+    }
+}
+
+impl<T: Float> CostFunction for Objective<'_, T> {
+    type Param = Vector;
+    type Output = f64;
+    fn cost(&self, p: &Vector) -> std::result::Result<f64, argmin::core::Error> {
+        Ok(self.evaluate(p)?.0.total())
+    }
+}
+
+impl<T: Float> Gradient for Objective<'_, T> {
+    type Param = Vector;
+    type Gradient = Vector;
+    fn gradient(&self, p: &Vector) -> std::result::Result<Vector, argmin::core::Error> {
+        Ok(self.evaluate(p)?.1)
+    }
+}
+
+enum Method {
+    Lbfgs(Box<LBFGS<MoreThuenteLineSearch<Vector, Vector, f64>, Vector, Vector, f64>>),
+    Cg(Box<NonlinearConjugateGradient<Vector, MoreThuenteLineSearch<Vector, Vector, f64>, PolakRibiere, f64>>),
+}
+
+pub(super) fn train<T: Float>(
+    net: &mut Network<T>,
+    data: TrainData<'_, T>,
+    config: &TrainConfig,
+    mut on_epoch: impl FnMut(&EpochStats) -> ControlFlow<()>,
+) -> Result<TrainReport> {
+    let start = Instant::now();
+    let objective = Objective {
+        net: RefCell::new(net.clone()),
+        x: data.x,
+        y: data.y,
+        lambda: config.lambda,
+        freeze_bias: config.freeze_bias.then(|| net.params().weight_mask()),
+        ws: RefCell::new(Workspace::new(config.threads)),
+        grad: RefCell::new(net.params().zeros_like()),
+        last: RefCell::new(None),
+    };
+    let mut problem = Problem::new(objective);
+    let x0: Vector = net.params().as_slice().iter().map(|v| v.wide()).collect();
+    let internal = |e: argmin::core::Error| Error::config("solver", e.to_string());
+    let line_search = MoreThuenteLineSearch::new();
+    let mut method = match config.solver {
+        Solver::Cg => Method::Cg(Box::new(
+            NonlinearConjugateGradient::new(line_search, PolakRibiere::new()).restart_orthogonality(0.1),
+        )),
+        _ => Method::Lbfgs(Box::new(
+            LBFGS::new(line_search, 10)
+                .with_tolerance_grad(1e-10)
+                .and_then(|s| s.with_tolerance_cost(0.0))
+                .map_err(internal)?,
+        )),
+    };
+    let init = |m: &mut Method, p: &mut Problem<Objective<'_, T>>, s: ArgminState| match m {
+        Method::Lbfgs(l) => l.init(p, s),
+        Method::Cg(c) => c.init(p, s),
+    };
+    let mut state = match init(&mut method, &mut problem, IterState::new().param(x0)) {
+        Ok((mut s, _)) => {
+            s.update();
+            s
+        }
+        Err(e) => return Err(Error::config("solver", e.to_string())),
+    };
+    let mut ws = Workspace::new(config.threads);
+    let mut monitor = Monitor::new(config);
+    let mut history = Vec::new();
+    let mut stop = StopReason::MaxEpochs;
+    let mut alpha = config.alpha();
+    for epoch in 1..=config.epochs {
+        let finished = match &mut method {
+            Method::Lbfgs(l) => {
+                <_ as ArgminSolver<Objective<'_, T>, ArgminState>>::terminate_internal(&mut **l, &state)
+            }
+            Method::Cg(c) => {
+                <_ as ArgminSolver<Objective<'_, T>, ArgminState>>::terminate_internal(&mut **c, &state)
+            }
+        };
+        if finished != TerminationStatus::NotTerminated {
+            stop = StopReason::Converged;
+            break;
+        }
+        let next = match &mut method {
+            Method::Lbfgs(l) => l.next_iter(&mut problem, state.clone()),
+            Method::Cg(c) => c.next_iter(&mut problem, state.clone()),
+        };
+        match next {
+            Ok((mut s, _)) => {
+                s.update();
+                s.increment_iter();
+                state = s;
+            }
+            // A failed line search means no step along the search direction lowers J any more.
+            Err(_) => {
+                stop = StopReason::Converged;
+                break;
+            }
+        }
+        let p = state.get_param().cloned().unwrap_or_default();
+        net.params_mut().as_mut_slice().iter_mut().zip(&p).for_each(|(w, &v)| *w = T::of(v));
+        // J at the accepted iterate, split into its terms (one extra forward pass).
+        let train = net.cost(data.x, data.y, config.lambda, &mut ws)?;
+        super::check_finite(train, epoch)?;
+        let validation = match data.validation {
+            Some((xv, yv)) => Some(net.cost(xv, yv, 0.0, &mut ws)?.data),
+            None => None,
+        };
+        let stats = EpochStats { epoch, train, validation, learning_rate: alpha, elapsed: start.elapsed() };
+        let verdict = monitor.observe(&stats, net, &mut alpha);
+        let asked_to_stop = on_epoch(&stats).is_break();
+        history.push(stats);
+        if let Some(reason) = verdict {
+            stop = reason;
+            break;
+        }
+        if asked_to_stop {
+            stop = StopReason::Stopped;
+            break;
+        }
+    }
+    let best_validation = monitor.finish(net, stop);
+    Ok(TrainReport { epochs: history.len(), stop, best_validation, history, elapsed: start.elapsed() })
+}
