@@ -83,8 +83,12 @@ impl Activation {
         let one = T::one();
         match self {
             Activation::Identity => {}
-            Activation::Sigmoid => Zip::from(&mut delta).and(a).for_each(|d, &a| *d *= a * (one - a)),
-            Activation::Tanh => Zip::from(&mut delta).and(a).for_each(|d, &a| *d *= one - a * a),
+            Activation::Sigmoid => Zip::from(&mut delta)
+                .and(a)
+                .for_each(|d, &a| *d *= a * (one - a)),
+            Activation::Tanh => Zip::from(&mut delta)
+                .and(a)
+                .for_each(|d, &a| *d *= one - a * a),
             Activation::Relu => Zip::from(&mut delta).and(a).for_each(|d, &a| {
                 if a <= T::zero() {
                     *d = T::zero();
@@ -93,7 +97,9 @@ impl Activation {
             Activation::Softmax => {
                 for (mut d, a) in delta.rows_mut().into_iter().zip(a.rows()) {
                     let dot: T = d.iter().zip(a.iter()).map(|(&d, &a)| d * a).sum();
-                    Zip::from(&mut d).and(a).for_each(|d, &a| *d = a * (*d - dot));
+                    Zip::from(&mut d)
+                        .and(a)
+                        .for_each(|d, &a| *d = a * (*d - dot));
                 }
             }
         }
@@ -121,7 +127,9 @@ impl Activation {
 #[inline]
 fn add_bias_then<T: Float>(mut z: ArrayViewMut2<'_, T>, b: ArrayView1<'_, T>, g: impl Fn(T) -> T) {
     for mut row in z.rows_mut() {
-        Zip::from(&mut row).and(&b).for_each(|v, &bj| *v = g(*v + bj));
+        Zip::from(&mut row)
+            .and(&b)
+            .for_each(|v, &bj| *v = g(*v + bj));
     }
 }
 
@@ -145,9 +153,14 @@ impl fmt::Display for Activation {
 impl FromStr for Activation {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Activation::ALL.into_iter().find(|a| a.name() == s).ok_or_else(|| {
-            format!("unknown activation \"{s}\" (expected identity, sigmoid, tanh, relu or softmax)")
-        })
+        Activation::ALL
+            .into_iter()
+            .find(|a| a.name() == s)
+            .ok_or_else(|| {
+                format!(
+                    "unknown activation \"{s}\" (expected identity, sigmoid, tanh, relu or softmax)"
+                )
+            })
     }
 }
 
@@ -173,7 +186,7 @@ mod tests {
 
     #[test]
     fn softmax_rows_sum_to_one_even_for_huge_z() {
-        let mut z = array![[1000.0, 0.0, -1000.0], [1.0, 2.0, 3.0]];
+        let mut z: ndarray::Array2<f64> = array![[1000.0, 0.0, -1000.0], [1.0, 2.0, 3.0]];
         Activation::Softmax.bias_and_apply(z.view_mut(), array![0.0, 0.0, 0.0].view());
         for row in z.rows() {
             assert!((row.sum() - 1.0).abs() < 1e-15);

@@ -41,14 +41,20 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 pub fn check_writable(path: &Path) -> Result<()> {
     let shown = path.display().to_string();
     if path.is_dir() {
-        return Err(Error::io(shown, std::io::Error::other("is a folder, not a file")));
+        return Err(Error::io(
+            shown,
+            std::io::Error::other("is a folder, not a file"),
+        ));
     }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
     if !dir.is_dir() {
-        return Err(Error::io(shown, std::io::Error::other(format!("folder {} does not exist", dir.display()))));
+        return Err(Error::io(
+            shown,
+            std::io::Error::other(format!("folder {} does not exist", dir.display())),
+        ));
     }
     let probe = dir.join(format!(".mlp-write-check-{}", std::process::id()));
     std::fs::File::create(&probe).map_err(|e| Error::io(shown, e))?;

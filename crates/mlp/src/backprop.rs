@@ -79,8 +79,14 @@ impl<T: Float> Workspace<T> {
             return;
         }
         let rows = m.max(if self.sizes == sizes { self.rows } else { 0 });
-        self.a = sizes[1..].iter().map(|&s| Array2::zeros((rows, s))).collect();
-        self.delta = sizes[1..].iter().map(|&s| Array2::zeros((rows, s))).collect();
+        self.a = sizes[1..]
+            .iter()
+            .map(|&s| Array2::zeros((rows, s)))
+            .collect();
+        self.delta = sizes[1..]
+            .iter()
+            .map(|&s| Array2::zeros((rows, s)))
+            .collect();
         self.z_out = Array2::zeros((rows, sizes[sizes.len() - 1]));
         self.sizes = sizes.to_vec();
         self.rows = rows;
@@ -105,7 +111,11 @@ impl<T: Float> Workspace<T> {
 impl<T: Float> Network<T> {
     fn check_x(&self, x: &ArrayView2<'_, T>) -> Result<()> {
         if x.ncols() != self.n_inputs() {
-            return Err(Error::shape("inputs", format!("{} columns", self.n_inputs()), format!("{} columns", x.ncols())));
+            return Err(Error::shape(
+                "inputs",
+                format!("{} columns", self.n_inputs()),
+                format!("{} columns", x.ncols()),
+            ));
         }
         if x.nrows() == 0 {
             return Err(Error::shape("inputs", "at least one example", "0 rows"));
@@ -123,14 +133,21 @@ impl<T: Float> Network<T> {
             ));
         }
         if !(lambda.is_finite() && lambda >= 0.0) {
-            return Err(Error::config("lambda", format!("must be a finite number >= 0, got {lambda}")));
+            return Err(Error::config(
+                "lambda",
+                format!("must be a finite number >= 0, got {lambda}"),
+            ));
         }
         Ok(())
     }
 
     /// Forward propagation of the batch `x` (m, S_1): returns the output A^(L) = h(X), (m, K).
     /// Every A^(l) stays in `ws` for a backward pass.
-    pub fn forward<'w>(&self, x: ArrayView2<'_, T>, ws: &'w mut Workspace<T>) -> Result<ArrayView2<'w, T>> {
+    pub fn forward<'w>(
+        &self,
+        x: ArrayView2<'_, T>,
+        ws: &'w mut Workspace<T>,
+    ) -> Result<ArrayView2<'w, T>> {
         self.check_x(&x)?;
         let m = x.nrows();
         self.forward_unchecked(x, ws);
@@ -150,7 +167,11 @@ impl<T: Float> Network<T> {
         let threads = ws.threads;
         for (k, &g) in self.activations().iter().enumerate() {
             let (before, rest) = ws.a.split_at_mut(k);
-            let input = if k == 0 { x.view() } else { before[k - 1].slice(s![..m, ..]) };
+            let input = if k == 0 {
+                x.view()
+            } else {
+                before[k - 1].slice(s![..m, ..])
+            };
             let mut z = rest[0].slice_mut(s![..m, ..]);
             let w = self.params().weights(k);
             matmul(&mut z, false, input, w.t(), T::one(), threads);
@@ -158,14 +179,27 @@ impl<T: Float> Network<T> {
                 // The cross-entropies are evaluated from Z^(L) (log-sigmoid, log-softmax).
                 let mut z_out = ws.z_out.slice_mut(s![..m, ..]);
                 z_out.assign(&z);
-                z_out.zip_mut_with(&self.params().bias(k).broadcast(z.dim()).expect("invariant: bias length"), |v, &b| *v += b);
+                z_out.zip_mut_with(
+                    &self
+                        .params()
+                        .bias(k)
+                        .broadcast(z.dim())
+                        .expect("invariant: bias length"),
+                    |v, &b| *v += b,
+                );
             }
             g.bias_and_apply(z, self.params().bias(k));
         }
     }
 
     /// J(W) on the batch (`x` (m, S_1), `y` (m, K)) with regularization strength `lambda`.
-    pub fn cost(&self, x: ArrayView2<'_, T>, y: ArrayView2<'_, T>, lambda: f64, ws: &mut Workspace<T>) -> Result<Cost> {
+    pub fn cost(
+        &self,
+        x: ArrayView2<'_, T>,
+        y: ArrayView2<'_, T>,
+        lambda: f64,
+        ws: &mut Workspace<T>,
+    ) -> Result<Cost> {
         self.check_xy(&x, &y, lambda)?;
         self.forward_unchecked(x, ws);
         Ok(self.cost_of_last_forward(y, lambda, ws))
@@ -175,8 +209,16 @@ impl<T: Float> Network<T> {
         let m = y.nrows();
         let last = self.activations().len() - 1;
         let total = self.loss().total(ws.output_z(m), ws.activation(last, m), y);
-        let l2 = if lambda == 0.0 { 0.0 } else { lambda / (2.0 * m as f64) * self.params().sum_squared_weights() };
-        Cost { data: total / m as f64, l2, examples: m }
+        let l2 = if lambda == 0.0 {
+            0.0
+        } else {
+            lambda / (2.0 * m as f64) * self.params().sum_squared_weights()
+        };
+        Cost {
+            data: total / m as f64,
+            l2,
+            examples: m,
+        }
     }
 
     /// J(W) and its gradient dJ/dW, dJ/db (written into `grad`, which must have the network's
@@ -191,7 +233,11 @@ impl<T: Float> Network<T> {
     ) -> Result<Cost> {
         self.check_xy(&x, &y, lambda)?;
         if grad.len() != self.params().len() {
-            return Err(Error::shape("gradient buffer", self.params().len(), grad.len()));
+            return Err(Error::shape(
+                "gradient buffer",
+                self.params().len(),
+                grad.len(),
+            ));
         }
         self.forward_unchecked(x, ws);
         let cost = self.cost_of_last_forward(y, lambda, ws);
@@ -222,7 +268,11 @@ impl<T: Float> Network<T> {
         );
         for k in (0..=last).rev() {
             let delta = ws.delta[k].slice(s![..m, ..]);
-            let input = if k == 0 { x.view() } else { ws.a[k - 1].slice(s![..m, ..]) };
+            let input = if k == 0 {
+                x.view()
+            } else {
+                ws.a[k - 1].slice(s![..m, ..])
+            };
             let w = self.params().weights(k);
             let (mut gw, mut gb) = grad.layer_mut(k);
             // dJ/dW = (1/m) Delta^T A + (lambda/m) W: the decay term first, then the product
@@ -241,7 +291,14 @@ impl<T: Float> Network<T> {
                 // Delta^(l) = (Delta^(l+1) W^(l+1)) ⊙ g'(Z^(l)), with g' written from A^(l).
                 let (lower, upper) = ws.delta.split_at_mut(k);
                 let mut below: ArrayViewMut2<'_, T> = lower[k - 1].slice_mut(s![..m, ..]);
-                matmul(&mut below, false, upper[0].slice(s![..m, ..]), w, T::one(), threads);
+                matmul(
+                    &mut below,
+                    false,
+                    upper[0].slice(s![..m, ..]),
+                    w,
+                    T::one(),
+                    threads,
+                );
                 acts[k - 1].backprop_from_output(ws.a[k - 1].slice(s![..m, ..]), below);
             }
         }

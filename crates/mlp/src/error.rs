@@ -24,7 +24,11 @@ pub struct Location {
 impl Location {
     /// A location naming only a file.
     pub fn file(file: impl Into<String>) -> Self {
-        Location { file: file.into(), line: None, column: None }
+        Location {
+            file: file.into(),
+            line: None,
+            column: None,
+        }
     }
 
     /// The same location at a given line.
@@ -118,12 +122,18 @@ pub enum Error {
 impl Error {
     /// An [`Error::InvalidConfig`] for `field`.
     pub fn config(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Error::InvalidConfig { field: field.into(), message: message.into() }
+        Error::InvalidConfig {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 
     /// An [`Error::Io`] for `path`.
     pub fn io(path: impl Into<String>, source: std::io::Error) -> Self {
-        Error::Io { path: path.into(), source }
+        Error::Io {
+            path: path.into(),
+            source,
+        }
     }
 
     /// An [`Error::Shape`].

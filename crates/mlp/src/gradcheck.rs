@@ -21,7 +21,10 @@ pub struct GradCheckConfig {
 
 impl Default for GradCheckConfig {
     fn default() -> Self {
-        GradCheckConfig { epsilon: 1e-5, max_params: None }
+        GradCheckConfig {
+            epsilon: 1e-5,
+            max_params: None,
+        }
     }
 }
 
@@ -66,7 +69,10 @@ pub fn gradient_check(
 ) -> Result<GradCheck> {
     let eps = config.epsilon;
     if !(eps.is_finite() && eps > 0.0) {
-        return Err(Error::config("epsilon", format!("must be positive and finite, got {eps}")));
+        return Err(Error::config(
+            "epsilon",
+            format!("must be positive and finite, got {eps}"),
+        ));
     }
     let mut ws = Workspace::new(1);
     let mut gradient = net.params().zeros_like();
@@ -82,7 +88,11 @@ pub fn gradient_check(
     for k in 0..net.params().n_layers() {
         let (rows, cols) = net.params().shape(k);
         let end = start + rows * cols + rows;
-        let indices: Vec<usize> = chosen.iter().copied().filter(|i| (start..end).contains(i)).collect();
+        let indices: Vec<usize> = chosen
+            .iter()
+            .copied()
+            .filter(|i| (start..end).contains(i))
+            .collect();
         let mut check = LayerCheck {
             analytical: indices.iter().map(|&i| gradient.as_slice()[i]).collect(),
             numerical: Vec::with_capacity(indices.len()),
@@ -99,14 +109,38 @@ pub fn gradient_check(
             probe.params_mut().as_mut_slice()[i] = w;
             check.numerical.push((plus - minus) / (2.0 * eps));
         }
-        let diff: f64 = check.numerical.iter().zip(&check.analytical).map(|(n, a)| (n - a).powi(2)).sum();
-        let sum: f64 = check.numerical.iter().zip(&check.analytical).map(|(n, a)| (n + a).powi(2)).sum();
-        check.relative_error = if sum > 0.0 { (diff / sum).sqrt() } else { diff.sqrt() };
-        check.max_abs_error =
-            check.numerical.iter().zip(&check.analytical).map(|(n, a)| (n - a).abs()).fold(0.0, f64::max);
+        let diff: f64 = check
+            .numerical
+            .iter()
+            .zip(&check.analytical)
+            .map(|(n, a)| (n - a).powi(2))
+            .sum();
+        let sum: f64 = check
+            .numerical
+            .iter()
+            .zip(&check.analytical)
+            .map(|(n, a)| (n + a).powi(2))
+            .sum();
+        check.relative_error = if sum > 0.0 {
+            (diff / sum).sqrt()
+        } else {
+            diff.sqrt()
+        };
+        check.max_abs_error = check
+            .numerical
+            .iter()
+            .zip(&check.analytical)
+            .map(|(n, a)| (n - a).abs())
+            .fold(0.0, f64::max);
         layers.push(check);
         start = end;
     }
     let max_relative_error = layers.iter().map(|l| l.relative_error).fold(0.0, f64::max);
-    Ok(GradCheck { cost, layers, gradient, max_relative_error, epsilon: eps })
+    Ok(GradCheck {
+        cost,
+        layers,
+        gradient,
+        max_relative_error,
+        epsilon: eps,
+    })
 }

@@ -59,3 +59,18 @@ pub fn initialize<T: Float>(params: &mut Params<T>, init: Init, seed: u64) {
             .for_each(|v| *v = T::of((2.0 * unit_uniform(&mut rng) - 1.0) * bound));
     }
 }
+
+/// An (rows, cols) matrix of draws uniform in [low, high) from the documented stream seeded by
+/// `seed`, filled row by row: random data for checks and examples.
+pub fn uniform_matrix(
+    rows: usize,
+    cols: usize,
+    low: f64,
+    high: f64,
+    seed: u64,
+) -> ndarray::Array2<f64> {
+    let mut rng = rng(seed);
+    ndarray::Array2::from_shape_simple_fn((rows, cols), || {
+        low + (high - low) * unit_uniform(&mut rng)
+    })
+}

@@ -19,28 +19,35 @@
 #![deny(missing_docs)]
 
 pub mod activation;
-pub mod data;
 mod atomic;
 mod backprop;
+pub mod data;
 mod error;
 mod float;
 pub mod gradcheck;
 pub mod init;
 mod linalg;
 pub mod loss;
+pub mod metrics;
 pub mod model;
-pub mod train;
 mod network;
 mod params;
+pub mod pipeline;
+pub mod preprocess;
+pub mod train;
 
 pub use activation::Activation;
+pub use atomic::{check_writable, write_atomic};
 pub use backprop::{Cost, Workspace};
 pub use error::{Error, Location, Result};
 pub use float::Float;
 pub use init::Init;
 pub use loss::Loss;
+pub use model::{Model, Scaling};
 pub use network::Network;
 pub use params::Params;
-pub use atomic::{check_writable, write_atomic};
-pub use model::{Model, Scaling};
-pub use train::{EpochStats, Schedule, Solver, StopReason, TrainConfig, TrainData, TrainReport, train};
+pub use pipeline::{FitOptions, Fitted, fit};
+pub use preprocess::Task;
+pub use train::{
+    EpochStats, Schedule, Solver, StopReason, TrainConfig, TrainData, TrainReport, train,
+};

@@ -34,7 +34,11 @@ pub(crate) fn matmul<T: Float>(
         }
         return;
     }
-    let parallelism = if threads > 1 { Parallelism::Rayon(threads) } else { Parallelism::None };
+    let parallelism = if threads > 1 {
+        Parallelism::Rayon(threads)
+    } else {
+        Parallelism::None
+    };
     let (ds, ls, rs) = (
         [dst.strides()[0], dst.strides()[1]],
         [lhs.strides()[0], lhs.strides()[1]],

@@ -34,7 +34,11 @@ pub enum Loss {
 
 impl Loss {
     /// Every loss.
-    pub const ALL: [Loss; 3] = [Loss::SquaredError, Loss::CrossEntropy, Loss::SoftmaxCrossEntropy];
+    pub const ALL: [Loss; 3] = [
+        Loss::SquaredError,
+        Loss::CrossEntropy,
+        Loss::SoftmaxCrossEntropy,
+    ];
 
     /// The name used in model files and on the command line.
     pub fn name(self) -> &'static str {
@@ -70,7 +74,12 @@ impl Loss {
     ///
     /// `z` and `a` are the output layer's pre-activation and activation, `y` the targets, all of
     /// shape (m, K).
-    pub fn total<T: Float>(self, z: ArrayView2<'_, T>, a: ArrayView2<'_, T>, y: ArrayView2<'_, T>) -> f64 {
+    pub fn total<T: Float>(
+        self,
+        z: ArrayView2<'_, T>,
+        a: ArrayView2<'_, T>,
+        y: ArrayView2<'_, T>,
+    ) -> f64 {
         match self {
             Loss::SquaredError => Zip::from(a).and(y).fold(0.0, |s, &a, &y| {
                 let d = a.wide() - y.wide();
@@ -86,7 +95,9 @@ impl Loss {
                 for (z, y) in z.rows().into_iter().zip(y.rows()) {
                     let max = z.fold(f64::NEG_INFINITY, |m, &v| m.max(v.wide()));
                     let lse = max + z.fold(0.0, |acc, &v| acc + (v.wide() - max).exp()).ln();
-                    s += Zip::from(z).and(y).fold(0.0, |acc, &z, &y| acc + y.wide() * (lse - z.wide()));
+                    s += Zip::from(z)
+                        .and(y)
+                        .fold(0.0, |acc, &z, &y| acc + y.wide() * (lse - z.wide()));
                 }
                 s
             }
@@ -102,7 +113,10 @@ impl Loss {
         y: ArrayView2<'_, T>,
         mut delta: ArrayViewMut2<'_, T>,
     ) {
-        Zip::from(&mut delta).and(a).and(y).for_each(|d, &a, &y| *d = a - y);
+        Zip::from(&mut delta)
+            .and(a)
+            .and(y)
+            .for_each(|d, &a, &y| *d = a - y);
         if self == Loss::SoftmaxCrossEntropy {
             // The exact gradient for any targets is a * sum_k y_k - y; the extra term vanishes
             // for one-hot (or any probability) targets.
@@ -161,7 +175,10 @@ mod tests {
         let z = array![[300.0, -300.0]];
         let a = z.mapv(crate::activation::sigmoid);
         let wrong = array![[0.0, 1.0]];
-        assert_eq!(Loss::CrossEntropy.total(z.view(), a.view(), wrong.view()), 600.0);
+        assert_eq!(
+            Loss::CrossEntropy.total(z.view(), a.view(), wrong.view()),
+            600.0
+        );
         let right = array![[1.0, 0.0]];
         let c = Loss::CrossEntropy.total(z.view(), a.view(), right.view());
         assert!((c / (2.0 * (-300.0_f64).exp()) - 1.0).abs() < 1e-14);

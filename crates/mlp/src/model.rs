@@ -106,7 +106,10 @@ impl Model {
 
     /// Parses and validates a model from the bytes of a file called `name` (used in messages).
     pub fn from_json_bytes(name: &str, bytes: &[u8]) -> Result<Self> {
-        let bad = |message: String| Error::Model { at: Location::file(name), message };
+        let bad = |message: String| Error::Model {
+            at: Location::file(name),
+            message,
+        };
         let header: Header = serde_json::from_slice(bytes).map_err(|e| bad(json_message(&e)))?;
         check_header(header, MODEL_FORMAT).map_err(bad)?;
         let file: FileV1 = serde_json::from_slice(bytes).map_err(|e| bad(json_message(&e)))?;
@@ -122,7 +125,10 @@ impl Model {
         let mut activations = Vec::with_capacity(file.layers.len());
         for (k, layer) in file.layers.iter().enumerate() {
             let n = k + 1;
-            let g: Activation = layer.activation.parse().map_err(|e| format!("layer {n}: {e}"))?;
+            let g: Activation = layer
+                .activation
+                .parse()
+                .map_err(|e| format!("layer {n}: {e}"))?;
             activations.push(g);
             let rows = layer.weights.len();
             let cols = layer.weights.first().map_or(0, Vec::len);
@@ -137,7 +143,10 @@ impl Model {
                 ));
             }
             if layer.bias.len() != rows {
-                return Err(format!("layer {n}: bias has {} numbers, weights have {rows} rows", layer.bias.len()));
+                return Err(format!(
+                    "layer {n}: bias has {} numbers, weights have {rows} rows",
+                    layer.bias.len()
+                ));
             }
             match sizes.last() {
                 None => sizes.push(cols),
@@ -175,7 +184,10 @@ impl Model {
         if let Some(c) = &classes {
             let binary_sigmoid = n_out == 1 && c.len() == 2;
             if c.len() != n_out && !binary_sigmoid {
-                return Err(format!("classes has {} labels for {n_out} outputs", c.len()));
+                return Err(format!(
+                    "classes has {} labels for {n_out} outputs",
+                    c.len()
+                ));
             }
             let mut seen = std::collections::HashSet::new();
             if let Some(d) = c.iter().find(|l| !seen.insert(l.as_str())) {
@@ -202,7 +214,10 @@ impl Model {
         let finite = |v: &[f64]| v.iter().all(|x| x.is_finite());
         let scalings = [&self.input_scaling, &self.target_scaling];
         if !net.params().all_finite()
-            || scalings.iter().any(|s| s.as_ref().is_some_and(|s| !finite(&s.mean) || !finite(&s.std)))
+            || scalings.iter().any(|s| {
+                s.as_ref()
+                    .is_some_and(|s| !finite(&s.mean) || !finite(&s.std))
+            })
         {
             return Err(Error::Model {
                 at: Location::file("model"),
@@ -235,7 +250,10 @@ impl Model {
     /// Writes the model file atomically (see [`crate::write_atomic`]).
     pub fn save(&self, path: &Path) -> Result<()> {
         let text = self.to_json().map_err(|e| match e {
-            Error::Model { message, .. } => Error::Model { at: Location::file(path.display().to_string()), message },
+            Error::Model { message, .. } => Error::Model {
+                at: Location::file(path.display().to_string()),
+                message,
+            },
             other => other,
         })?;
         crate::write_atomic(path, text.as_bytes())
@@ -264,7 +282,11 @@ fn write_layers(out: &mut String, params: &Params<f64>, activations: Option<&[Ac
             let sep = if i == 0 { "" } else { "," };
             let _ = write!(out, "{sep}\n        {}", numbers(row.iter()));
         }
-        let _ = write!(out, "\n      ],\n      \"bias\": {}\n    }}", numbers(params.bias(k).iter()));
+        let _ = write!(
+            out,
+            "\n      ],\n      \"bias\": {}\n    }}",
+            numbers(params.bias(k).iter())
+        );
     }
 }
 
@@ -298,14 +320,18 @@ fn check_header(header: Header, expected: &str) -> std::result::Result<(), Strin
             Some(n) if n > FORMAT_VERSION => Err(format!(
                 "format version {n} is newer than this mlp reads (version {FORMAT_VERSION}); upgrade mlp"
             )),
-            _ => Err(format!("version {v} is not a valid format version (expected {FORMAT_VERSION})")),
+            _ => Err(format!(
+                "version {v} is not a valid format version (expected {FORMAT_VERSION})"
+            )),
         },
     }
 }
 
 fn check_len(key: &str, len: Option<usize>, expected: usize) -> std::result::Result<(), String> {
     match len {
-        Some(n) if n != expected => Err(format!("{key} has {n} entries, the network needs {expected}")),
+        Some(n) if n != expected => Err(format!(
+            "{key} has {n} entries, the network needs {expected}"
+        )),
         _ => Ok(()),
     }
 }
@@ -315,7 +341,9 @@ fn check_scaling(key: &str, s: Option<&Scaling>, n: usize) -> std::result::Resul
     check_len(&format!("{key}.mean"), Some(s.mean.len()), n)?;
     check_len(&format!("{key}.std"), Some(s.std.len()), n)?;
     if s.mean.iter().any(|v| !v.is_finite()) || s.std.iter().any(|v| !(v.is_finite() && *v > 0.0)) {
-        return Err(format!("{key}: means must be finite and standard deviations positive"));
+        return Err(format!(
+            "{key}: means must be finite and standard deviations positive"
+        ));
     }
     Ok(())
 }

@@ -49,7 +49,10 @@ impl<T: Float> Network<T> {
     ) -> Result<Self> {
         if let Init::Uniform { bound } = init {
             if !(bound.is_finite() && bound > 0.0) {
-                return Err(Error::config("init bound", format!("must be positive and finite, got {bound}")));
+                return Err(Error::config(
+                    "init bound",
+                    format!("must be positive and finite, got {bound}"),
+                ));
             }
         }
         let mut net = Network::new(sizes, activations, loss)?;
@@ -97,7 +100,11 @@ impl<T: Float> Network<T> {
         if params.len() != self.params.len()
             || (0..params.n_layers()).any(|k| params.shape(k) != self.params.shape(k))
         {
-            return Err(Error::shape("parameters", "the network's layer shapes", "other shapes"));
+            return Err(Error::shape(
+                "parameters",
+                "the network's layer shapes",
+                "other shapes",
+            ));
         }
         self.params = params;
         Ok(())
@@ -116,22 +123,38 @@ impl<T: Float> Network<T> {
 
 fn validate(sizes: &[usize], activations: &[Activation], loss: Loss) -> Result<()> {
     if sizes.len() < 2 {
-        return Err(Error::config("layers", "need at least the inputs and one layer of units"));
+        return Err(Error::config(
+            "layers",
+            "need at least the inputs and one layer of units",
+        ));
     }
     if let Some(i) = sizes.iter().position(|&s| s == 0) {
-        return Err(Error::config("layers", format!("layer {} has no units; sizes must be at least 1", i + 1)));
+        return Err(Error::config(
+            "layers",
+            format!("layer {} has no units; sizes must be at least 1", i + 1),
+        ));
     }
     if activations.len() != sizes.len() - 1 {
         return Err(Error::config(
             "activations",
-            format!("need one per layer after the input ({}), got {}", sizes.len() - 1, activations.len()),
+            format!(
+                "need one per layer after the input ({}), got {}",
+                sizes.len() - 1,
+                activations.len()
+            ),
         ));
     }
-    let (output, hidden) = activations.split_last().expect("invariant: at least one layer");
+    let (output, hidden) = activations
+        .split_last()
+        .expect("invariant: at least one layer");
     if let Some(k) = hidden.iter().position(|a| !a.allowed_hidden()) {
         return Err(Error::config(
             "activations",
-            format!("{} is for the output layer only (found in hidden layer {})", hidden[k], k + 1),
+            format!(
+                "{} is for the output layer only (found in hidden layer {})",
+                hidden[k],
+                k + 1
+            ),
         ));
     }
     if !loss.allows_output(*output) {

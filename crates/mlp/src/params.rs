@@ -31,12 +31,20 @@ impl<T: Float> Params<T> {
             total += rows * cols + rows;
         }
         offsets.push(total);
-        Params { shapes, offsets, data: vec![T::zero(); total] }
+        Params {
+            shapes,
+            offsets,
+            data: vec![T::zero(); total],
+        }
     }
 
     /// All-zero parameters of the same shapes as `self`.
     pub fn zeros_like(&self) -> Self {
-        Params { shapes: self.shapes.clone(), offsets: self.offsets.clone(), data: vec![T::zero(); self.data.len()] }
+        Params {
+            shapes: self.shapes.clone(),
+            offsets: self.offsets.clone(),
+            data: vec![T::zero(); self.data.len()],
+        }
     }
 
     /// Number of weight layers (L - 1 in the seed's count, which includes the input layer).
@@ -113,7 +121,12 @@ impl<T: Float> Params<T> {
     /// sum over layers of sum_ij (w_ij)^2, biases excluded, in f64.
     pub fn sum_squared_weights(&self) -> f64 {
         (0..self.n_layers())
-            .map(|k| self.weights(k).iter().map(|&w| w.wide() * w.wide()).sum::<f64>())
+            .map(|k| {
+                self.weights(k)
+                    .iter()
+                    .map(|&w| w.wide() * w.wide())
+                    .sum::<f64>()
+            })
             .sum()
     }
 

@@ -1,5 +1,6 @@
 //! Backpropagation agrees with central differences on random networks of every allowed
 //! activation and cost, depth 1 to 4, with random lambda (f64).
+#![allow(clippy::unwrap_used)]
 
 use mlp::gradcheck::{GradCheckConfig, gradient_check};
 use mlp::{Activation, Init, Loss, Network};
@@ -7,8 +8,12 @@ use ndarray::Array2;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, RngSeed};
 
-const HIDDEN: [Activation; 4] =
-    [Activation::Identity, Activation::Sigmoid, Activation::Tanh, Activation::Relu];
+const HIDDEN: [Activation; 4] = [
+    Activation::Identity,
+    Activation::Sigmoid,
+    Activation::Tanh,
+    Activation::Relu,
+];
 
 /// Every output activation x loss pair a network may have.
 const PAIRS: [(Activation, Loss); 7] = [
@@ -34,18 +39,41 @@ struct Case {
 }
 
 fn case() -> impl Strategy<Value = Case> {
-    (1usize..=4, 1usize..=7, 0usize..PAIRS.len(), 0.0..3.0f64, any::<u64>(), 1usize..=6)
+    (
+        1usize..=4,
+        1usize..=7,
+        0usize..PAIRS.len(),
+        0.0..3.0f64,
+        any::<u64>(),
+        1usize..=6,
+    )
         .prop_flat_map(|(depth, _, pair, lambda, seed, m)| {
             let sizes = prop::collection::vec(1usize..=5, depth + 1);
             let hidden = prop::collection::vec(0usize..HIDDEN.len(), depth - 1);
-            (sizes, hidden, Just(PAIRS[pair]), Just(lambda), Just(seed), Just(m))
+            (
+                sizes,
+                hidden,
+                Just(PAIRS[pair]),
+                Just(lambda),
+                Just(seed),
+                Just(m),
+            )
         })
         .prop_flat_map(|(sizes, hidden, pair, lambda, seed, m)| {
             let n_in = sizes[0];
             let k = sizes[sizes.len() - 1];
             let x = prop::collection::vec(-2.0..2.0f64, m * n_in);
             let y = prop::collection::vec(0.0..1.0f64, m * k);
-            (Just(sizes), Just(hidden), Just(pair), Just(lambda), Just(seed), Just(m), x, y)
+            (
+                Just(sizes),
+                Just(hidden),
+                Just(pair),
+                Just(lambda),
+                Just(seed),
+                Just(m),
+                x,
+                y,
+            )
         })
         .prop_map(|(sizes, hidden, pair, lambda, seed, m, x, y)| Case {
             hidden: hidden.into_iter().map(|h| HIDDEN[h]).collect(),

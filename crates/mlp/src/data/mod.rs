@@ -198,6 +198,28 @@ fn finite(s: &str) -> Result<f64, String> {
     }
 }
 
+/// The value of a decimal integer of at most 15 digits (optionally negative), which `f64`
+/// holds exactly: a fast path for the common case, giving the same result as `str::parse`.
+fn small_integer(bytes: &[u8]) -> Option<f64> {
+    let (negative, digits) = match bytes {
+        [b'-', rest @ ..] => (true, rest),
+        _ => (false, bytes),
+    };
+    if digits.is_empty() || digits.len() > 15 {
+        return None;
+    }
+    let mut n = 0u64;
+    for &b in digits {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        n = n * 10 + u64::from(d);
+    }
+    let x = n as f64; // exact: at most 15 digits
+    Some(if negative { -x } else { x })
+}
+
 /// A value quoted for a message: escaped onto one line and shortened when long.
 fn quote(s: &str) -> String {
     match s.char_indices().nth(QUOTED_CHARS) {
@@ -413,7 +435,12 @@ fn parse<T: Float>(
         };
         for &i in &plan.features {
             let (bytes, column) = field(i);
-            let text = std::str::from_utf8(bytes.trim_ascii()).map_err(|_| bad_utf8())?;
+            let bytes = bytes.trim_ascii();
+            if let Some(value) = small_integer(bytes) {
+                x.push(T::of(value));
+                continue;
+            }
+            let text = std::str::from_utf8(bytes).map_err(|_| bad_utf8())?;
             let at = || Location::file(name).at_line(line).at_column(column);
             if text.is_empty() {
                 return Err(data(at(), "empty value"));
@@ -446,8 +473,13 @@ fn parse<T: Float>(
     }
     let features = plan.features.len();
     let found = x.len();
-    let x = Array2::from_shape_vec((rows, features), x)
-        .map_err(|_| Error::shape("reading the feature matrix", rows * features, found))?;
+    let x = Array2::from_shape_vec((rows, features), x).map_err(|_| {
+        Error::shape(
+            "reading the feature matrix",
+            rows.saturating_mul(features),
+            found,
+        )
+    })?;
     let feature_names = plan
         .features
         .iter()

@@ -413,3 +413,36 @@ fn files() {
         Err(Error::Io { .. })
     ));
 }
+
+#[test]
+fn integer_fast_path_matches_the_parser() {
+    let cases = [
+        "0",
+        "-0",
+        "007",
+        "42",
+        "-17",
+        "999999999999999",
+        "-999999999999999",
+    ];
+    for s in cases {
+        let fast = small_integer(s.as_bytes()).unwrap();
+        assert_eq!(fast.to_bits(), s.parse::<f64>().unwrap().to_bits(), "{s}");
+    }
+    for s in [
+        "",
+        "-",
+        "+5",
+        "1.0",
+        "1e3",
+        "9999999999999999",
+        "--1",
+        "1-",
+        " 1",
+    ] {
+        assert_eq!(small_integer(s.as_bytes()), None, "{s}");
+    }
+    let t = read(b"a,b\n-3,12345678901234567890\n", &Columns::default()).unwrap();
+    assert_eq!(t.x, ndarray::array![[-3.0, 12345678901234567890.0]]);
+    assert!(error(b"a\n-\n", &Columns::default()).contains("\"-\" is not a number"));
+}

@@ -24,7 +24,13 @@ pub enum Solver {
 
 impl Solver {
     /// Every solver.
-    pub const ALL: [Solver; 5] = [Solver::Gd, Solver::Sgd, Solver::Adam, Solver::Lbfgs, Solver::Cg];
+    pub const ALL: [Solver; 5] = [
+        Solver::Gd,
+        Solver::Sgd,
+        Solver::Adam,
+        Solver::Lbfgs,
+        Solver::Cg,
+    ];
 
     /// The name used on the command line and in model files.
     pub fn name(self) -> &'static str {
@@ -101,7 +107,9 @@ impl FromStr for Schedule {
         [Schedule::Constant, Schedule::InvScaling, Schedule::Adaptive]
             .into_iter()
             .find(|v| v.name() == s)
-            .ok_or_else(|| format!("unknown schedule \"{s}\" (expected constant, invscaling or adaptive)"))
+            .ok_or_else(|| {
+                format!("unknown schedule \"{s}\" (expected constant, invscaling or adaptive)")
+            })
     }
 }
 
@@ -141,6 +149,10 @@ pub struct TrainConfig {
     pub patience: usize,
     /// The improvement in loss that counts.
     pub tol: f64,
+    /// Stop when the validation loss has not improved by `tol` for `patience` epochs, and
+    /// restore the best weights; `None`: on for every solver but `gd`, which runs exactly the
+    /// epochs asked for, as the seed writes it.
+    pub early_stopping: Option<bool>,
     /// Keep every bias at its current value (only the weights move).
     pub freeze_bias: bool,
     /// Threads for the matrix products.
@@ -166,6 +178,7 @@ impl Default for TrainConfig {
             seed: 0,
             patience: 10,
             tol: 1e-4,
+            early_stopping: None,
             freeze_bias: false,
             threads: 1,
         }
@@ -175,7 +188,13 @@ impl Default for TrainConfig {
 impl TrainConfig {
     /// The learning rate in effect: the one given, or the solver's default.
     pub fn alpha(&self) -> f64 {
-        self.learning_rate.unwrap_or_else(|| self.solver.default_learning_rate())
+        self.learning_rate
+            .unwrap_or_else(|| self.solver.default_learning_rate())
+    }
+
+    /// Whether early stopping is on (see [`TrainConfig::early_stopping`]).
+    pub fn stops_early(&self) -> bool {
+        self.early_stopping.unwrap_or(self.solver != Solver::Gd)
     }
 
     /// Checks every setting; errors name the field and the allowed range.
@@ -184,7 +203,10 @@ impl TrainConfig {
             if v.is_finite() && v > 0.0 {
                 Ok(())
             } else {
-                Err(Error::config(name, format!("must be a positive, finite number, got {v}")))
+                Err(Error::config(
+                    name,
+                    format!("must be a positive, finite number, got {v}"),
+                ))
             }
         };
         let unit = |name: &str, v: f64| {
@@ -201,10 +223,16 @@ impl TrainConfig {
         unit("beta1", self.beta1)?;
         unit("beta2", self.beta2)?;
         if !(self.lambda.is_finite() && self.lambda >= 0.0) {
-            return Err(Error::config("lambda", format!("must be a finite number >= 0, got {}", self.lambda)));
+            return Err(Error::config(
+                "lambda",
+                format!("must be a finite number >= 0, got {}", self.lambda),
+            ));
         }
         if !(self.tol.is_finite() && self.tol >= 0.0) {
-            return Err(Error::config("tol", format!("must be a finite number >= 0, got {}", self.tol)));
+            return Err(Error::config(
+                "tol",
+                format!("must be a finite number >= 0, got {}", self.tol),
+            ));
         }
         if self.epochs == 0 {
             return Err(Error::config("epochs", "must be at least 1"));

@@ -37,6 +37,9 @@ pub struct EpochStats {
     pub train: Cost,
     /// Cost on the validation examples after the epoch (data term only).
     pub validation: Option<f64>,
+    /// Score on the validation examples after the epoch: accuracy for the cross-entropy
+    /// losses, r2 (averaged over outputs) for squared error.
+    pub validation_score: Option<f64>,
     /// alpha used in this epoch.
     pub learning_rate: f64,
     /// Time since training started.
@@ -63,7 +66,9 @@ impl StopReason {
     pub fn describe(self) -> &'static str {
         match self {
             StopReason::MaxEpochs => "reached the maximum number of epochs",
-            StopReason::EarlyStopping => "validation loss stopped improving (best weights restored)",
+            StopReason::EarlyStopping => {
+                "validation loss stopped improving (best weights restored)"
+            }
             StopReason::Converged => "converged",
             StopReason::LearningRateTooSmall => "learning rate fell below 1e-6",
             StopReason::Stopped => "stopped on request",
@@ -103,7 +108,11 @@ pub fn train<T: Float>(
     }
     let start = Instant::now();
     let n = data.x.nrows();
-    let batch = if config.solver.full_batch() { n } else { config.batch_size.unwrap_or(200).min(n) };
+    let batch = if config.solver.full_batch() {
+        n
+    } else {
+        config.batch_size.unwrap_or(200).min(n)
+    };
     let mut ws = Workspace::new(config.threads);
     let mut grad = net.params().zeros_like();
     let mut stepper = Stepper::new(config, net.params().len());
@@ -142,13 +151,21 @@ pub fn train<T: Float>(
                 sum.data += cost.data * m as f64;
                 sum.l2 += cost.l2 * m as f64;
             }
-            Cost { data: sum.data / n as f64, l2: sum.l2 / n as f64, examples: n }
+            Cost {
+                data: sum.data / n as f64,
+                l2: sum.l2 / n as f64,
+                examples: n,
+            }
         };
-        let validation = match data.validation {
-            Some((xv, yv)) => Some(net.cost(xv, yv, 0.0, &mut ws)?.data),
-            None => None,
+        let (validation, validation_score) = validate(net, data.validation, &mut ws)?;
+        let stats = EpochStats {
+            epoch,
+            train,
+            validation,
+            validation_score,
+            learning_rate: alpha,
+            elapsed: start.elapsed(),
         };
-        let stats = EpochStats { epoch, train, validation, learning_rate: alpha, elapsed: start.elapsed() };
         let verdict = monitor.observe(&stats, net, &mut alpha);
         let asked_to_stop = on_epoch(&stats).is_break();
         history.push(stats);
@@ -162,28 +179,78 @@ pub fn train<T: Float>(
         }
     }
     let best_validation = monitor.finish(net, stop);
-    Ok(TrainReport { epochs: history.len(), stop, best_validation, history, elapsed: start.elapsed() })
+    Ok(TrainReport {
+        epochs: history.len(),
+        stop,
+        best_validation,
+        history,
+        elapsed: start.elapsed(),
+    })
 }
 
 fn check_data<T: Float>(net: &Network<T>, data: &TrainData<'_, T>) -> Result<()> {
-    let sets = std::iter::once((data.x, data.y, "training")).chain(data.validation.map(|(x, y)| (x, y, "validation")));
+    let sets = std::iter::once((data.x, data.y, "training"))
+        .chain(data.validation.map(|(x, y)| (x, y, "validation")));
     for (x, y, what) in sets {
         if x.nrows() == 0 {
-            return Err(Error::shape(format!("{what} data"), "at least one example", "none"));
+            return Err(Error::shape(
+                format!("{what} data"),
+                "at least one example",
+                "none",
+            ));
         }
         if x.ncols() != net.n_inputs() || y.ncols() != net.n_outputs() || y.nrows() != x.nrows() {
             return Err(Error::shape(
                 format!("{what} data"),
-                format!("inputs with {} columns and targets with {}", net.n_inputs(), net.n_outputs()),
-                format!("{} x {} inputs and {} x {} targets", x.nrows(), x.ncols(), y.nrows(), y.ncols()),
+                format!(
+                    "inputs with {} columns and targets with {}",
+                    net.n_inputs(),
+                    net.n_outputs()
+                ),
+                format!(
+                    "{} x {} inputs and {} x {} targets",
+                    x.nrows(),
+                    x.ncols(),
+                    y.nrows(),
+                    y.ncols()
+                ),
             ));
         }
     }
     Ok(())
 }
 
+/// Validation cost (data term) and score of the current weights.
+fn validate<T: Float>(
+    net: &Network<T>,
+    validation: Option<(ArrayView2<'_, T>, ArrayView2<'_, T>)>,
+    ws: &mut Workspace<T>,
+) -> Result<(Option<f64>, Option<f64>)> {
+    let Some((x, y)) = validation else {
+        return Ok((None, None));
+    };
+    let cost = net.cost(x, y, 0.0, ws)?.data;
+    let out = ws.activation(net.activations().len() - 1, x.nrows());
+    let score = match net.loss() {
+        crate::Loss::SquaredError => {
+            let (o, t) = (out.mapv(|v| v.wide()), y.mapv(|v| v.wide()));
+            let r = crate::metrics::regression(t.view(), o.view());
+            r.iter().map(|s| s.r2).sum::<f64>() / r.len().max(1) as f64
+        }
+        _ => crate::metrics::accuracy(out, y),
+    };
+    Ok((Some(cost), Some(score)))
+}
+
 fn check_finite(cost: Cost, epoch: usize) -> Result<()> {
-    if cost.total().is_finite() { Ok(()) } else { Err(Error::Diverged { epoch, cost: cost.total() }) }
+    if cost.total().is_finite() {
+        Ok(())
+    } else {
+        Err(Error::Diverged {
+            epoch,
+            cost: cost.total(),
+        })
+    }
 }
 
 /// One solver step, with the bias gradient zeroed first when biases are frozen.
@@ -217,6 +284,7 @@ struct Monitor<T> {
     tol: f64,
     adaptive: bool,
     converge_on_train: bool,
+    stops_early: bool,
     best: f64,
     best_epoch: usize,
     stale: usize,
@@ -232,6 +300,7 @@ impl<T: Float> Monitor<T> {
             adaptive: config.schedule == Schedule::Adaptive,
             // The seed's gradient descent runs exactly the epochs asked for.
             converge_on_train: config.solver != Solver::Gd && config.tol > 0.0,
+            stops_early: config.stops_early(),
             best: f64::INFINITY,
             best_epoch: 0,
             stale: 0,
@@ -240,7 +309,12 @@ impl<T: Float> Monitor<T> {
         }
     }
 
-    fn observe(&mut self, stats: &EpochStats, net: &Network<T>, alpha: &mut f64) -> Option<StopReason> {
+    fn observe(
+        &mut self,
+        stats: &EpochStats,
+        net: &Network<T>,
+        alpha: &mut f64,
+    ) -> Option<StopReason> {
         self.validating = stats.validation.is_some();
         let loss = stats.validation.unwrap_or(stats.train.total());
         if loss < self.best - self.tol {
@@ -251,7 +325,7 @@ impl<T: Float> Monitor<T> {
         if loss < self.best {
             self.best = loss;
             self.best_epoch = stats.epoch;
-            if self.validating {
+            if self.validating && self.stops_early {
                 self.best_params = Some(net.params().clone());
             }
         }
@@ -263,9 +337,9 @@ impl<T: Float> Monitor<T> {
             *alpha /= 5.0;
             return (*alpha < 1e-6).then_some(StopReason::LearningRateTooSmall);
         }
-        if self.validating {
+        if self.validating && self.stops_early {
             Some(StopReason::EarlyStopping)
-        } else if self.converge_on_train {
+        } else if !self.validating && self.converge_on_train {
             Some(StopReason::Converged)
         } else {
             None

@@ -9,10 +9,21 @@ pub(crate) enum Stepper<T> {
     /// w := w - alpha g.
     Plain,
     /// PyTorch's momentum: v := mu v + g; w := w - alpha v (Nesterov: w := w - alpha (g + mu v)).
-    Momentum { velocity: Vec<T>, mu: T, nesterov: bool },
+    Momentum {
+        velocity: Vec<T>,
+        mu: T,
+        nesterov: bool,
+    },
     /// Adam with bias correction: m := b1 m + (1-b1) g, v := b2 v + (1-b2) g^2,
     /// w := w - alpha m^ / (sqrt(v^) + eps) with m^ = m/(1-b1^t), v^ = v/(1-b2^t).
-    Adam { m: Vec<T>, v: Vec<T>, t: u64, beta1: f64, beta2: f64, eps: T },
+    Adam {
+        m: Vec<T>,
+        v: Vec<T>,
+        t: u64,
+        beta1: f64,
+        beta2: f64,
+        eps: T,
+    },
 }
 
 impl<T: Float> Stepper<T> {
@@ -40,14 +51,25 @@ impl<T: Float> Stepper<T> {
         let lr = T::of(alpha);
         match self {
             Stepper::Plain => w.iter_mut().zip(g).for_each(|(w, &g)| *w -= lr * g),
-            Stepper::Momentum { velocity, mu, nesterov } => {
+            Stepper::Momentum {
+                velocity,
+                mu,
+                nesterov,
+            } => {
                 let mu = *mu;
                 for ((w, &g), v) in w.iter_mut().zip(g).zip(velocity.iter_mut()) {
                     *v = mu * *v + g;
                     *w -= lr * if *nesterov { g + mu * *v } else { *v };
                 }
             }
-            Stepper::Adam { m, v, t, beta1, beta2, eps } => {
+            Stepper::Adam {
+                m,
+                v,
+                t,
+                beta1,
+                beta2,
+                eps,
+            } => {
                 *t += 1;
                 let (b1, b2) = (T::of(*beta1), T::of(*beta2));
                 let exponent = i32::try_from(*t).unwrap_or(i32::MAX);

@@ -38,14 +38,27 @@ impl<T: Float> Objective<'_, T> {
             }
         }
         let mut net = self.net.borrow_mut();
-        net.params_mut().as_mut_slice().iter_mut().zip(p).for_each(|(w, &v)| *w = T::of(v));
+        net.params_mut()
+            .as_mut_slice()
+            .iter_mut()
+            .zip(p)
+            .for_each(|(w, &v)| *w = T::of(v));
         let mut grad = self.grad.borrow_mut();
         let cost = net
-            .cost_and_gradient(self.x, self.y, self.lambda, &mut self.ws.borrow_mut(), &mut grad)
+            .cost_and_gradient(
+                self.x,
+                self.y,
+                self.lambda,
+                &mut self.ws.borrow_mut(),
+                &mut grad,
+            )
             .map_err(|e| argmin::core::Error::msg(e.to_string()))?;
         let mut g: Vector = grad.as_slice().iter().map(|v| v.wide()).collect();
         if let Some(mask) = &self.freeze_bias {
-            g.iter_mut().zip(mask).filter(|(_, w)| !**w).for_each(|(g, _)| *g = 0.0);
+            g.iter_mut()
+                .zip(mask)
+                .filter(|(_, w)| !**w)
+                .for_each(|(g, _)| *g = 0.0);
         }
         *self.last.borrow_mut() = Some((p.clone(), cost, g.clone()));
         Ok((cost, g))
@@ -68,9 +81,11 @@ impl<T: Float> Gradient for Objective<'_, T> {
     }
 }
 
+type MoreThuente = MoreThuenteLineSearch<Vector, Vector, f64>;
+
 enum Method {
-    Lbfgs(Box<LBFGS<MoreThuenteLineSearch<Vector, Vector, f64>, Vector, Vector, f64>>),
-    Cg(Box<NonlinearConjugateGradient<Vector, MoreThuenteLineSearch<Vector, Vector, f64>, PolakRibiere, f64>>),
+    Lbfgs(Box<LBFGS<MoreThuente, Vector, Vector, f64>>),
+    Cg(Box<NonlinearConjugateGradient<Vector, MoreThuente, PolakRibiere, f64>>),
 }
 
 pub(super) fn train<T: Float>(
@@ -96,7 +111,8 @@ pub(super) fn train<T: Float>(
     let line_search = MoreThuenteLineSearch::new();
     let mut method = match config.solver {
         Solver::Cg => Method::Cg(Box::new(
-            NonlinearConjugateGradient::new(line_search, PolakRibiere::new()).restart_orthogonality(0.1),
+            NonlinearConjugateGradient::new(line_search, PolakRibiere::new())
+                .restart_orthogonality(0.1),
         )),
         _ => Method::Lbfgs(Box::new(
             LBFGS::new(line_search, 10)
@@ -124,10 +140,14 @@ pub(super) fn train<T: Float>(
     for epoch in 1..=config.epochs {
         let finished = match &mut method {
             Method::Lbfgs(l) => {
-                <_ as ArgminSolver<Objective<'_, T>, ArgminState>>::terminate_internal(&mut **l, &state)
+                <_ as ArgminSolver<Objective<'_, T>, ArgminState>>::terminate_internal(
+                    &mut **l, &state,
+                )
             }
             Method::Cg(c) => {
-                <_ as ArgminSolver<Objective<'_, T>, ArgminState>>::terminate_internal(&mut **c, &state)
+                <_ as ArgminSolver<Objective<'_, T>, ArgminState>>::terminate_internal(
+                    &mut **c, &state,
+                )
             }
         };
         if finished != TerminationStatus::NotTerminated {
@@ -151,15 +171,23 @@ pub(super) fn train<T: Float>(
             }
         }
         let p = state.get_param().cloned().unwrap_or_default();
-        net.params_mut().as_mut_slice().iter_mut().zip(&p).for_each(|(w, &v)| *w = T::of(v));
+        net.params_mut()
+            .as_mut_slice()
+            .iter_mut()
+            .zip(&p)
+            .for_each(|(w, &v)| *w = T::of(v));
         // J at the accepted iterate, split into its terms (one extra forward pass).
         let train = net.cost(data.x, data.y, config.lambda, &mut ws)?;
         super::check_finite(train, epoch)?;
-        let validation = match data.validation {
-            Some((xv, yv)) => Some(net.cost(xv, yv, 0.0, &mut ws)?.data),
-            None => None,
+        let (validation, validation_score) = super::validate(net, data.validation, &mut ws)?;
+        let stats = EpochStats {
+            epoch,
+            train,
+            validation,
+            validation_score,
+            learning_rate: alpha,
+            elapsed: start.elapsed(),
         };
-        let stats = EpochStats { epoch, train, validation, learning_rate: alpha, elapsed: start.elapsed() };
         let verdict = monitor.observe(&stats, net, &mut alpha);
         let asked_to_stop = on_epoch(&stats).is_break();
         history.push(stats);
@@ -173,5 +201,11 @@ pub(super) fn train<T: Float>(
         }
     }
     let best_validation = monitor.finish(net, stop);
-    Ok(TrainReport { epochs: history.len(), stop, best_validation, history, elapsed: start.elapsed() })
+    Ok(TrainReport {
+        epochs: history.len(),
+        stop,
+        best_validation,
+        history,
+        elapsed: start.elapsed(),
+    })
 }

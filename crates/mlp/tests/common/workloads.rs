@@ -1,7 +1,6 @@
 //! The benchmark workloads' data and initial weights, bit for bit as the reference scripts
 //! build them: u(seed, i) is the i-th output of a splitmix64 generator started at `seed`, as a
 //! float64 in [0, 1); arrays fill in row-major order.
-#![allow(dead_code)]
 
 use mlp::{Activation, Loss, Network};
 use ndarray::Array2;
@@ -77,6 +76,11 @@ pub fn network(sizes: &[usize], acts: &[Activation], loss: Loss, eps: Option<f64
 /// W2 (seed-fullbatch): 5000 x 400, 400-25-10 sigmoid, cross_entropy, weights in +-0.12.
 pub fn w2() -> (Array2<f64>, Array2<f64>, Network<f64>) {
     let (x, labels) = classification(5000, 400, 10);
-    let net = network(&[400, 25, 10], &[Activation::Sigmoid, Activation::Sigmoid], Loss::CrossEntropy, Some(0.12));
+    let net = network(
+        &[400, 25, 10],
+        &[Activation::Sigmoid, Activation::Sigmoid],
+        Loss::CrossEntropy,
+        Some(0.12),
+    );
     (x, one_hot(&labels, 10), net)
 }

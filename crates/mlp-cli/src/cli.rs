@@ -1,0 +1,78 @@
+//! Command-line options. Doc comments here are the `--help` text.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Train feed-forward neural networks by backpropagation and gradient descent, on CSV files.
+#[derive(Debug, Parser)]
+#[command(name = "mlp", version, about, max_term_width = 100)]
+#[command(after_help = "Examples:\n  \
+    mlp train --dataset iris --out iris.json\n  \
+    mlp evaluate --model iris.json --dataset iris --format table\n  \
+    mlp predict --model iris.json --data new.csv --out predictions.csv\n  \
+    mlp gradcheck --layers 4,5,3 --activation sigmoid --output softmax\n  \
+    mlp datasets")]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Train a network on a CSV file (or a built-in data set) and write the model.
+    Train(Box<crate::commands::train::TrainArgs>),
+    /// Predict labels or values for the rows of a CSV file.
+    Predict(crate::commands::predict::PredictArgs),
+    /// Score a model on labelled data.
+    Evaluate(crate::commands::evaluate::EvaluateArgs),
+    /// Compute the cost J(W) of a model on data, and optionally its gradient.
+    Cost(crate::commands::cost::CostArgs),
+    /// Write a randomly initialized model.
+    Init(crate::commands::init::InitArgs),
+    /// Compare backpropagation with central differences, layer by layer.
+    Gradcheck(crate::commands::gradcheck::GradcheckArgs),
+    /// List the built-in data sets.
+    Datasets,
+    /// Print a shell completion script.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+}
+
+/// Where the data comes from: a file, standard input, or a built-in data set.
+#[derive(Debug, Args, Clone)]
+pub struct DataArgs {
+    /// CSV file (optionally .csv.gz); `-` reads standard input.
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with = "dataset",
+        required_unless_present = "dataset"
+    )]
+    pub data: Option<String>,
+    /// A built-in data set instead of a file (see `mlp datasets`).
+    #[arg(long, value_name = "NAME")]
+    pub dataset: Option<String>,
+}
+
+/// Target and dropped columns.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ColumnArgs {
+    /// Target column(s), comma-separated (default: the model's targets, or a built-in data set's).
+    #[arg(long, value_name = "COLUMNS", value_delimiter = ',')]
+    pub target: Vec<String>,
+    /// Columns to ignore, comma-separated.
+    #[arg(long, value_name = "COLUMNS", value_delimiter = ',')]
+    pub drop: Vec<String>,
+}
+
+/// A model file to read.
+#[derive(Debug, Args, Clone)]
+pub struct ModelArg {
+    /// Model file (JSON, format mlp-model version 1).
+    #[arg(long, value_name = "FILE")]
+    pub model: PathBuf,
+}

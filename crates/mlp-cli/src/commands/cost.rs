@@ -1,0 +1,86 @@
+//! `mlp cost`: J(W) and, optionally, dJ/dW of a model on data, in float64.
+
+use crate::cli::{ColumnArgs, DataArgs, ModelArg};
+use crate::io;
+use anyhow::{Result, bail};
+use clap::Args;
+use mlp::{Model, Workspace};
+use serde_json::json;
+
+/// Options of `mlp cost`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Example:\n  mlp cost --model m.json --data train.csv --target label --lambda 1 --gradient grad.json"
+)]
+pub struct CostArgs {
+    #[command(flatten)]
+    model: ModelArg,
+    #[command(flatten)]
+    data: DataArgs,
+    #[command(flatten)]
+    columns: ColumnArgs,
+    /// lambda, the strength of the L2 term lambda/(2m) sum w^2 (biases excluded).
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+    lambda: f64,
+    /// Also write the gradient dJ/dW, dJ/db to FILE (format mlp-gradient).
+    #[arg(long, value_name = "FILE")]
+    gradient: Option<String>,
+}
+
+/// A model's data prepared for its network: standardized inputs and encoded targets.
+pub fn prepared(
+    model: &Model,
+    data: &DataArgs,
+    columns: &ColumnArgs,
+) -> Result<(
+    ndarray::Array2<f64>,
+    ndarray::Array2<f64>,
+    mlp::data::Table<f64>,
+)> {
+    let mut table = io::load::<f64>(
+        data,
+        columns,
+        model.features.clone(),
+        model.targets.as_deref(),
+        false,
+    )?;
+    if table.targets.is_empty() {
+        bail!("no target column: give --target (the model does not name its targets)");
+    }
+    let y = model.encode_targets(&table.targets, &table.name)?;
+    let mut x = std::mem::replace(&mut table.x, ndarray::Array2::zeros((0, 0)));
+    model.scale_inputs(&mut x);
+    Ok((x, y, table))
+}
+
+/// Runs `mlp cost`.
+pub fn run(args: CostArgs) -> Result<()> {
+    if args.gradient.as_deref() == Some("-") {
+        bail!("--gradient needs a file name: standard output carries the cost");
+    }
+    if let Some(g) = &args.gradient {
+        io::check_output(g)?;
+    }
+    let model = Model::load(&args.model.model)?;
+    let (x, y, _) = prepared(&model, &args.data, &args.columns)?;
+    let net = &model.network;
+    let mut grad = net.params().zeros_like();
+    let cost = net.cost_and_gradient(
+        x.view(),
+        y.view(),
+        args.lambda,
+        &mut Workspace::new(1),
+        &mut grad,
+    )?;
+    if let Some(path) = &args.gradient {
+        io::write_output(path, mlp::model::gradient_to_json(&grad).as_bytes())?;
+    }
+    io::print_json(&json!({
+        "cost": io::num(cost.total()),
+        "data_cost": io::num(cost.data),
+        "l2_cost": io::num(cost.l2),
+        "lambda": args.lambda,
+        "examples": cost.examples,
+        "loss": net.loss().name(),
+    }))
+}

@@ -1,0 +1,105 @@
+//! `mlp evaluate`: scores of a model on labelled data.
+
+use crate::cli::{ColumnArgs, DataArgs, ModelArg};
+use crate::io;
+use anyhow::{Result, bail};
+use clap::Args;
+use mlp::{Model, metrics};
+use serde_json::json;
+
+/// Options of `mlp evaluate`.
+#[derive(Debug, Args)]
+#[command(after_help = "Example:\n  mlp evaluate --model iris.json --dataset iris --format table")]
+pub struct EvaluateArgs {
+    #[command(flatten)]
+    model: ModelArg,
+    #[command(flatten)]
+    data: DataArgs,
+    #[command(flatten)]
+    columns: ColumnArgs,
+    /// json (default) or table.
+    #[arg(long, default_value = "json", value_parser = ["json", "table"])]
+    format: String,
+}
+
+/// Runs `mlp evaluate`.
+pub fn run(args: EvaluateArgs) -> Result<()> {
+    let model = Model::load(&args.model.model)?;
+    let mut table = io::load::<f64>(
+        &args.data,
+        &args.columns,
+        model.features.clone(),
+        model.targets.as_deref(),
+        false,
+    )?;
+    if table.targets.is_empty() {
+        bail!("no target column: give --target (the model does not name its targets)");
+    }
+    model.scale_inputs(&mut table.x);
+    let out = model.decode_outputs(model.network.predict(table.x.view())?);
+    let report = match &model.classes {
+        Some(classes) => {
+            let [column] = table.targets.as_slice() else {
+                bail!(
+                    "a classifier is scored on one label column, {} were given",
+                    table.targets.len()
+                );
+            };
+            let truth = mlp::preprocess::class_indices(column, classes, &table.name)?;
+            let s = metrics::classification(&truth, out.view(), classes);
+            if args.format == "table" {
+                return classification_table(&s);
+            }
+            serde_json::to_value(&s)?
+        }
+        None => {
+            let mut m = model.clone();
+            m.target_scaling = None;
+            let truth: ndarray::Array2<f64> = m.encode_targets(&table.targets, &table.name)?;
+            let per = metrics::regression(truth.view(), out.view());
+            let names: Vec<String> = table.targets.iter().map(|t| t.name.clone()).collect();
+            if args.format == "table" {
+                println!("{:<20} {:>12} {:>14} {:>12}", "target", "r2", "mse", "mae");
+                for (n, s) in names.iter().zip(&per) {
+                    println!("{n:<20} {:>12.6} {:>14.6} {:>12.6}", s.r2, s.mse, s.mae);
+                }
+                return Ok(());
+            }
+            let mean = |f: fn(&metrics::RegressionScores) -> f64| {
+                per.iter().map(f).sum::<f64>() / per.len().max(1) as f64
+            };
+            let targets: Vec<_> = names
+                .iter()
+                .zip(&per)
+                .map(|(n, s)| json!({"target": n, "r2": s.r2, "mse": s.mse, "mae": s.mae}))
+                .collect();
+            json!({"r2": mean(|s| s.r2), "mse": mean(|s| s.mse), "mae": mean(|s| s.mae), "examples": truth.nrows(), "per_target": targets})
+        }
+    };
+    io::print_json(&report)
+}
+
+fn classification_table(s: &metrics::ClassificationScores) -> Result<()> {
+    println!(
+        "accuracy {:.4}   log-loss {:.4}   macro F1 {:.4}   examples {}",
+        s.accuracy, s.log_loss, s.macro_f1, s.examples
+    );
+    println!();
+    println!(
+        "{:<16} {:>9} {:>9} {:>9} {:>8}",
+        "class", "precision", "recall", "f1", "support"
+    );
+    for c in &s.per_class {
+        println!(
+            "{:<16} {:>9.4} {:>9.4} {:>9.4} {:>8}",
+            c.class, c.precision, c.recall, c.f1, c.support
+        );
+    }
+    println!();
+    println!("confusion matrix (rows: true class, columns: predicted)");
+    for (c, row) in s.per_class.iter().zip(&s.confusion) {
+        let cells: Vec<String> = row.iter().map(|v| format!("{v:>6}")).collect();
+        println!("{:<16} {}", c.class, cells.join(""));
+    }
+    Ok(())
+}

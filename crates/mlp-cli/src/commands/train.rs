@@ -1,0 +1,309 @@
+//! `mlp train`: read data, build and train a network, write the model.
+
+use crate::cli::{ColumnArgs, DataArgs};
+use crate::io;
+use anyhow::{Result, bail};
+use clap::Args;
+use mlp::pipeline::{FitOptions, Fitted, score};
+use mlp::{Activation, EpochStats, Float, Init, Loss, Model, Schedule, Solver, Task, TrainConfig};
+use std::fmt::Write as _;
+use std::ops::ControlFlow;
+
+/// Options of `mlp train`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    mlp train --dataset iris --out iris.json\n  \
+    mlp train --data houses.csv --target price --drop id --out houses.json --history h.csv\n  \
+    mlp train --dataset mnist_5k --task classification --hidden 25 --activation sigmoid \\\n    \
+    --output sigmoid --solver gd --lambda 1 --learning-rate 2 --epochs 400 --seed 0 --out m.json")]
+pub struct TrainArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    #[command(flatten)]
+    columns: ColumnArgs,
+    /// Where to write the model (`-`: standard output; without it, nothing is written).
+    #[arg(long, value_name = "FILE")]
+    out: Option<String>,
+    /// classification or regression (default: inferred from the targets, and said).
+    #[arg(long)]
+    task: Option<Task>,
+    /// Sizes of the hidden layers, e.g. 64,32 (0 or empty: no hidden layer).
+    #[arg(long, value_name = "SIZES", default_value = "100")]
+    hidden: String,
+    /// Activation of the hidden layers: identity, sigmoid, tanh or relu.
+    #[arg(long, default_value = "relu")]
+    activation: Activation,
+    /// Output activation (default: softmax for classification, identity for regression).
+    #[arg(long)]
+    output: Option<Activation>,
+    /// Cost (default: the output's canonical one).
+    #[arg(long)]
+    loss: Option<Loss>,
+    /// Update rule: gd (the seed's full-batch gradient descent), sgd, adam, lbfgs or cg.
+    #[arg(long, default_value = "adam")]
+    solver: Solver,
+    /// Step size alpha (default: 1 for gd, 0.01 for sgd, 0.001 for adam).
+    #[arg(long, value_name = "ALPHA", allow_negative_numbers = true)]
+    learning_rate: Option<f64>,
+    /// Learning-rate schedule: constant, invscaling or adaptive.
+    #[arg(long, default_value = "constant")]
+    schedule: Schedule,
+    /// Examples per mini-batch for sgd and adam (default: min(200, rows)).
+    #[arg(long, value_name = "N")]
+    batch_size: Option<usize>,
+    /// Maximum number of epochs.
+    #[arg(long, default_value_t = 200)]
+    epochs: usize,
+    /// Momentum of sgd.
+    #[arg(long, default_value_t = 0.9, allow_negative_numbers = true)]
+    momentum: f64,
+    /// Nesterov's momentum for sgd.
+    #[arg(long)]
+    nesterov: bool,
+    /// lambda, the strength of the L2 term lambda/(2m) sum w^2 (biases excluded).
+    #[arg(long, default_value_t = 1e-4, allow_negative_numbers = true)]
+    lambda: f64,
+    /// Seed of the initial weights, the validation split and the shuffles.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Share of rows held out for validation and early stopping (0: none, every row trains).
+    #[arg(long, default_value_t = 0.1, allow_negative_numbers = true)]
+    validation_fraction: f64,
+    /// Early stopping on the validation loss: on or off (default: on, but off for gd, which
+    /// runs exactly --epochs steps as the seed writes it).
+    #[arg(long, value_name = "on|off", value_parser = ["on", "off"])]
+    early_stopping: Option<String>,
+    /// Epochs without improvement before early stopping.
+    #[arg(long, default_value_t = 10)]
+    patience: usize,
+    /// The improvement of the monitored loss that counts.
+    #[arg(long, default_value_t = 1e-4, allow_negative_numbers = true)]
+    tol: f64,
+    /// Start from this model's weights and preprocessing (warm start).
+    #[arg(long, value_name = "FILE")]
+    init_model: Option<std::path::PathBuf>,
+    /// Draw initial weights from [-B, B] instead of Glorot's per-layer bound.
+    #[arg(long, value_name = "B")]
+    init_bound: Option<f64>,
+    /// Do not standardize inputs (and regression targets).
+    #[arg(long)]
+    no_standardize: bool,
+    /// Keep every bias at its initial value.
+    #[arg(long)]
+    freeze_bias: bool,
+    /// Training precision: f64 (exact) or f32 (faster).
+    #[arg(long, default_value = "f64", value_parser = ["f32", "f64"])]
+    precision: String,
+    /// Threads for the matrix products (default: all cores).
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
+    /// Write one CSV row per epoch to FILE (costs, validation, learning rate, time).
+    #[arg(long, value_name = "FILE")]
+    history: Option<String>,
+    /// No progress bar and no summary.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// Runs `mlp train`.
+pub fn run(args: TrainArgs) -> Result<()> {
+    if let Some(out) = &args.out {
+        io::check_output(out)?;
+    }
+    if let Some(h) = &args.history {
+        io::check_output(h)?;
+    }
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
+    if threads == 0 {
+        bail!("--threads must be at least 1");
+    }
+    // The matrix products run on rayon's global pool; it is set once, here.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build_global();
+    let options = fit_options(&args, threads)?;
+    let init_model = args.init_model.as_deref().map(Model::load).transpose()?;
+    match args.precision.as_str() {
+        "f32" => train_in::<f32>(&args, &options, init_model.as_ref()),
+        _ => train_in::<f64>(&args, &options, init_model.as_ref()),
+    }
+}
+
+fn fit_options(args: &TrainArgs, threads: usize) -> Result<FitOptions> {
+    let hidden = if args.hidden.trim().is_empty() || args.hidden.trim() == "0" {
+        Vec::new()
+    } else {
+        super::parse_sizes(&args.hidden).map_err(anyhow::Error::msg)?
+    };
+    if let Some(b) = args.batch_size {
+        if b == 0 {
+            bail!("--batch-size must be at least 1");
+        }
+    }
+    Ok(FitOptions {
+        task: args.task,
+        hidden,
+        activation: args.activation,
+        output: args.output,
+        loss: args.loss,
+        standardize: !args.no_standardize,
+        validation_fraction: args.validation_fraction,
+        init: args
+            .init_bound
+            .map_or(Init::Glorot, |bound| Init::Uniform { bound }),
+        train: TrainConfig {
+            solver: args.solver,
+            learning_rate: args.learning_rate,
+            schedule: args.schedule,
+            epochs: args.epochs,
+            batch_size: args.batch_size,
+            lambda: args.lambda,
+            momentum: args.momentum,
+            nesterov: args.nesterov,
+            seed: args.seed,
+            patience: args.patience,
+            tol: args.tol,
+            early_stopping: args.early_stopping.as_deref().map(|v| v == "on"),
+            freeze_bias: args.freeze_bias,
+            threads,
+            ..TrainConfig::default()
+        },
+    })
+}
+
+fn train_in<T: Float>(
+    args: &TrainArgs,
+    options: &FitOptions,
+    init_model: Option<&Model>,
+) -> Result<()> {
+    let features = init_model.and_then(|m| m.features.clone());
+    let targets = init_model.and_then(|m| m.targets.clone());
+    let table = io::load::<T>(
+        &args.data,
+        &args.columns,
+        features,
+        targets.as_deref(),
+        false,
+    )?;
+    if table.targets.is_empty() {
+        bail!("no target column: give --target COLUMN");
+    }
+    let rows = table.x.nrows();
+    let mut progress = Progress::new(args.quiet, options.train.epochs);
+    let mut history = String::from(
+        "epoch,cost,data_cost,l2_cost,validation_loss,validation_score,learning_rate,elapsed_s\n",
+    );
+    let fitted = mlp::fit(table, options, init_model, |s: &EpochStats| {
+        let opt = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
+        let _ = writeln!(
+            history,
+            "{},{},{},{},{},{},{},{:.6}",
+            s.epoch,
+            s.train.total(),
+            s.train.data,
+            s.train.l2,
+            opt(s.validation),
+            opt(s.validation_score),
+            s.learning_rate,
+            s.elapsed.as_secs_f64()
+        );
+        progress.update(s);
+        ControlFlow::Continue(())
+    });
+    progress.finish();
+    let fitted = fitted?;
+    if let Some(path) = &args.history {
+        io::write_output(path, history.as_bytes())?;
+    }
+    if let Some(out) = &args.out {
+        io::write_output(out, fitted.model.to_json()?.as_bytes())?;
+    }
+    if !args.quiet {
+        summary(args, &fitted, rows)?;
+    }
+    Ok(())
+}
+
+fn summary<T: Float>(args: &TrainArgs, f: &Fitted<T>, rows: usize) -> Result<()> {
+    let (task, reason) = &f.task;
+    if let Some(why) = reason {
+        eprintln!("task: {} ({why}; --task to choose)", task.name());
+    }
+    let net = f.model.network.cast::<T>();
+    let r = &f.report;
+    let held = f.validation.as_ref().map_or(0, |v| v.0.nrows());
+    eprintln!(
+        "trained {net} with {} on {} rows{}",
+        args.solver,
+        rows - held,
+        if held > 0 {
+            format!(" ({held} held out for validation)")
+        } else {
+            String::new()
+        }
+    );
+    let metric = if *task == Task::Classification {
+        "accuracy"
+    } else {
+        "r2"
+    };
+    let train_score = score(&net, f.train.0.view(), f.train.1.view(), *task)?;
+    let mut line = format!(
+        "{} epochs in {:.2} s: {}; train {metric} {train_score:.4}",
+        r.epochs,
+        r.elapsed.as_secs_f64(),
+        r.stop.describe()
+    );
+    if let Some((xv, yv)) = &f.validation {
+        let v = score(&net, xv.view(), yv.view(), *task)?;
+        let _ = write!(line, ", validation {metric} {v:.4}");
+    }
+    if let Some((epoch, loss)) = r.best_validation {
+        let _ = write!(line, " (best validation loss {loss:.6} at epoch {epoch})");
+    }
+    eprintln!("{line}");
+    match args.out.as_deref() {
+        None => eprintln!("no --out given: the model was not saved"),
+        Some("-") => {}
+        Some(out) => eprintln!("wrote {out}"),
+    }
+    Ok(())
+}
+
+/// A progress bar on a terminal; nothing otherwise.
+struct Progress(Option<indicatif::ProgressBar>);
+
+impl Progress {
+    fn new(quiet: bool, epochs: usize) -> Self {
+        use std::io::IsTerminal;
+        if quiet || !std::io::stderr().is_terminal() {
+            return Progress(None);
+        }
+        let bar = indicatif::ProgressBar::new(epochs as u64);
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{bar:30} epoch {pos}/{len} {msg} [{elapsed_precise}, eta {eta}]",
+        ) {
+            bar.set_style(style);
+        }
+        Progress(Some(bar))
+    }
+
+    fn update(&mut self, s: &EpochStats) {
+        if let Some(bar) = &self.0 {
+            bar.set_position(s.epoch as u64);
+            let mut msg = format!("loss {:.5}", s.train.total());
+            if let Some(v) = s.validation {
+                let _ = write!(msg, " val {v:.5}");
+            }
+            bar.set_message(msg);
+        }
+    }
+
+    fn finish(&mut self) {
+        if let Some(bar) = self.0.take() {
+            bar.finish_and_clear();
+        }
+    }
+}

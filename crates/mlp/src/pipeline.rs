@@ -1,0 +1,365 @@
+//! From a data table to a trained [`Model`] in one call: task, targets, validation split,
+//! standardization, network, training, and the record of how it was trained.
+
+use crate::data::Table;
+use crate::preprocess::classes_of;
+use crate::{
+    Activation, EpochStats, Error, Float, Init, Location, Loss, Model, Network, Result, Scaling,
+    Task, TrainConfig, TrainData, TrainReport,
+};
+use ndarray::{Array2, ArrayView2};
+use serde_json::json;
+use std::ops::ControlFlow;
+
+/// What to build and how to train it. `Default` holds the defaults of `mlp train`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FitOptions {
+    /// Classification or regression; `None`: inferred from the targets.
+    pub task: Option<Task>,
+    /// Sizes of the hidden layers.
+    pub hidden: Vec<usize>,
+    /// Activation of the hidden layers.
+    pub activation: Activation,
+    /// Output activation; `None`: softmax for classification, identity for regression.
+    pub output: Option<Activation>,
+    /// Loss; `None`: the output's canonical loss.
+    pub loss: Option<Loss>,
+    /// Standardize inputs (and regression targets) with statistics of the training rows.
+    pub standardize: bool,
+    /// Share of the rows held out for validation and early stopping (0: none).
+    pub validation_fraction: f64,
+    /// Initial weights.
+    pub init: Init,
+    /// The training settings.
+    pub train: TrainConfig,
+}
+
+impl Default for FitOptions {
+    fn default() -> Self {
+        FitOptions {
+            task: None,
+            hidden: vec![100],
+            activation: Activation::Relu,
+            output: None,
+            loss: None,
+            standardize: true,
+            validation_fraction: 0.1,
+            init: Init::Glorot,
+            train: TrainConfig::default(),
+        }
+    }
+}
+
+/// A trained model with the data it was trained on, prepared as the network sees it.
+#[derive(Debug)]
+pub struct Fitted<T> {
+    /// The model, ready to save.
+    pub model: Model,
+    /// The training run.
+    pub report: TrainReport,
+    /// The task, and why it was chosen when it was inferred.
+    pub task: (Task, Option<String>),
+    /// Training inputs and targets (standardized and encoded).
+    pub train: (Array2<T>, Array2<T>),
+    /// Validation inputs and targets, when a split was made.
+    pub validation: Option<(Array2<T>, Array2<T>)>,
+}
+
+/// Infers the task: text labels mean classification; integer labels with at most 20 distinct
+/// values too; other numbers mean regression. Returns the reason with the task.
+pub fn infer_task<T>(table: &Table<T>) -> (Task, String) {
+    if Task::infer(&table.targets) == Task::Classification {
+        return (Task::Classification, "the targets hold text labels".into());
+    }
+    if let [column] = table.targets.as_slice() {
+        let integers = column.values.iter().all(|v| v.parse::<i64>().is_ok());
+        let distinct = classes_of(&column.values).len();
+        if integers && distinct <= 20 {
+            return (
+                Task::Classification,
+                format!("the targets are {distinct} distinct integers"),
+            );
+        }
+    }
+    (Task::Regression, "the targets are numbers".into())
+}
+
+/// Builds and trains a model on `table` (whose `x` holds raw features in file order).
+/// `init_model` starts from a saved model's weights and preprocessing (warm start).
+pub fn fit<T: Float>(
+    mut table: Table<T>,
+    options: &FitOptions,
+    init_model: Option<&Model>,
+    on_epoch: impl FnMut(&EpochStats) -> ControlFlow<()>,
+) -> Result<Fitted<T>> {
+    let f = options.validation_fraction;
+    if !(0.0..1.0).contains(&f) {
+        return Err(Error::config(
+            "validation_fraction",
+            format!("must be in [0, 1), got {f}"),
+        ));
+    }
+    options.train.validate()?;
+    if table.targets.is_empty() {
+        return Err(Error::config("target", "name the target column(s)"));
+    }
+    let file = table.name.clone();
+    let (task, reason) = match (options.task, init_model) {
+        (Some(t), _) => (t, None),
+        (None, Some(m)) => (
+            if m.is_classifier() {
+                Task::Classification
+            } else {
+                Task::Regression
+            },
+            None,
+        ),
+        (None, None) => {
+            let (t, why) = infer_task(&table);
+            (t, Some(why))
+        }
+    };
+    let mut model = match init_model {
+        Some(m) => m.clone(),
+        None => new_model(&table, task, options)?,
+    };
+    // A new model has no target scaling yet; a warm start's encodes as it was trained.
+    let mut y: Array2<T> = model.encode_targets(&table.targets, &file)?;
+    let strata = (task == Task::Classification).then(|| {
+        y.rows()
+            .into_iter()
+            .map(|r| stratum(r.iter().copied()))
+            .collect::<Vec<_>>()
+    });
+    let val_rows = validation_rows(table.x.nrows(), f, options.train.seed, strata.as_deref())?;
+    let validation = (!val_rows.is_empty()).then(|| {
+        (
+            gather(table.x.view(), &val_rows),
+            gather(y.view(), &val_rows),
+        )
+    });
+    compact(&mut table.x, &val_rows);
+    compact(&mut y, &val_rows);
+    let (mut x, mut validation) = (table.x, validation);
+    if init_model.is_none() && options.standardize {
+        model.input_scaling = Some(Scaling::fit(x.view()));
+        if task == Task::Regression {
+            let scaling = Scaling::fit(y.view());
+            scaling.apply(&mut y);
+            if let Some((_, yv)) = validation.as_mut() {
+                scaling.apply(yv);
+            }
+            model.target_scaling = Some(scaling);
+        }
+    }
+    model.scale_inputs(&mut x);
+    if let Some((xv, _)) = validation.as_mut() {
+        model.scale_inputs(xv);
+    }
+    let mut net: Network<T> = model.network.cast();
+    let data = TrainData {
+        x: x.view(),
+        y: y.view(),
+        validation: validation.as_ref().map(|(a, b)| (a.view(), b.view())),
+    };
+    let report = crate::train(&mut net, data, &options.train, on_epoch)?;
+    model.network = net.cast();
+    model.training = Some(record(
+        options,
+        task,
+        &report,
+        x.nrows(),
+        validation.as_ref().map_or(0, |v| v.0.nrows()),
+    ));
+    Ok(Fitted {
+        model,
+        report,
+        task: (task, reason),
+        train: (x, y),
+        validation,
+    })
+}
+
+fn new_model<T: Float>(table: &Table<T>, task: Task, options: &FitOptions) -> Result<Model> {
+    let file = &table.name;
+    let n_in = table.x.ncols();
+    let (classes, k, output) = match task {
+        Task::Classification => {
+            let [column] = table.targets.as_slice() else {
+                return Err(Error::config(
+                    "target",
+                    "classification takes exactly one label column",
+                ));
+            };
+            let classes = classes_of(&column.values);
+            if classes.len() < 2 {
+                return Err(Error::Data {
+                    at: Location::file(file.as_str()).at_column(&column.name),
+                    message: format!(
+                        "only one class (\"{}\"): classification needs at least two",
+                        classes.join("")
+                    ),
+                });
+            }
+            let output = options.output.unwrap_or(Activation::Softmax);
+            let k = if output == Activation::Sigmoid && classes.len() == 2 {
+                1
+            } else {
+                classes.len()
+            };
+            (Some(classes), k, output)
+        }
+        Task::Regression => {
+            for t in &table.targets {
+                t.numbers(file)?;
+            }
+            (
+                None,
+                table.targets.len(),
+                options.output.unwrap_or(Activation::Identity),
+            )
+        }
+    };
+    let loss = options.loss.unwrap_or(match output {
+        Activation::Sigmoid if task == Task::Classification => Loss::CrossEntropy,
+        Activation::Softmax => Loss::SoftmaxCrossEntropy,
+        _ => Loss::SquaredError,
+    });
+    let mut sizes = vec![n_in];
+    sizes.extend(&options.hidden);
+    sizes.push(k);
+    let mut acts = vec![options.activation; options.hidden.len()];
+    acts.push(output);
+    let network = Network::seeded(&sizes, &acts, loss, options.init, options.train.seed)?;
+    let mut model = Model::new(network);
+    model.features = Some(table.feature_names.clone());
+    model.targets = Some(table.targets.iter().map(|t| t.name.clone()).collect());
+    model.classes = classes;
+    Ok(model)
+}
+
+/// The class index of a one-hot (or single-sigmoid) target row.
+fn stratum<T: Float>(row: impl Iterator<Item = T>) -> usize {
+    let v: Vec<f64> = row.map(|v| v.wide()).collect();
+    if v.len() == 1 {
+        usize::from(v[0] > 0.5)
+    } else {
+        crate::metrics::argmax(v.into_iter())
+    }
+}
+
+/// Rows held out for validation, sorted: round(f n) of them, drawn per class (stratified) when
+/// `strata` is given, from the seeded stream.
+fn validation_rows(n: usize, f: f64, seed: u64, strata: Option<&[usize]>) -> Result<Vec<usize>> {
+    if f == 0.0 {
+        return Ok(Vec::new());
+    }
+    let mut rng = crate::init::rng(seed ^ 0x5EED_5B11);
+    let groups: Vec<Vec<usize>> = match strata {
+        Some(s) => {
+            let k = s.iter().max().map_or(0, |m| m + 1);
+            let mut g = vec![Vec::new(); k];
+            for (i, &c) in s.iter().enumerate() {
+                g[c].push(i);
+            }
+            g
+        }
+        None => vec![(0..n).collect()],
+    };
+    let mut rows = Vec::new();
+    for mut g in groups {
+        crate::train::shuffle(&mut g, &mut rng);
+        let take = (g.len() as f64 * f).round() as usize;
+        rows.extend_from_slice(&g[..take.min(g.len())]);
+    }
+    if rows.len() >= n {
+        return Err(Error::config(
+            "validation_fraction",
+            format!("{f} leaves no rows to train on"),
+        ));
+    }
+    rows.sort_unstable();
+    Ok(rows)
+}
+
+fn gather<T: Float>(a: ArrayView2<'_, T>, rows: &[usize]) -> Array2<T> {
+    let mut out = Array2::zeros((rows.len(), a.ncols()));
+    for (mut dst, &i) in out.rows_mut().into_iter().zip(rows) {
+        dst.assign(&a.row(i));
+    }
+    out
+}
+
+/// Removes the (sorted) `rows` from `a` in place, keeping the order of the others; no copy of
+/// the whole matrix is made.
+fn compact<T: Float>(a: &mut Array2<T>, rows: &[usize]) {
+    if rows.is_empty() {
+        return;
+    }
+    let (n, cols) = a.dim();
+    let mut skip = rows.iter().peekable();
+    let mut kept = 0;
+    for i in 0..n {
+        if skip.peek() == Some(&&i) {
+            skip.next();
+            continue;
+        }
+        if kept != i {
+            let (mut lower, upper) = a.view_mut().split_at(ndarray::Axis(0), i);
+            lower.row_mut(kept).assign(&upper.row(0));
+        }
+        kept += 1;
+    }
+    let flat = std::mem::replace(a, Array2::zeros((0, 0)));
+    let mut v = flat.into_raw_vec_and_offset().0;
+    v.truncate(kept * cols);
+    *a = Array2::from_shape_vec((kept, cols), v).expect("invariant: rows x cols elements");
+}
+
+fn record(
+    options: &FitOptions,
+    task: Task,
+    report: &TrainReport,
+    n_train: usize,
+    n_val: usize,
+) -> serde_json::Value {
+    let t = &options.train;
+    let last = report.history.last();
+    json!({
+        "task": task.name(),
+        "solver": t.solver.name(),
+        "learning_rate": t.alpha(),
+        "schedule": t.schedule.name(),
+        "epochs": report.epochs,
+        "max_epochs": t.epochs,
+        "batch_size": if t.solver.full_batch() { n_train } else { t.batch_size.unwrap_or(200).min(n_train) },
+        "lambda": t.lambda,
+        "momentum": t.momentum,
+        "seed": t.seed,
+        "standardize": options.standardize,
+        "training_rows": n_train,
+        "validation_rows": n_val,
+        "stopped": report.stop.describe(),
+        "final_cost": last.map(|s| s.train.total()),
+        "best_validation_loss": report.best_validation.map(|b| b.1),
+    })
+}
+
+/// The share of rows whose predicted class is the target's (classification), or r2 averaged
+/// over the targets (regression), of `net` on prepared data.
+pub fn score<T: Float>(
+    net: &Network<T>,
+    x: ArrayView2<'_, T>,
+    y: ArrayView2<'_, T>,
+    task: Task,
+) -> Result<f64> {
+    let out = net.predict(x)?;
+    Ok(match task {
+        Task::Classification => crate::metrics::accuracy(out.view(), y),
+        Task::Regression => {
+            let (o, t) = (out.mapv(|v| v.wide()), y.mapv(|v| v.wide()));
+            let r = crate::metrics::regression(t.view(), o.view());
+            r.iter().map(|s| s.r2).sum::<f64>() / r.len().max(1) as f64
+        }
+    })
+}

@@ -1,0 +1,255 @@
+//! What surrounds the network so that raw data goes in and labels or values come out:
+//! standardization of inputs, class labels and one-hot targets, scaling of regression targets.
+//! All of it is stored in the [`Model`], so `predict` on raw data just works.
+
+use crate::data::TargetColumn;
+use crate::{Activation, Error, Float, Location, Model, Result, Scaling};
+use ndarray::{Array2, ArrayView2, Axis};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// Classification or regression.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Task {
+    /// Targets are class labels.
+    Classification,
+    /// Targets are numbers.
+    Regression,
+}
+
+impl Task {
+    /// The name used on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Task::Classification => "classification",
+            Task::Regression => "regression",
+        }
+    }
+
+    /// Classification when any target value is text, regression when all are numbers.
+    pub fn infer(targets: &[TargetColumn]) -> Task {
+        if targets.iter().all(TargetColumn::is_numeric) {
+            Task::Regression
+        } else {
+            Task::Classification
+        }
+    }
+}
+
+impl std::str::FromStr for Task {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        match s {
+            "classification" => Ok(Task::Classification),
+            "regression" => Ok(Task::Regression),
+            _ => Err(format!(
+                "unknown task \"{s}\" (expected classification or regression)"
+            )),
+        }
+    }
+}
+
+impl Scaling {
+    /// Column means and (population) standard deviations of `x`; a constant column gets
+    /// std 1, so it maps to 0 instead of dividing by zero.
+    pub fn fit<T: Float>(x: ArrayView2<'_, T>) -> Scaling {
+        let n = x.nrows().max(1) as f64;
+        let mut mean = Vec::with_capacity(x.ncols());
+        let mut std = Vec::with_capacity(x.ncols());
+        for col in x.axis_iter(Axis(1)) {
+            let mu = col.iter().map(|v| v.wide()).sum::<f64>() / n;
+            let var = col.iter().map(|v| (v.wide() - mu).powi(2)).sum::<f64>() / n;
+            let sd = var.sqrt();
+            mean.push(mu);
+            std.push(if sd > 1e-12 * mu.abs().max(1.0) && sd.is_finite() {
+                sd
+            } else {
+                1.0
+            });
+        }
+        Scaling { mean, std }
+    }
+
+    /// x := (x - mean) / std, column by column.
+    pub fn apply<T: Float>(&self, x: &mut Array2<T>) {
+        for mut row in x.rows_mut() {
+            for ((v, &m), &s) in row.iter_mut().zip(&self.mean).zip(&self.std) {
+                *v = T::of((v.wide() - m) / s);
+            }
+        }
+    }
+
+    /// y := y * std + mean, column by column (the inverse of [`Scaling::apply`]).
+    pub fn invert<T: Float>(&self, y: &mut Array2<T>) {
+        for mut row in y.rows_mut() {
+            for ((v, &m), &s) in row.iter_mut().zip(&self.mean).zip(&self.std) {
+                *v = T::of(v.wide() * s + m);
+            }
+        }
+    }
+}
+
+/// The distinct labels of `values`, sorted: numerically when every label is a number
+/// ("2" before "10"), as text otherwise.
+pub fn classes_of(values: &[String]) -> Vec<String> {
+    let mut classes: Vec<String> = values.to_vec();
+    classes.sort();
+    classes.dedup();
+    let numbers: Option<Vec<f64>> = classes
+        .iter()
+        .map(|c| c.parse::<f64>().ok().filter(|v| v.is_finite()))
+        .collect();
+    if let Some(nums) = numbers {
+        let mut pairs: Vec<(f64, String)> = nums.into_iter().zip(classes).collect();
+        pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+        classes = pairs.into_iter().map(|p| p.1).collect();
+    }
+    classes
+}
+
+/// Index of each value's class; errors on a label not in `classes`, naming its line.
+pub fn class_indices(column: &TargetColumn, classes: &[String], file: &str) -> Result<Vec<usize>> {
+    let index: HashMap<&str, usize> = classes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.as_str(), i))
+        .collect();
+    column
+        .values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            index.get(v.as_str()).copied().ok_or_else(|| Error::Data {
+                at: Location::file(file)
+                    .at_line(column.line(i))
+                    .at_column(&column.name),
+                message: format!(
+                    "label \"{v}\" is not one of the model's classes ({})",
+                    list(classes)
+                ),
+            })
+        })
+        .collect()
+}
+
+fn list(items: &[String]) -> String {
+    let mut s: Vec<&str> = items.iter().take(10).map(String::as_str).collect();
+    if items.len() > 10 {
+        s.push("...");
+    }
+    s.join(", ")
+}
+
+impl Model {
+    /// Whether the model predicts class labels.
+    pub fn is_classifier(&self) -> bool {
+        self.classes.is_some()
+    }
+
+    /// Applies the model's input standardization (if any) to raw inputs.
+    pub fn scale_inputs<T: Float>(&self, x: &mut Array2<T>) {
+        if let Some(s) = &self.input_scaling {
+            s.apply(x);
+        }
+    }
+
+    /// The target matrix Y the network is trained and scored against, from the target columns
+    /// of a data file called `file`:
+    ///
+    /// - a model with `classes` and one label column: one-hot rows in the order of `classes`
+    ///   (one column, 1 for the second class, for a binary model with one sigmoid output);
+    /// - one numeric column per output: the numbers, scaled by `target_scaling` if present;
+    /// - a model without `classes`, several outputs and one column of integers 0..K-1: one-hot
+    ///   rows by index.
+    pub fn encode_targets<T: Float>(
+        &self,
+        targets: &[TargetColumn],
+        file: &str,
+    ) -> Result<Array2<T>> {
+        let k = self.network.n_outputs();
+        let bad = |message: String| Error::Data {
+            at: Location::file(file),
+            message,
+        };
+        if let (Some(classes), [column]) = (&self.classes, targets) {
+            let idx = class_indices(column, classes, file)?;
+            return Ok(one_hot(&idx, classes.len(), k));
+        }
+        if targets.len() == k {
+            let mut y = Array2::zeros((targets.first().map_or(0, |t| t.values.len()), k));
+            for (j, column) in targets.iter().enumerate() {
+                for (v, n) in y.column_mut(j).iter_mut().zip(column.numbers(file)?) {
+                    *v = T::of(n);
+                }
+            }
+            if let Some(s) = &self.target_scaling {
+                s.apply(&mut y);
+            }
+            return Ok(y);
+        }
+        if let [column] = targets {
+            let labels = (0..k).map(|i| i.to_string()).collect::<Vec<_>>();
+            if let Ok(idx) = class_indices(column, &labels, file) {
+                return Ok(one_hot(&idx, k, k));
+            }
+            return Err(bad(format!(
+                "the model has {k} outputs but no class labels, and column \"{}\" does not hold \
+                 class indices 0..{}",
+                column.name,
+                k - 1
+            )));
+        }
+        Err(bad(format!(
+            "the model has {k} outputs, but {} target columns were given",
+            targets.len()
+        )))
+    }
+
+    /// Maps network outputs back to the data's units: class probabilities (rows summing to 1)
+    /// for classifiers, target values (undoing `target_scaling`) otherwise.
+    pub fn decode_outputs(&self, mut out: Array2<f64>) -> Array2<f64> {
+        match &self.classes {
+            Some(classes) if classes.len() == 2 && out.ncols() == 1 => {
+                let p = out.column(0).to_owned();
+                let mut probs = Array2::zeros((out.nrows(), 2));
+                probs.column_mut(0).assign(&p.mapv(|p| 1.0 - p));
+                probs.column_mut(1).assign(&p);
+                probs
+            }
+            Some(_) => {
+                let output = self.network.activations().last().copied();
+                if output != Some(Activation::Softmax) {
+                    // Independent sigmoid outputs: normalized to a distribution over classes.
+                    for mut row in out.rows_mut() {
+                        let s = row.sum();
+                        if s > 0.0 {
+                            row.mapv_inplace(|v| v / s);
+                        }
+                    }
+                }
+                out
+            }
+            None => {
+                if let Some(s) = &self.target_scaling {
+                    s.invert(&mut out);
+                }
+                out
+            }
+        }
+    }
+}
+
+/// One-hot rows (`k` columns) for class indices among `n_classes`; with one output column
+/// and two classes, the column is 1 for the second class.
+fn one_hot<T: Float>(idx: &[usize], n_classes: usize, k: usize) -> Array2<T> {
+    let mut y = Array2::zeros((idx.len(), k));
+    for (i, &c) in idx.iter().enumerate() {
+        if k == 1 && n_classes == 2 {
+            y[[i, 0]] = if c == 1 { T::one() } else { T::zero() };
+        } else if c < k {
+            y[[i, c]] = T::one();
+        }
+    }
+    y
+}
