@@ -110,6 +110,7 @@ impl Model {
             at: Location::file(name),
             message,
         };
+        check_object(bytes).map_err(bad)?;
         let header: Header = serde_json::from_slice(bytes).map_err(|e| bad(json_message(&e)))?;
         check_header(header, MODEL_FORMAT).map_err(bad)?;
         let file: FileV1 = serde_json::from_slice(bytes).map_err(|e| bad(json_message(&e)))?;
@@ -305,6 +306,15 @@ fn numbers<'a>(values: impl Iterator<Item = &'a f64>) -> String {
 /// Compact JSON of a value; f64 in shortest round-trip form.
 fn to_json<T: Serialize + ?Sized>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "null".into())
+}
+
+/// A model file is one JSON object; anything else is refused before parsing.
+fn check_object(bytes: &[u8]) -> std::result::Result<(), String> {
+    match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+        None => Err("the file is truncated (it is empty)".into()),
+        Some(b'{') => Ok(()),
+        Some(_) => Err("not valid JSON for a model: the file must hold one JSON object".into()),
+    }
 }
 
 fn check_header(header: Header, expected: &str) -> std::result::Result<(), String> {
