@@ -4,6 +4,7 @@ mod cli;
 mod commands;
 mod datasets;
 mod io;
+mod plot;
 
 use clap::Parser;
 use std::process::ExitCode;

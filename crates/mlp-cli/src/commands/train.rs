@@ -100,6 +100,9 @@ pub struct TrainArgs {
     /// Write one CSV row per epoch to FILE (costs, validation, learning rate, time).
     #[arg(long, value_name = "FILE")]
     history: Option<String>,
+    /// Draw the learning curves to FILE (.svg or .png).
+    #[arg(long, value_name = "FILE")]
+    plot: Option<String>,
     /// No progress bar and no summary.
     #[arg(long, short)]
     quiet: bool,
@@ -110,8 +113,13 @@ pub fn run(args: TrainArgs) -> Result<()> {
     if let Some(out) = &args.out {
         io::check_output(out)?;
     }
-    if let Some(h) = &args.history {
-        io::check_output(h)?;
+    for path in [&args.history, &args.plot].into_iter().flatten() {
+        io::check_output(path)?;
+    }
+    if let Some(p) = &args.plot {
+        if !(p.ends_with(".svg") || p.ends_with(".png")) {
+            bail!("--plot {p}: the file name must end in .svg or .png");
+        }
     }
     let threads = args
         .threads
@@ -216,6 +224,10 @@ fn train_in<T: Float>(
     let fitted = fitted?;
     if let Some(path) = &args.history {
         io::write_output(path, history.as_bytes())?;
+    }
+    if let Some(path) = &args.plot {
+        let title = format!("{} ({})", fitted.model.network, args.solver);
+        crate::plot::learning_curves(path, &fitted.report.history, &title)?;
     }
     if let Some(out) = &args.out {
         io::write_output(out, fitted.model.to_json()?.as_bytes())?;

@@ -1,0 +1,160 @@
+//! Pictures: learning curves (SVG or PNG) and PNG images of weights.
+//!
+//! Text is drawn with the embedded DejaVu Sans Mono font (assets/, Bitstream Vera license), so
+//! PNG output needs no font installed on the machine.
+
+use anyhow::{Context, Result, bail};
+use mlp::EpochStats;
+use plotters::prelude::*;
+use std::sync::Once;
+
+const FONT: &[u8] = include_bytes!("../assets/DejaVuSansMono.ttf");
+
+fn register_font() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, FONT);
+    });
+}
+
+/// Writes the learning curves of `history` to `path` (`.svg` or `.png`), atomically.
+pub fn learning_curves(path: &str, history: &[EpochStats], title: &str) -> Result<()> {
+    let (w, h) = (900u32, 600u32);
+    if path.ends_with(".svg") {
+        let mut svg = String::new();
+        draw(
+            SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area(),
+            history,
+            title,
+        )?;
+        return crate::io::write_output(path, svg.as_bytes());
+    }
+    if !path.ends_with(".png") {
+        bail!("{path}: --plot writes .svg or .png files");
+    }
+    let mut rgb = vec![0u8; (w * h * 3) as usize];
+    draw(
+        BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area(),
+        history,
+        title,
+    )?;
+    write_png(path, w, h, rgb)
+}
+
+/// Encodes an RGB buffer as PNG and writes it atomically.
+pub fn write_png(path: &str, w: u32, h: u32, rgb: Vec<u8>) -> Result<()> {
+    let image = image::RgbImage::from_raw(w, h, rgb).context("image buffer has the wrong size")?;
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    image.write_to(&mut bytes, image::ImageFormat::Png)?;
+    crate::io::write_output(path, bytes.get_ref())
+}
+
+fn draw<DB: DrawingBackend>(
+    area: DrawingArea<DB, plotters::coord::Shift>,
+    history: &[EpochStats],
+    title: &str,
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    register_font();
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow::anyhow!("drawing the plot: {e:?}");
+    area.fill(&WHITE).map_err(err)?;
+    let has_score = history.iter().any(|s| s.validation_score.is_some());
+    let (top, bottom) = if has_score {
+        area.split_vertically(400)
+    } else {
+        (area.clone(), area.clone())
+    };
+    let epochs = history.len().max(2) as f64;
+    let losses = history
+        .iter()
+        .flat_map(|s| [Some(s.train.total()), Some(s.train.data), s.validation])
+        .flatten();
+    let (lo, hi) = losses.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+        (a.min(v), b.max(v))
+    });
+    let (lo, hi) = if lo.is_finite() && hi > lo {
+        (lo.max(1e-12), hi)
+    } else {
+        (1e-3, 1.0)
+    };
+    let mut chart = ChartBuilder::on(&top)
+        .caption(title, ("sans-serif", 18))
+        .margin(12)
+        .x_label_area_size(36)
+        .y_label_area_size(70)
+        .build_cartesian_2d(1.0..epochs, (lo..hi * 1.05).log_scale())
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc("epoch")
+        .y_desc("cost (log scale)")
+        .x_label_formatter(&|v| format!("{v:.0}"))
+        .y_label_formatter(&|v| short(*v))
+        .y_labels(8)
+        .light_line_style(WHITE)
+        .draw()
+        .map_err(err)?;
+    let series: [(&str, RGBColor, Box<dyn Fn(&EpochStats) -> Option<f64>>); 3] = [
+        ("training cost J", BLUE, Box::new(|s| Some(s.train.total()))),
+        ("training data term", CYAN, Box::new(|s| Some(s.train.data))),
+        ("validation loss", RED, Box::new(|s| s.validation)),
+    ];
+    for (name, color, value) in series {
+        let points: Vec<(f64, f64)> = history
+            .iter()
+            .filter_map(|s| value(s).map(|v| (s.epoch as f64, v.max(lo))))
+            .collect();
+        if points.is_empty() {
+            continue;
+        }
+        chart
+            .draw_series(LineSeries::new(points, color.stroke_width(2)))
+            .map_err(err)?
+            .label(name)
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], color.stroke_width(2)));
+    }
+    chart
+        .configure_series_labels()
+        .border_style(BLACK)
+        .background_style(WHITE)
+        .draw()
+        .map_err(err)?;
+    if has_score {
+        let mut chart = ChartBuilder::on(&bottom)
+            .margin(12)
+            .x_label_area_size(36)
+            .y_label_area_size(70)
+            .build_cartesian_2d(1.0..epochs, 0.0..1.0)
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_desc("epoch")
+            .y_desc("validation score")
+            .x_label_formatter(&|v| format!("{v:.0}"))
+            .y_label_formatter(&|v| format!("{v:.1}"))
+            .light_line_style(WHITE)
+            .draw()
+            .map_err(err)?;
+        let points = history.iter().filter_map(|s| {
+            s.validation_score
+                .map(|v| (s.epoch as f64, v.clamp(0.0, 1.0)))
+        });
+        chart
+            .draw_series(LineSeries::new(points, GREEN.stroke_width(2)))
+            .map_err(err)?;
+    }
+    area.present().map_err(err)?;
+    Ok(())
+}
+
+/// A tick label with few digits: 0.25, 1.5e-4, 120.
+fn short(v: f64) -> String {
+    if v == 0.0 || (1e-2..1e4).contains(&v.abs()) {
+        let s = format!("{v:.3}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        format!("{v:.1e}")
+    }
+}
