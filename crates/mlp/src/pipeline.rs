@@ -123,6 +123,20 @@ pub fn fit<T: Float>(
         Some(m) => m.clone(),
         None => new_model(&table, task, options)?,
     };
+    // A warm start from a bare model (weights only) learns the names it was trained with.
+    model
+        .features
+        .get_or_insert_with(|| table.feature_names.clone());
+    model
+        .targets
+        .get_or_insert_with(|| table.targets.iter().map(|t| t.name.clone()).collect());
+    if task == Task::Classification && model.classes.is_none() && model.network.n_outputs() > 1 {
+        model.classes = Some(
+            (0..model.network.n_outputs())
+                .map(|i| i.to_string())
+                .collect(),
+        );
+    }
     // A new model has no target scaling yet; a warm start's encodes as it was trained.
     let mut y: Array2<T> = model.encode_targets(&table.targets, &file)?;
     let strata = (task == Task::Classification).then(|| {
