@@ -29,6 +29,8 @@ pub enum Command {
     Evaluate(crate::commands::evaluate::EvaluateArgs),
     /// Compute the cost J(W) of a model on data, and optionally its gradient.
     Cost(crate::commands::cost::CostArgs),
+    /// Show one gradient-descent step as numbers: forward pass, cost, deltas, gradients, update.
+    Explain(crate::commands::explain::ExplainArgs),
     /// Write a randomly initialized model.
     Init(crate::commands::init::InitArgs),
     /// Compare backpropagation with central differences, layer by layer.

@@ -23,6 +23,7 @@ mod atomic;
 mod backprop;
 pub mod data;
 mod error;
+pub mod explain;
 mod float;
 pub mod gradcheck;
 pub mod init;

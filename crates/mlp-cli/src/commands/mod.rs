@@ -2,6 +2,7 @@
 
 pub mod cost;
 pub mod evaluate;
+pub mod explain;
 pub mod gradcheck;
 pub mod init;
 pub mod predict;
@@ -18,6 +19,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Predict(args) => predict::run(args),
         Command::Evaluate(args) => evaluate::run(args),
         Command::Cost(args) => cost::run(args),
+        Command::Explain(args) => explain::run(args),
         Command::Init(args) => init::run(args),
         Command::Gradcheck(args) => gradcheck::run(args),
         Command::Datasets => datasets(),
