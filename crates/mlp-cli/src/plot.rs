@@ -49,6 +49,9 @@ pub fn write_png(path: &str, w: u32, h: u32, rgb: Vec<u8>) -> Result<()> {
     crate::io::write_output(path, bytes.get_ref())
 }
 
+/// Which number of an epoch a curve plots.
+type Curve = fn(&EpochStats) -> Option<f64>;
+
 fn draw<DB: DrawingBackend>(
     area: DrawingArea<DB, plotters::coord::Shift>,
     history: &[EpochStats],
@@ -96,10 +99,10 @@ where
         .light_line_style(WHITE)
         .draw()
         .map_err(err)?;
-    let series: [(&str, RGBColor, Box<dyn Fn(&EpochStats) -> Option<f64>>); 3] = [
-        ("training cost J", BLUE, Box::new(|s| Some(s.train.total()))),
-        ("training data term", CYAN, Box::new(|s| Some(s.train.data))),
-        ("validation loss", RED, Box::new(|s| s.validation)),
+    let series: [(&str, RGBColor, Curve); 3] = [
+        ("training cost J", BLUE, |s| Some(s.train.total())),
+        ("training data term", CYAN, |s| Some(s.train.data)),
+        ("validation loss", RED, |s| s.validation),
     ];
     for (name, color, value) in series {
         let points: Vec<(f64, f64)> = history
