@@ -35,6 +35,8 @@ pub enum Command {
     Init(crate::commands::init::InitArgs),
     /// Compare backpropagation with central differences, layer by layer.
     Gradcheck(crate::commands::gradcheck::GradcheckArgs),
+    /// Describe a model file: architecture, parameters, preprocessing, training.
+    Show(crate::commands::show::ShowArgs),
     /// List the built-in data sets.
     Datasets,
     /// Print a shell completion script.

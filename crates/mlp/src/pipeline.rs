@@ -348,7 +348,7 @@ fn record(
         "max_epochs": t.epochs,
         "batch_size": if t.solver.full_batch() { n_train } else { t.batch_size.unwrap_or(200).min(n_train) },
         "lambda": t.lambda,
-        "momentum": t.momentum,
+        "momentum": (t.solver == crate::Solver::Sgd).then_some(t.momentum),
         "seed": t.seed,
         "standardize": options.standardize,
         "training_rows": n_train,

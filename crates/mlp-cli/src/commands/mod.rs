@@ -6,6 +6,7 @@ pub mod explain;
 pub mod gradcheck;
 pub mod init;
 pub mod predict;
+pub mod show;
 pub mod train;
 
 use crate::cli::{Cli, Command};
@@ -22,6 +23,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Explain(args) => explain::run(args),
         Command::Init(args) => init::run(args),
         Command::Gradcheck(args) => gradcheck::run(args),
+        Command::Show(args) => show::run(args),
         Command::Datasets => datasets(),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "mlp", &mut std::io::stdout());

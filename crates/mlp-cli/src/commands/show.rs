@@ -1,0 +1,128 @@
+//! `mlp show`: what a model file holds, and optionally its first layer's weights as images.
+
+use anyhow::{Result, bail};
+use clap::Args;
+use mlp::Model;
+use std::io::Write;
+
+/// Options of `mlp show`.
+#[derive(Debug, Args)]
+#[command(after_help = "Example:\n  mlp show mnist.json --weights-image hidden-units.png")]
+pub struct ShowArgs {
+    /// The model file.
+    model: std::path::PathBuf,
+    /// Draw each first-layer unit's weights as a square image, in a grid (inputs must be a
+    /// square image, e.g. 784 = 28 x 28).
+    #[arg(long, value_name = "FILE.png")]
+    weights_image: Option<String>,
+}
+
+/// Runs `mlp show`.
+pub fn run(args: ShowArgs) -> Result<()> {
+    if let Some(path) = &args.weights_image {
+        if !path.ends_with(".png") {
+            bail!("--weights-image {path}: the file name must end in .png");
+        }
+        crate::io::check_output(path)?;
+    }
+    let model = Model::load(&args.model)?;
+    let net = &model.network;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{net}")?;
+    let weights: usize = (0..net.params().n_layers())
+        .map(|k| net.params().shape(k).0 * net.params().shape(k).1)
+        .sum();
+    writeln!(
+        out,
+        "parameters: {} ({weights} weights, {} biases)",
+        net.params().len(),
+        net.params().len() - weights
+    )?;
+    for k in 0..net.params().n_layers() {
+        let (r, c) = net.params().shape(k);
+        let w = net.params().weights(k);
+        let norm = w.iter().map(|v| v * v).sum::<f64>().sqrt();
+        writeln!(
+            out,
+            "  layer {} ({}): W {r} x {c}, |W| = {norm:.4}",
+            k + 2,
+            net.activations()[k]
+        )?;
+    }
+    if let Some(f) = &model.features {
+        writeln!(out, "features: {} ({})", f.len(), preview(f))?;
+    }
+    if let Some(t) = &model.targets {
+        writeln!(out, "targets: {}", t.join(", "))?;
+    }
+    if let Some(c) = &model.classes {
+        writeln!(out, "classes: {}", preview(c))?;
+    }
+    writeln!(
+        out,
+        "input standardization: {}",
+        if model.input_scaling.is_some() {
+            "yes (stored means and standard deviations)"
+        } else {
+            "no"
+        }
+    )?;
+    if model.target_scaling.is_some() {
+        writeln!(out, "target scaling: yes (predictions are mapped back)")?;
+    }
+    if let Some(t) = &model.training {
+        writeln!(out, "training: {}", serde_json::to_string(t)?)?;
+    }
+    if let Some(path) = &args.weights_image {
+        weights_image(&model, path)?;
+        writeln!(out, "wrote {path}")?;
+    }
+    Ok(())
+}
+
+fn preview(items: &[String]) -> String {
+    let mut s: Vec<&str> = items.iter().take(8).map(String::as_str).collect();
+    if items.len() > 8 {
+        s.push("...");
+    }
+    s.join(", ")
+}
+
+/// A grid of the first layer's units, each unit's weights as a square grey image scaled to its
+/// own largest |w| (mid grey is 0), as the course displays hidden units.
+fn weights_image(model: &Model, path: &str) -> Result<()> {
+    let w = model.network.params().weights(0);
+    let (units, inputs) = w.dim();
+    let side = (inputs as f64).sqrt().round() as usize;
+    if side * side != inputs {
+        bail!("--weights-image: the model has {inputs} inputs, not a square image");
+    }
+    let cols = (units as f64).sqrt().ceil() as usize;
+    let rows = units.div_ceil(cols);
+    let scale = (112 / side).max(1);
+    let tile = side * scale;
+    let gap = 2;
+    let (width, height) = (cols * (tile + gap) + gap, rows * (tile + gap) + gap);
+    let mut rgb = vec![40u8; width * height * 3];
+    for (u, unit) in w.rows().into_iter().enumerate() {
+        let max = unit
+            .iter()
+            .fold(0.0f64, |m, v| m.max(v.abs()))
+            .max(f64::MIN_POSITIVE);
+        let (ox, oy) = (
+            gap + (u % cols) * (tile + gap),
+            gap + (u / cols) * (tile + gap),
+        );
+        for (i, &v) in unit.iter().enumerate() {
+            let grey = (((v / max) + 1.0) * 127.5).round().clamp(0.0, 255.0) as u8;
+            let (px, py) = ((i % side) * scale, (i / side) * scale);
+            for dy in 0..scale {
+                for dx in 0..scale {
+                    let at = ((oy + py + dy) * width + ox + px + dx) * 3;
+                    rgb[at..at + 3].fill(grey);
+                }
+            }
+        }
+    }
+    crate::plot::write_png(path, width as u32, height as u32, rgb)
+}
