@@ -20,7 +20,7 @@ use crate::{Error, Float, Network, Params, Result};
 use ndarray::{Array2, ArrayView2, ArrayViewMut2, s};
 
 /// The cost J(W) of a network on a batch, split into its two terms.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Cost {
     /// The data term: (1/m) sum over examples of the per-example cost.
     pub data: f64,

@@ -47,8 +47,9 @@ pub use loss::Loss;
 pub use model::{Model, Scaling};
 pub use network::Network;
 pub use params::Params;
-pub use pipeline::{FitOptions, Fitted, fit};
+pub use pipeline::{FitOptions, Fitted, fit, fit_with};
 pub use preprocess::Task;
 pub use train::{
-    EpochStats, Schedule, Solver, StopReason, TrainConfig, TrainData, TrainReport, train,
+    EpochStats, Hooks, Schedule, Solver, StopReason, TrainConfig, TrainData, TrainReport,
+    TrainState, train, train_with,
 };

@@ -3,13 +3,13 @@
 
 use crate::data::Table;
 use crate::preprocess::classes_of;
+use crate::train::{Hooks, TrainState};
 use crate::{
-    Activation, EpochStats, Error, Float, Init, Location, Loss, Model, Network, Result, Scaling,
-    Task, TrainConfig, TrainData, TrainReport,
+    Activation, Error, Float, Init, Location, Loss, Model, Network, Result, Scaling, Task,
+    TrainConfig, TrainData, TrainReport,
 };
 use ndarray::{Array2, ArrayView2};
 use serde_json::json;
-use std::ops::ControlFlow;
 
 /// What to build and how to train it. `Default` holds the defaults of `mlp train`.
 #[derive(Clone, Debug, PartialEq)]
@@ -84,13 +84,32 @@ pub fn infer_task<T>(table: &Table<T>) -> (Task, String) {
     (Task::Regression, "the targets are numbers".into())
 }
 
-/// Builds and trains a model on `table` (whose `x` holds raw features in file order).
-/// `init_model` starts from a saved model's weights and preprocessing (warm start).
+/// Builds and trains a model on `table` (whose `x` holds raw features in file order), calling
+/// `on_epoch` after every epoch. `init_model` starts from a saved model's weights and
+/// preprocessing (warm start).
 pub fn fit<T: Float>(
+    table: Table<T>,
+    options: &FitOptions,
+    init_model: Option<&Model>,
+    on_epoch: impl FnMut(&crate::EpochStats) -> std::ops::ControlFlow<()>,
+) -> Result<Fitted<T>> {
+    fit_with(
+        table,
+        options,
+        init_model,
+        None,
+        crate::train::OnEpoch(on_epoch),
+    )
+}
+
+/// Like [`fit`], with [`Hooks`] (interruption, periodic checkpoints), optionally continuing the
+/// interrupted run saved in `resume` (same data and options).
+pub fn fit_with<T: Float>(
     mut table: Table<T>,
     options: &FitOptions,
     init_model: Option<&Model>,
-    on_epoch: impl FnMut(&EpochStats) -> ControlFlow<()>,
+    resume: Option<TrainState>,
+    hooks: impl Hooks,
 ) -> Result<Fitted<T>> {
     let f = options.validation_fraction;
     if !(0.0..1.0).contains(&f) {
@@ -176,7 +195,7 @@ pub fn fit<T: Float>(
         y: y.view(),
         validation: validation.as_ref().map(|(a, b)| (a.view(), b.view())),
     };
-    let report = crate::train(&mut net, data, &options.train, on_epoch)?;
+    let report = crate::train_with(&mut net, data, &options.train, resume, hooks)?;
     model.network = net.cast();
     model.training = Some(record(
         options,
@@ -184,6 +203,7 @@ pub fn fit<T: Float>(
         &report,
         x.nrows(),
         validation.as_ref().map_or(0, |v| v.0.nrows()),
+        model.input_scaling.is_some(),
     ));
     Ok(Fitted {
         model,
@@ -336,6 +356,7 @@ fn record(
     report: &TrainReport,
     n_train: usize,
     n_val: usize,
+    standardized: bool,
 ) -> serde_json::Value {
     let t = &options.train;
     let last = report.history.last();
@@ -350,7 +371,7 @@ fn record(
         "lambda": t.lambda,
         "momentum": (t.solver == crate::Solver::Sgd).then_some(t.momentum),
         "seed": t.seed,
-        "standardize": options.standardize,
+        "standardize": standardized,
         "training_rows": n_train,
         "validation_rows": n_val,
         "stopped": report.stop.describe(),

@@ -33,7 +33,7 @@ pub struct GradcheckArgs {
     /// Layer sizes of a random network, e.g. 4,5,3.
     #[arg(long, value_name = "SIZES", value_parser = super::parse_sizes, conflicts_with = "model",
           required_unless_present = "model")]
-    layers: Option<Vec<usize>>,
+    layers: Option<super::init::Sizes>,
     /// Hidden activation of the random network.
     #[arg(long, default_value = "sigmoid")]
     activation: mlp::Activation,

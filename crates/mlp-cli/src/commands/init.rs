@@ -28,7 +28,7 @@ pub struct InitArgs {
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Draw every weight and bias from [-B, B] instead of Glorot's per-layer bound.
-    #[arg(long, value_name = "B")]
+    #[arg(long, value_name = "B", allow_negative_numbers = true)]
     pub init_bound: Option<f64>,
     /// Where to write the model (`-`: standard output).
     #[arg(long, value_name = "FILE")]

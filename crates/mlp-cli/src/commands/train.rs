@@ -1,13 +1,19 @@
 //! `mlp train`: read data, build and train a network, write the model.
 
+use crate::Exit;
 use crate::cli::{ColumnArgs, DataArgs};
 use crate::io;
 use anyhow::{Result, bail};
 use clap::Args;
 use mlp::pipeline::{FitOptions, Fitted, score};
-use mlp::{Activation, EpochStats, Float, Init, Loss, Model, Schedule, Solver, Task, TrainConfig};
+use mlp::{
+    Activation, EpochStats, Float, Hooks, Init, Loss, Model, Schedule, Solver, StopReason, Task,
+    TrainConfig, TrainState,
+};
 use std::fmt::Write as _;
 use std::ops::ControlFlow;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Options of `mlp train`.
 #[derive(Debug, Args)]
@@ -83,7 +89,7 @@ pub struct TrainArgs {
     #[arg(long, value_name = "FILE")]
     init_model: Option<std::path::PathBuf>,
     /// Draw initial weights from [-B, B] instead of Glorot's per-layer bound.
-    #[arg(long, value_name = "B")]
+    #[arg(long, value_name = "B", allow_negative_numbers = true)]
     init_bound: Option<f64>,
     /// Do not standardize inputs (and regression targets).
     #[arg(long)]
@@ -103,6 +109,15 @@ pub struct TrainArgs {
     /// Draw the learning curves to FILE (.svg or .png).
     #[arg(long, value_name = "FILE")]
     plot: Option<String>,
+    /// Where an interrupted run saves its state (default: the --out file name + .checkpoint).
+    #[arg(long, value_name = "FILE")]
+    checkpoint: Option<String>,
+    /// Also save the run's state every N epochs.
+    #[arg(long, value_name = "N")]
+    checkpoint_every: Option<usize>,
+    /// Continue the run saved in FILE (give the same other options as the interrupted run).
+    #[arg(long, value_name = "FILE")]
+    resume: Option<String>,
     /// No progress bar and no summary.
     #[arg(long, short)]
     quiet: bool,
@@ -113,7 +128,10 @@ pub fn run(args: TrainArgs) -> Result<()> {
     if let Some(out) = &args.out {
         io::check_output(out)?;
     }
-    for path in [&args.history, &args.plot].into_iter().flatten() {
+    for path in [&args.history, &args.plot, &args.checkpoint]
+        .into_iter()
+        .flatten()
+    {
         io::check_output(path)?;
     }
     if let Some(p) = &args.plot {
@@ -198,32 +216,36 @@ fn train_in<T: Float>(
     if table.targets.is_empty() {
         bail!("no target column: give --target COLUMN");
     }
+    let resume = match &args.resume {
+        Some(path) => {
+            let bytes = std::fs::read(path).map_err(|e| mlp::Error::io(path, e))?;
+            Some(TrainState::from_json_bytes(path, &bytes)?)
+        }
+        None => None,
+    };
     let rows = table.x.nrows();
-    let mut progress = Progress::new(args.quiet, options.train.epochs);
-    let mut history = String::from(
-        "epoch,cost,data_cost,l2_cost,validation_loss,validation_score,learning_rate,elapsed_s\n",
-    );
-    let fitted = mlp::fit(table, options, init_model, |s: &EpochStats| {
-        let opt = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
-        let _ = writeln!(
-            history,
-            "{},{},{},{},{},{},{},{:.6}",
-            s.epoch,
-            s.train.total(),
-            s.train.data,
-            s.train.l2,
-            opt(s.validation),
-            opt(s.validation_score),
-            s.learning_rate,
-            s.elapsed.as_secs_f64()
-        );
-        progress.update(s);
-        ControlFlow::Continue(())
-    });
-    progress.finish();
+    let mut hooks = CliHooks {
+        progress: Progress::new(args.quiet, options.train.epochs),
+        interrupted: interrupt_flag()?,
+        checkpoint: checkpoint_path(args),
+        every: args.checkpoint_every,
+    };
+    let fitted = mlp::fit_with(table, options, init_model, resume, &mut hooks);
+    hooks.progress.finish();
     let fitted = fitted?;
+    if fitted.report.stop == StopReason::Interrupted {
+        let path = hooks.checkpoint.clone();
+        if let Some(state) = &fitted.report.state {
+            io::write_output(&path, state.to_json()?.as_bytes())?;
+        }
+        return Err(Exit::Interrupted(format!(
+            "interrupted after epoch {}: the run is saved in {path}; continue it with the same options and --resume {path}",
+            fitted.report.epochs
+        ))
+        .into());
+    }
     if let Some(path) = &args.history {
-        io::write_output(path, history.as_bytes())?;
+        io::write_output(path, history_csv(&fitted.report.history).as_bytes())?;
     }
     if let Some(path) = &args.plot {
         let title = format!("{} ({})", fitted.model.network, args.solver);
@@ -236,6 +258,77 @@ fn train_in<T: Float>(
         summary(args, &fitted, rows)?;
     }
     Ok(())
+}
+
+/// Where an interrupted run is saved: --checkpoint, else beside --out.
+fn checkpoint_path(args: &TrainArgs) -> String {
+    match (&args.checkpoint, args.out.as_deref()) {
+        (Some(c), _) => c.clone(),
+        (None, Some(out)) if out != "-" => format!("{out}.checkpoint"),
+        _ => "mlp-train.checkpoint".into(),
+    }
+}
+
+/// A flag raised by SIGINT or SIGTERM; a second signal ends the process at once.
+fn interrupt_flag() -> Result<Arc<AtomicBool>> {
+    let flag = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register_conditional_shutdown(signal, 130, Arc::clone(&flag))?;
+        signal_hook::flag::register(signal, Arc::clone(&flag))?;
+    }
+    Ok(flag)
+}
+
+/// The history file: one row per epoch.
+fn history_csv(history: &[EpochStats]) -> String {
+    let mut csv = String::from(
+        "epoch,cost,data_cost,l2_cost,validation_loss,validation_score,learning_rate,elapsed_s\n",
+    );
+    let opt = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
+    for s in history {
+        let _ = writeln!(
+            csv,
+            "{},{},{},{},{},{},{},{:.6}",
+            s.epoch,
+            s.train.total(),
+            s.train.data,
+            s.train.l2,
+            opt(s.validation),
+            opt(s.validation_score),
+            s.learning_rate,
+            s.elapsed.as_secs_f64()
+        );
+    }
+    csv
+}
+
+/// Progress, interruption and periodic checkpoints during `mlp train`.
+struct CliHooks {
+    progress: Progress,
+    interrupted: Arc<AtomicBool>,
+    checkpoint: String,
+    every: Option<usize>,
+}
+
+impl Hooks for &mut CliHooks {
+    fn epoch(&mut self, stats: &EpochStats) -> ControlFlow<()> {
+        self.progress.update(stats);
+        ControlFlow::Continue(())
+    }
+
+    fn interrupted(&mut self) -> bool {
+        self.interrupted.load(Ordering::Relaxed)
+    }
+
+    fn after_epoch(&mut self, epoch: usize, state: &dyn Fn() -> TrainState) -> mlp::Result<()> {
+        match self.every {
+            Some(n) if n > 0 && epoch % n == 0 => mlp::write_atomic(
+                std::path::Path::new(&self.checkpoint),
+                state().to_json()?.as_bytes(),
+            ),
+            _ => Ok(()),
+        }
+    }
 }
 
 fn summary<T: Float>(args: &TrainArgs, f: &Fitted<T>, rows: usize) -> Result<()> {

@@ -251,24 +251,26 @@ fn next<R: Read>(
     reader.read_byte_record(record).map_err(|e| {
         let message = e.to_string();
         match e.into_kind() {
-            csv::ErrorKind::Io(err)
-                if gzip
-                    && matches!(
-                        err.kind(),
-                        io::ErrorKind::UnexpectedEof
-                            | io::ErrorKind::InvalidInput
-                            | io::ErrorKind::InvalidData
-                    ) =>
-            {
-                data(
-                    Location::file(name),
-                    "the gzip stream is truncated or corrupt",
-                )
-            }
-            csv::ErrorKind::Io(err) => Error::io(name, err),
+            csv::ErrorKind::Io(err) => stream_error(name, err, gzip),
             _ => data(Location::file(name), message),
         }
     })
+}
+
+/// An error while reading the input: a broken gzip stream gets its own message.
+fn stream_error(name: &str, err: io::Error, gzip: bool) -> Error {
+    let broken = matches!(
+        err.kind(),
+        io::ErrorKind::UnexpectedEof | io::ErrorKind::InvalidInput | io::ErrorKind::InvalidData
+    );
+    if gzip && broken {
+        data(
+            Location::file(name),
+            "the gzip stream is truncated or corrupt",
+        )
+    } else {
+        Error::io(name, err)
+    }
 }
 
 /// The header's column names, trimmed, with a byte-order mark removed; unique and non-empty.
@@ -392,6 +394,17 @@ fn parse<T: Float>(
     columns: &Columns,
     gzip: bool,
 ) -> Result<Table<T>> {
+    // A byte-order mark goes before the CSV parser sees the header, so that a quoted first
+    // name is still read as quoted.
+    let mut input = input;
+    let mut bom = [0u8; 3];
+    let got = read_prefix(&mut input, &mut bom).map_err(|e| stream_error(name, e, gzip))?;
+    let kept = if bom[..got] == [0xEF, 0xBB, 0xBF] {
+        &[][..]
+    } else {
+        &bom[..got]
+    };
+    let input = io::Cursor::new(kept.to_vec()).chain(input);
     let mut reader = ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)

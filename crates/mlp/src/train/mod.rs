@@ -6,8 +6,10 @@
 mod config;
 mod optim;
 mod quasi_newton;
+mod state;
 
 pub use config::{Schedule, Solver, TrainConfig};
+pub use state::{CHECKPOINT_FORMAT, Hooks, OnEpoch, TrainState};
 
 use crate::init::{rng, unit_uniform};
 use crate::{Cost, Error, Float, Network, Result, Workspace};
@@ -28,7 +30,7 @@ pub struct TrainData<'a, T> {
 }
 
 /// What happened in one epoch.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EpochStats {
     /// 1-based epoch number.
     pub epoch: usize,
@@ -57,8 +59,10 @@ pub enum StopReason {
     Converged,
     /// The adaptive schedule cut the learning rate below 1e-6.
     LearningRateTooSmall,
-    /// The callback asked to stop.
+    /// The epoch callback asked to stop.
     Stopped,
+    /// [`Hooks::interrupted`] said so (a signal, say); the report holds the state to resume.
+    Interrupted,
 }
 
 impl StopReason {
@@ -72,6 +76,7 @@ impl StopReason {
             StopReason::Converged => "converged",
             StopReason::LearningRateTooSmall => "learning rate fell below 1e-6",
             StopReason::Stopped => "stopped on request",
+            StopReason::Interrupted => "interrupted",
         }
     }
 }
@@ -89,9 +94,12 @@ pub struct TrainReport {
     pub history: Vec<EpochStats>,
     /// Wall time.
     pub elapsed: Duration,
+    /// When interrupted or stopped on request: the state to continue from with [`train_with`].
+    pub state: Option<TrainState>,
 }
 
-/// Trains `net` on `data` as `config` says, calling `on_epoch` after every epoch.
+/// Trains `net` on `data` as `config` says, calling `on_epoch` after every epoch (returning
+/// `ControlFlow::Break(())` stops training).
 ///
 /// Errors before the first step on invalid settings or shapes, and with [`Error::Diverged`] as
 /// soon as the cost is not finite.
@@ -99,15 +107,44 @@ pub fn train<T: Float>(
     net: &mut Network<T>,
     data: TrainData<'_, T>,
     config: &TrainConfig,
-    mut on_epoch: impl FnMut(&EpochStats) -> ControlFlow<()>,
+    on_epoch: impl FnMut(&EpochStats) -> ControlFlow<()>,
+) -> Result<TrainReport> {
+    run(net, data, config, None, OnEpoch(on_epoch))
+}
+
+/// Like [`train`], with [`Hooks`] that may also interrupt the run or save periodic checkpoints,
+/// and optionally continuing from the `resume` state of an interrupted run (see
+/// [`TrainReport::state`]); a resumed run ends with the same weights, bit for bit, as one that
+/// never stopped.
+pub fn train_with<T: Float>(
+    net: &mut Network<T>,
+    data: TrainData<'_, T>,
+    config: &TrainConfig,
+    resume: Option<TrainState>,
+    hooks: impl Hooks,
+) -> Result<TrainReport> {
+    run(net, data, config, resume, hooks)
+}
+
+fn run<T: Float>(
+    net: &mut Network<T>,
+    data: TrainData<'_, T>,
+    config: &TrainConfig,
+    state: Option<TrainState>,
+    mut hooks: impl Hooks,
 ) -> Result<TrainReport> {
     config.validate()?;
     check_data(net, &data)?;
-    if config.solver == Solver::Lbfgs || config.solver == Solver::Cg {
-        return quasi_newton::train(net, data, config, on_epoch);
-    }
-    let start = Instant::now();
     let n = data.x.nrows();
+    let mut r = Run::new(net, config, n);
+    r.monitor.validating = data.validation.is_some();
+    if let Some(state) = state {
+        state.check_matches(config, n, net.params().len())?;
+        r.restore(net, state)?;
+    }
+    if config.solver == Solver::Lbfgs || config.solver == Solver::Cg {
+        return quasi_newton::train(net, data, config, r, hooks);
+    }
     let batch = if config.solver.full_batch() {
         n
     } else {
@@ -115,77 +152,208 @@ pub fn train<T: Float>(
     };
     let mut ws = Workspace::new(config.threads);
     let mut grad = net.params().zeros_like();
-    let mut stepper = Stepper::new(config, net.params().len());
-    let mut order: Vec<usize> = (0..n).collect();
-    let mut rng = rng(config.seed);
     let mut bx = Array2::zeros((batch, data.x.ncols()));
     let mut by = Array2::zeros((batch, data.y.ncols()));
-    let mut alpha = config.alpha();
-    let mut monitor = Monitor::new(config);
-    let mut history = Vec::new();
-    let mut stop = StopReason::MaxEpochs;
-    for epoch in 1..=config.epochs {
-        if config.schedule == Schedule::InvScaling {
-            alpha = config.alpha() / (epoch as f64).powf(config.power_t);
-        }
-        let train = if batch == n {
-            let cost = net.cost_and_gradient(data.x, data.y, config.lambda, &mut ws, &mut grad)?;
-            check_finite(cost, epoch)?;
-            apply(net, &mut stepper, &mut grad, alpha, config.freeze_bias);
-            cost
-        } else {
-            if config.shuffle {
-                shuffle(&mut order, &mut rng);
+    while r.epochs_done < config.epochs {
+        let epoch = r.epochs_done + 1;
+        if r.next_batch == 0 {
+            if config.schedule == Schedule::InvScaling {
+                r.alpha = config.alpha() / (epoch as f64).powf(config.power_t);
             }
-            let mut sum = Cost::default();
-            for chunk in order.chunks(batch) {
-                let m = chunk.len();
+            if config.shuffle && batch < n {
+                shuffle(&mut r.order, &mut r.rng);
+            }
+            r.partial = Cost::default();
+        }
+        let chunks = r.order.len().div_ceil(batch);
+        while r.next_batch < chunks {
+            let start = r.next_batch * batch;
+            let chunk = &r.order[start..(start + batch).min(n)];
+            let m = chunk.len();
+            // One batch of every row: the order is never shuffled, so the data is used as it is.
+            let cost = if batch == n {
+                net.cost_and_gradient(data.x, data.y, config.lambda, &mut ws, &mut grad)?
+            } else {
                 for (j, &i) in chunk.iter().enumerate() {
                     bx.row_mut(j).assign(&data.x.row(i));
                     by.row_mut(j).assign(&data.y.row(i));
                 }
                 let (xb, yb) = (bx.slice(s![..m, ..]), by.slice(s![..m, ..]));
-                let cost = net.cost_and_gradient(xb, yb, config.lambda, &mut ws, &mut grad)?;
-                check_finite(cost, epoch)?;
-                apply(net, &mut stepper, &mut grad, alpha, config.freeze_bias);
-                sum.data += cost.data * m as f64;
-                sum.l2 += cost.l2 * m as f64;
+                net.cost_and_gradient(xb, yb, config.lambda, &mut ws, &mut grad)?
+            };
+            check_finite(cost, epoch)?;
+            apply(net, &mut r.stepper, &mut grad, r.alpha, config.freeze_bias);
+            r.partial.data += cost.data * m as f64;
+            r.partial.l2 += cost.l2 * m as f64;
+            r.next_batch += 1;
+            if r.next_batch < chunks && hooks.interrupted() {
+                return Ok(r.report(net, StopReason::Interrupted, config));
             }
-            Cost {
-                data: sum.data / n as f64,
-                l2: sum.l2 / n as f64,
-                examples: n,
-            }
+        }
+        let train = Cost {
+            data: r.partial.data / n as f64,
+            l2: r.partial.l2 / n as f64,
+            examples: n,
         };
-        let (validation, validation_score) = validate(net, data.validation, &mut ws)?;
+        if r.finish_epoch(net, data, train, &mut ws, &mut hooks, config)? {
+            break;
+        }
+    }
+    let stop = r.stop.unwrap_or(StopReason::MaxEpochs);
+    Ok(r.report(net, stop, config))
+}
+
+/// The evolving state of a run: everything a checkpoint saves.
+pub(crate) struct Run<T> {
+    stepper: Stepper<T>,
+    rng: rand_chacha::ChaCha8Rng,
+    order: Vec<usize>,
+    epochs_done: usize,
+    next_batch: usize,
+    partial: Cost,
+    alpha: f64,
+    monitor: Monitor<T>,
+    history: Vec<EpochStats>,
+    stop: Option<StopReason>,
+    start: Instant,
+}
+
+impl<T: Float> Run<T> {
+    fn new(net: &Network<T>, config: &TrainConfig, n: usize) -> Self {
+        Run {
+            stepper: Stepper::new(config, net.params().len()),
+            rng: rng(config.seed),
+            order: (0..n).collect(),
+            epochs_done: 0,
+            next_batch: 0,
+            partial: Cost::default(),
+            alpha: config.alpha(),
+            monitor: Monitor::new(config),
+            history: Vec::new(),
+            stop: None,
+            start: Instant::now(),
+        }
+    }
+
+    fn restore(&mut self, net: &mut Network<T>, s: TrainState) -> Result<()> {
+        let cast = |v: &[f64]| v.iter().map(|&x| T::of(x)).collect::<Vec<T>>();
+        net.params_mut()
+            .as_mut_slice()
+            .copy_from_slice(&cast(&s.params));
+        self.stepper
+            .restore(cast(&s.moment1), cast(&s.moment2), s.steps);
+        self.rng.set_word_pos(s.rng_position()?);
+        if !s.order.is_empty() {
+            self.order = s.order;
+        }
+        self.epochs_done = s.epochs_done;
+        self.next_batch = s.next_batch;
+        self.partial = Cost {
+            data: s.partial_cost[0],
+            l2: s.partial_cost[1],
+            examples: 0,
+        };
+        self.alpha = s.learning_rate;
+        self.monitor.restore(
+            s.best,
+            s.stale,
+            s.best_params.map(|p| {
+                let mut params = net.params().clone();
+                params.as_mut_slice().copy_from_slice(&cast(&p));
+                params
+            }),
+        );
+        let elapsed = s.history.last().map_or(Duration::ZERO, |h| h.elapsed);
+        self.start = Instant::now()
+            .checked_sub(elapsed)
+            .unwrap_or_else(Instant::now);
+        self.history = s.history;
+        Ok(())
+    }
+
+    pub(crate) fn state(&self, net: &Network<T>, config: &TrainConfig) -> TrainState {
+        let wide = |v: &[T]| v.iter().map(|x| x.wide()).collect::<Vec<f64>>();
+        let (m1, m2, steps) = self.stepper.moments();
+        TrainState {
+            format: state::CHECKPOINT_FORMAT.into(),
+            version: 1,
+            config: config.clone(),
+            examples: self.order.len(),
+            params: wide(net.params().as_slice()),
+            moment1: wide(m1),
+            moment2: wide(m2),
+            steps,
+            rng_position: self.rng.get_word_pos().to_string(),
+            epochs_done: self.epochs_done,
+            next_batch: self.next_batch,
+            order: if config.shuffle {
+                self.order.clone()
+            } else {
+                Vec::new()
+            },
+            partial_cost: [self.partial.data, self.partial.l2],
+            learning_rate: self.alpha,
+            best: self.monitor.best(),
+            stale: self.monitor.stale,
+            best_params: self
+                .monitor
+                .best_params
+                .as_ref()
+                .map(|p| wide(p.as_slice())),
+            history: self.history.clone(),
+        }
+    }
+
+    /// Validation, monitoring and hooks at the end of an epoch; true when training must stop.
+    fn finish_epoch(
+        &mut self,
+        net: &Network<T>,
+        data: TrainData<'_, T>,
+        train: Cost,
+        ws: &mut Workspace<T>,
+        hooks: &mut impl Hooks,
+        config: &TrainConfig,
+    ) -> Result<bool> {
+        let epoch = self.epochs_done + 1;
+        let (validation, validation_score) = validate(net, data.validation, ws)?;
         let stats = EpochStats {
             epoch,
             train,
             validation,
             validation_score,
-            learning_rate: alpha,
-            elapsed: start.elapsed(),
+            learning_rate: self.alpha,
+            elapsed: self.start.elapsed(),
         };
-        let verdict = monitor.observe(&stats, net, &mut alpha);
-        let asked_to_stop = on_epoch(&stats).is_break();
-        history.push(stats);
-        if let Some(reason) = verdict {
-            stop = reason;
-            break;
+        let verdict = self.monitor.observe(&stats, net, &mut self.alpha);
+        let asked_to_stop = hooks.epoch(&stats).is_break();
+        self.history.push(stats);
+        self.epochs_done = epoch;
+        self.next_batch = 0;
+        hooks.after_epoch(epoch, &|| self.state(net, config))?;
+        if verdict.is_some() {
+            self.stop = verdict;
+        } else if asked_to_stop {
+            self.stop = Some(StopReason::Stopped);
+        } else if hooks.interrupted() {
+            self.stop = Some(StopReason::Interrupted);
         }
-        if asked_to_stop {
-            stop = StopReason::Stopped;
-            break;
+        Ok(self.stop.is_some())
+    }
+
+    fn report(self, net: &mut Network<T>, stop: StopReason, config: &TrainConfig) -> TrainReport {
+        let state = matches!(stop, StopReason::Interrupted | StopReason::Stopped)
+            .then(|| self.state(net, config));
+        let elapsed = self.start.elapsed();
+        let best_validation = self.monitor.finish(net, stop);
+        TrainReport {
+            epochs: self.history.len(),
+            stop,
+            best_validation,
+            history: self.history,
+            elapsed,
+            state,
         }
     }
-    let best_validation = monitor.finish(net, stop);
-    Ok(TrainReport {
-        epochs: history.len(),
-        stop,
-        best_validation,
-        history,
-        elapsed: start.elapsed(),
-    })
 }
 
 fn check_data<T: Float>(net: &Network<T>, data: &TrainData<'_, T>) -> Result<()> {
@@ -309,6 +477,26 @@ impl<T: Float> Monitor<T> {
         }
     }
 
+    fn best(&self) -> Option<(usize, f64)> {
+        self.best
+            .is_finite()
+            .then_some((self.best_epoch, self.best))
+    }
+
+    fn restore(
+        &mut self,
+        best: Option<(usize, f64)>,
+        stale: usize,
+        best_params: Option<crate::Params<T>>,
+    ) {
+        if let Some((epoch, loss)) = best {
+            self.best_epoch = epoch;
+            self.best = loss;
+        }
+        self.stale = stale;
+        self.best_params = best_params;
+    }
+
     fn observe(
         &mut self,
         stats: &EpochStats,
@@ -351,7 +539,7 @@ impl<T: Float> Monitor<T> {
         if !self.validating {
             return None;
         }
-        if stop != StopReason::Stopped {
+        if !matches!(stop, StopReason::Stopped | StopReason::Interrupted) {
             if let Some(best) = self.best_params {
                 *net.params_mut() = best;
             }

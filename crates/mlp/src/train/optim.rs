@@ -46,6 +46,35 @@ impl<T: Float> Stepper<T> {
         }
     }
 
+    /// The first and second moments (momentum velocity or Adam's m; Adam's v) and the step
+    /// count, for checkpoints.
+    pub(crate) fn moments(&self) -> (&[T], &[T], u64) {
+        match self {
+            Stepper::Plain => (&[], &[], 0),
+            Stepper::Momentum { velocity, .. } => (velocity, &[], 0),
+            Stepper::Adam { m, v, t, .. } => (m, v, *t),
+        }
+    }
+
+    /// Puts back the moments saved by [`Stepper::moments`].
+    pub(crate) fn restore(&mut self, first: Vec<T>, second: Vec<T>, steps: u64) {
+        match self {
+            Stepper::Plain => {}
+            Stepper::Momentum { velocity, .. } => {
+                if first.len() == velocity.len() {
+                    *velocity = first;
+                }
+            }
+            Stepper::Adam { m, v, t, .. } => {
+                if first.len() == m.len() && second.len() == v.len() {
+                    *m = first;
+                    *v = second;
+                    *t = steps;
+                }
+            }
+        }
+    }
+
     /// One update of `w` from the gradient `g` with step size `alpha`.
     pub(crate) fn step(&mut self, w: &mut [T], g: &[T], alpha: f64) {
         let lr = T::of(alpha);

@@ -1,7 +1,7 @@
 //! L-BFGS and nonlinear conjugate gradient, through the `argmin` crate's solvers and line
 //! searches. Each iteration of the solver counts as one epoch.
 
-use super::{EpochStats, Monitor, Solver, StopReason, TrainConfig, TrainData, TrainReport};
+use super::{Hooks, Run, Solver, StopReason, TrainConfig, TrainData, TrainReport};
 use crate::{Cost, Error, Float, Network, Params, Result, Workspace};
 use argmin::core::{
     CostFunction, Gradient, IterState, Problem, Solver as ArgminSolver, State, TerminationStatus,
@@ -10,8 +10,6 @@ use argmin::solver::conjugategradient::{NonlinearConjugateGradient, beta::PolakR
 use argmin::solver::linesearch::MoreThuenteLineSearch;
 use argmin::solver::quasinewton::LBFGS;
 use std::cell::RefCell;
-use std::ops::ControlFlow;
-use std::time::Instant;
 
 type Vector = Vec<f64>;
 type ArgminState = IterState<Vector, Vector, (), (), (), f64>;
@@ -92,9 +90,9 @@ pub(super) fn train<T: Float>(
     net: &mut Network<T>,
     data: TrainData<'_, T>,
     config: &TrainConfig,
-    mut on_epoch: impl FnMut(&EpochStats) -> ControlFlow<()>,
+    mut r: Run<T>,
+    mut hooks: impl Hooks,
 ) -> Result<TrainReport> {
-    let start = Instant::now();
     let objective = Objective {
         net: RefCell::new(net.clone()),
         x: data.x,
@@ -133,11 +131,8 @@ pub(super) fn train<T: Float>(
         Err(e) => return Err(Error::config("solver", e.to_string())),
     };
     let mut ws = Workspace::new(config.threads);
-    let mut monitor = Monitor::new(config);
-    let mut history = Vec::new();
-    let mut stop = StopReason::MaxEpochs;
-    let mut alpha = config.alpha();
-    for epoch in 1..=config.epochs {
+    while r.epochs_done < config.epochs {
+        let epoch = r.epochs_done + 1;
         let finished = match &mut method {
             Method::Lbfgs(l) => {
                 <_ as ArgminSolver<Objective<'_, T>, ArgminState>>::terminate_internal(
@@ -151,7 +146,7 @@ pub(super) fn train<T: Float>(
             }
         };
         if finished != TerminationStatus::NotTerminated {
-            stop = StopReason::Converged;
+            r.stop = Some(StopReason::Converged);
             break;
         }
         let next = match &mut method {
@@ -166,7 +161,7 @@ pub(super) fn train<T: Float>(
             }
             // A failed line search means no step along the search direction lowers J any more.
             Err(_) => {
-                stop = StopReason::Converged;
+                r.stop = Some(StopReason::Converged);
                 break;
             }
         }
@@ -179,33 +174,10 @@ pub(super) fn train<T: Float>(
         // J at the accepted iterate, split into its terms (one extra forward pass).
         let train = net.cost(data.x, data.y, config.lambda, &mut ws)?;
         super::check_finite(train, epoch)?;
-        let (validation, validation_score) = super::validate(net, data.validation, &mut ws)?;
-        let stats = EpochStats {
-            epoch,
-            train,
-            validation,
-            validation_score,
-            learning_rate: alpha,
-            elapsed: start.elapsed(),
-        };
-        let verdict = monitor.observe(&stats, net, &mut alpha);
-        let asked_to_stop = on_epoch(&stats).is_break();
-        history.push(stats);
-        if let Some(reason) = verdict {
-            stop = reason;
-            break;
-        }
-        if asked_to_stop {
-            stop = StopReason::Stopped;
+        if r.finish_epoch(net, data, train, &mut ws, &mut hooks, config)? {
             break;
         }
     }
-    let best_validation = monitor.finish(net, stop);
-    Ok(TrainReport {
-        epochs: history.len(),
-        stop,
-        best_validation,
-        history,
-        elapsed: start.elapsed(),
-    })
+    let stop = r.stop.unwrap_or(StopReason::MaxEpochs);
+    Ok(r.report(net, stop, config))
 }
