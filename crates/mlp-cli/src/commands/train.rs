@@ -279,14 +279,26 @@ fn interrupt_flag() -> Result<Arc<AtomicBool>> {
     Ok(flag)
 }
 
-/// The history file: one row per epoch.
+/// The history file: one row per epoch, then per layer l (the seed's numbering) the gradient
+/// norm, the update ratio, and the share of saturated (sigmoid/tanh) or dead (relu) units.
 fn history_csv(history: &[EpochStats]) -> String {
     let mut csv = String::from(
-        "epoch,cost,data_cost,l2_cost,validation_loss,validation_score,learning_rate,elapsed_s\n",
+        "epoch,cost,data_cost,l2_cost,validation_loss,validation_score,learning_rate,elapsed_s",
     );
-    let opt = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
+    let layers = history.first().map_or(0, |s| s.layers.len());
+    for l in 2..layers + 2 {
+        let _ = write!(
+            csv,
+            ",grad_norm_{l},update_ratio_{l},saturated_{l},dead_{l}"
+        );
+    }
+    csv.push('\n');
+    let opt = |v: Option<f64>| {
+        v.filter(|v| v.is_finite())
+            .map_or(String::new(), |v| v.to_string())
+    };
     for s in history {
-        let _ = writeln!(
+        let _ = write!(
             csv,
             "{},{},{},{},{},{},{},{:.6}",
             s.epoch,
@@ -298,6 +310,17 @@ fn history_csv(history: &[EpochStats]) -> String {
             s.learning_rate,
             s.elapsed.as_secs_f64()
         );
+        for d in &s.layers {
+            let _ = write!(
+                csv,
+                ",{},{},{},{}",
+                opt(Some(d.grad_norm)),
+                opt(Some(d.update_ratio)),
+                opt(d.saturated),
+                opt(d.dead)
+            );
+        }
+        csv.push('\n');
     }
     csv
 }
@@ -369,6 +392,44 @@ fn summary<T: Float>(args: &TrainArgs, f: &Fitted<T>, rows: usize) -> Result<()>
         let _ = write!(line, " (best validation loss {loss:.6} at epoch {epoch})");
     }
     eprintln!("{line}");
+    if let Some(last) = r.history.last() {
+        for (k, d) in last.layers.iter().enumerate() {
+            let mut l = format!(
+                "  layer {}: |dJ/dW| {:.2e}, update/weight {:.1e}",
+                k + 2,
+                d.grad_norm,
+                d.update_ratio
+            );
+            if let Some(s) = d.saturated {
+                let _ = write!(l, ", saturated {:.0}%", 100.0 * s);
+            }
+            if let Some(s) = d.dead {
+                let _ = write!(l, ", dead relu {:.0}%", 100.0 * s);
+            }
+            eprintln!("{}", l.replace("|dJ/dW| NaN, ", ""));
+        }
+    }
+    let mut warnings = mlp::train::warnings(&r.history);
+    if f.model.input_scaling.is_none() {
+        let s = mlp::Scaling::fit(f.train.0.view());
+        let far = s
+            .mean
+            .iter()
+            .zip(&s.std)
+            .position(|(m, sd)| m.abs() > 5.0 || *sd > 5.0);
+        if let (Some(j), Some(names)) = (far, &f.model.features) {
+            warnings.push(format!(
+                "inputs are not standardized (column \"{}\" has mean {:.3} and standard deviation {:.3}); \
+                 drop --no-standardize unless that is meant",
+                names.get(j).map_or("?", String::as_str),
+                s.mean[j],
+                s.std[j]
+            ));
+        }
+    }
+    for w in warnings {
+        eprintln!("warning: {w}");
+    }
     match args.out.as_deref() {
         None => eprintln!("no --out given: the model was not saved"),
         Some("-") => {}

@@ -4,11 +4,13 @@
 //! stop training (returning [`ControlFlow::Break`]), and returns a [`TrainReport`].
 
 mod config;
+mod diagnostics;
 mod optim;
 mod quasi_newton;
 mod state;
 
 pub use config::{Schedule, Solver, TrainConfig};
+pub use diagnostics::{LayerDiagnostics, warnings};
 pub use state::{CHECKPOINT_FORMAT, Hooks, OnEpoch, TrainState};
 
 use crate::init::{rng, unit_uniform};
@@ -44,6 +46,8 @@ pub struct EpochStats {
     pub validation_score: Option<f64>,
     /// alpha used in this epoch.
     pub learning_rate: f64,
+    /// Per-layer gradient and step sizes, saturated and dead units.
+    pub layers: Vec<LayerDiagnostics>,
     /// Time since training started.
     pub elapsed: Duration,
 }
@@ -156,6 +160,10 @@ fn run<T: Float>(
     let mut by = Array2::zeros((batch, data.y.ncols()));
     while r.epochs_done < config.epochs {
         let epoch = r.epochs_done + 1;
+        if r.next_batch == 0 || r.before.is_none() {
+            r.before = Some(net.params().clone());
+        }
+        let mut last_m = 0;
         if r.next_batch == 0 {
             if config.schedule == Schedule::InvScaling {
                 r.alpha = config.alpha() / (epoch as f64).powf(config.power_t);
@@ -186,6 +194,7 @@ fn run<T: Float>(
             r.partial.data += cost.data * m as f64;
             r.partial.l2 += cost.l2 * m as f64;
             r.next_batch += 1;
+            last_m = m;
             if r.next_batch < chunks && hooks.interrupted() {
                 return Ok(r.report(net, StopReason::Interrupted, config));
             }
@@ -195,7 +204,8 @@ fn run<T: Float>(
             l2: r.partial.l2 / n as f64,
             examples: n,
         };
-        if r.finish_epoch(net, data, train, &mut ws, &mut hooks, config)? {
+        let layers = r.diagnose(net, Some(&grad), &ws, last_m);
+        if r.finish_epoch(net, data, train, layers, &mut ws, &mut hooks, config)? {
             break;
         }
     }
@@ -216,6 +226,7 @@ pub(crate) struct Run<T> {
     history: Vec<EpochStats>,
     stop: Option<StopReason>,
     start: Instant,
+    before: Option<crate::Params<T>>,
 }
 
 impl<T: Float> Run<T> {
@@ -232,6 +243,7 @@ impl<T: Float> Run<T> {
             history: Vec::new(),
             stop: None,
             start: Instant::now(),
+            before: None,
         }
     }
 
@@ -304,12 +316,28 @@ impl<T: Float> Run<T> {
         }
     }
 
+    /// Layer diagnostics of the epoch that just ended (from the last batch in `ws`).
+    fn diagnose(
+        &self,
+        net: &Network<T>,
+        grad: Option<&crate::Params<T>>,
+        ws: &Workspace<T>,
+        m: usize,
+    ) -> Vec<LayerDiagnostics> {
+        match &self.before {
+            Some(before) => diagnostics::diagnose(net, grad, before, ws, m),
+            None => Vec::new(),
+        }
+    }
+
     /// Validation, monitoring and hooks at the end of an epoch; true when training must stop.
+    #[allow(clippy::too_many_arguments)]
     fn finish_epoch(
         &mut self,
         net: &Network<T>,
         data: TrainData<'_, T>,
         train: Cost,
+        layers: Vec<LayerDiagnostics>,
         ws: &mut Workspace<T>,
         hooks: &mut impl Hooks,
         config: &TrainConfig,
@@ -322,6 +350,7 @@ impl<T: Float> Run<T> {
             validation,
             validation_score,
             learning_rate: self.alpha,
+            layers,
             elapsed: self.start.elapsed(),
         };
         let verdict = self.monitor.observe(&stats, net, &mut self.alpha);

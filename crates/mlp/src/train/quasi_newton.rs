@@ -133,6 +133,7 @@ pub(super) fn train<T: Float>(
     let mut ws = Workspace::new(config.threads);
     while r.epochs_done < config.epochs {
         let epoch = r.epochs_done + 1;
+        r.before = Some(net.params().clone());
         let finished = match &mut method {
             Method::Lbfgs(l) => {
                 <_ as ArgminSolver<Objective<'_, T>, ArgminState>>::terminate_internal(
@@ -174,7 +175,8 @@ pub(super) fn train<T: Float>(
         // J at the accepted iterate, split into its terms (one extra forward pass).
         let train = net.cost(data.x, data.y, config.lambda, &mut ws)?;
         super::check_finite(train, epoch)?;
-        if r.finish_epoch(net, data, train, &mut ws, &mut hooks, config)? {
+        let layers = r.diagnose(net, None, &ws, data.x.nrows());
+        if r.finish_epoch(net, data, train, layers, &mut ws, &mut hooks, config)? {
             break;
         }
     }

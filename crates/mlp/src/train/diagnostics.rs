@@ -1,0 +1,123 @@
+//! Per-layer health of a training run: gradient sizes, step sizes, saturated and dead units.
+
+use crate::{Activation, Float, Network, Params, Workspace};
+use serde::{Deserialize, Serialize};
+
+/// How one layer (the seed's l = k + 2) fared in an epoch.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LayerDiagnostics {
+    /// ||dJ/dW^(l)|| (Euclidean norm) on the epoch's last batch.
+    pub grad_norm: f64,
+    /// ||W^(l) after the epoch - W^(l) before|| / ||W^(l) before||: how far the epoch moved
+    /// the weights, relative to their size (about 1e-3 per step is healthy).
+    pub update_ratio: f64,
+    /// For sigmoid and tanh hidden layers: the share of activations on the epoch's last batch
+    /// within 0.01 of the function's bounds, where g' is nearly 0.
+    pub saturated: Option<f64>,
+    /// For relu hidden layers: the share of units that output 0 for every example of the
+    /// epoch's last batch ("dead": no gradient reaches their weights).
+    pub dead: Option<f64>,
+}
+
+/// Diagnostics of every layer after an epoch. `grad` is the last batch's gradient (none for
+/// solvers that keep it to themselves), `before` the parameters at the start of the epoch, and
+/// `ws` holds the last batch's activations (`m` rows).
+pub(crate) fn diagnose<T: Float>(
+    net: &Network<T>,
+    grad: Option<&Params<T>>,
+    before: &Params<T>,
+    ws: &Workspace<T>,
+    m: usize,
+) -> Vec<LayerDiagnostics> {
+    let norm = |v: &mut dyn Iterator<Item = f64>| v.map(|x| x * x).sum::<f64>().sqrt();
+    let hidden = net.activations().len() - 1;
+    (0..net.params().n_layers())
+        .map(|k| {
+            let w = net.params().weights(k);
+            let w0 = before.weights(k);
+            let moved = norm(&mut w.iter().zip(w0.iter()).map(|(a, b)| a.wide() - b.wide()));
+            let size = norm(&mut w0.iter().map(|v| v.wide()));
+            let a = (m > 0).then(|| ws.activation(k, m));
+            let g = net.activations()[k];
+            let saturated = match (a, g) {
+                (Some(a), Activation::Sigmoid | Activation::Tanh) if k < hidden => {
+                    let low = if g == Activation::Sigmoid { 0.0 } else { -1.0 };
+                    let near = a
+                        .iter()
+                        .filter(|v| v.wide() < low + 0.01 || v.wide() > 0.99)
+                        .count();
+                    Some(near as f64 / a.len().max(1) as f64)
+                }
+                _ => None,
+            };
+            let dead = match (a, g) {
+                (Some(a), Activation::Relu) if k < hidden => {
+                    let dead = a
+                        .columns()
+                        .into_iter()
+                        .filter(|c| c.iter().all(|v| *v <= T::zero()))
+                        .count();
+                    Some(dead as f64 / a.ncols().max(1) as f64)
+                }
+                _ => None,
+            };
+            LayerDiagnostics {
+                grad_norm: grad.map_or(f64::NAN, |g| {
+                    norm(&mut g.weights(k).iter().map(|v| v.wide()))
+                }),
+                update_ratio: if size > 0.0 { moved / size } else { moved },
+                saturated,
+                dead,
+            }
+        })
+        .collect()
+}
+
+/// Plain-language warnings about a finished run, from its history.
+pub fn warnings(history: &[super::EpochStats]) -> Vec<String> {
+    let mut out = Vec::new();
+    let costs: Vec<f64> = history.iter().map(|s| s.train.total()).collect();
+    let rises = costs
+        .windows(2)
+        .filter(|w| w[1] > w[0] * (1.0 + 1e-9))
+        .count();
+    if costs.len() >= 10 && rises * 4 > costs.len() {
+        out.push(format!(
+            "the training cost rose in {rises} of {} epochs: the learning rate is probably too high",
+            costs.len() - 1
+        ));
+    }
+    let Some(last) = history.last() else {
+        return out;
+    };
+    let layers = &last.layers;
+    if let (Some(first), Some(top)) = (layers.first(), layers.last()) {
+        if layers.len() > 1 && first.grad_norm.is_finite() && first.grad_norm < 1e-3 * top.grad_norm
+        {
+            out.push(format!(
+                "vanishing gradients: the first layer's gradient is {:.1e} of the last layer's; \
+                 try relu units, fewer layers or standardized inputs",
+                first.grad_norm / top.grad_norm
+            ));
+        }
+    }
+    for (k, l) in layers.iter().enumerate() {
+        if let Some(s) = l.saturated.filter(|&s| s > 0.5) {
+            out.push(format!(
+                "layer {}: {:.0}% of its sigmoid/tanh activations are saturated (g' near 0); \
+                 standardize the inputs or use smaller initial weights",
+                k + 2,
+                100.0 * s
+            ));
+        }
+        if let Some(d) = l.dead.filter(|&d| d > 0.5) {
+            out.push(format!(
+                "layer {}: {:.0}% of its relu units are dead (output 0 for every example); \
+                 lower the learning rate",
+                k + 2,
+                100.0 * d
+            ));
+        }
+    }
+    out
+}
