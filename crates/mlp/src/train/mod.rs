@@ -496,7 +496,10 @@ impl<T: Float> Monitor<T> {
             tol: config.tol,
             adaptive: config.schedule == Schedule::Adaptive,
             // The seed's gradient descent runs exactly the epochs asked for.
-            converge_on_train: config.solver != Solver::Gd && config.tol > 0.0,
+            // gd runs exactly the epochs asked for, as the seed writes it; L-BFGS and CG stop
+            // on their own criteria (gradient, line search).
+            converge_on_train: matches!(config.solver, Solver::Sgd | Solver::Adam)
+                && config.tol > 0.0,
             stops_early: config.stops_early(),
             best: f64::INFINITY,
             best_epoch: 0,

@@ -106,16 +106,22 @@ pub(super) fn train<T: Float>(
     let mut problem = Problem::new(objective);
     let x0: Vector = net.params().as_slice().iter().map(|v| v.wide()).collect();
     let internal = |e: argmin::core::Error| Error::config("solver", e.to_string());
-    let line_search = MoreThuenteLineSearch::new();
     let mut method = match config.solver {
+        // Conjugate directions need a fairly exact line search: the strong Wolfe curvature
+        // condition with c2 = 0.1 (as the course's fmincg uses).
         Solver::Cg => Method::Cg(Box::new(
-            NonlinearConjugateGradient::new(line_search, PolakRibiere::new())
-                .restart_orthogonality(0.1),
+            NonlinearConjugateGradient::new(
+                MoreThuenteLineSearch::new()
+                    .with_c(1e-4, 0.1)
+                    .map_err(internal)?,
+                PolakRibiere::new(),
+            )
+            .restart_orthogonality(0.1),
         )),
         _ => Method::Lbfgs(Box::new(
-            LBFGS::new(line_search, 10)
-                .with_tolerance_grad(1e-10)
-                .and_then(|s| s.with_tolerance_cost(0.0))
+            LBFGS::new(MoreThuenteLineSearch::new(), 10)
+                .with_tolerance_grad(1e-8)
+                .and_then(|s| s.with_tolerance_cost(1e-12))
                 .map_err(internal)?,
         )),
     };
