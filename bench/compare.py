@@ -6,7 +6,7 @@ usage: python3 bench/compare.py --ref DIR [--rounds 5] [--threads 2] [--out FILE
                                 [--bin PATH] [--library-shuffle] [--no-gemm]
 
 DIR is the folder holding the reference scripts (torch_ref.py, sklearn_ref.py, numpy_ref.py,
-gemm.py, common.py).  Build ours first: `cargo build --release --examples`.
+gemm.py, common.py).  Build ours first: `cargo build --release -p mlp-bench --examples`.
 
 Every round runs each job once, in its own process, in a rotated order (as the reference
 run_all.py does), so that slow phases of a shared machine spread over all frameworks:
@@ -193,7 +193,7 @@ def main():
         if not os.path.isfile(os.path.join(args.ref, f)):
             sys.exit(f"{f} not found in --ref {args.ref}")
     if not os.access(args.bin, os.X_OK):
-        sys.exit(f"{args.bin} not found: run `cargo build --release --examples` first")
+        sys.exit(f"{args.bin} not found: run `cargo build --release -p mlp-bench --examples` first")
 
     todo = jobs(args)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)) or ".", exist_ok=True)

@@ -19,7 +19,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 #[allow(dead_code, clippy::unwrap_used)]
-#[path = "../tests/common/workloads.rs"]
+#[path = "../../mlp/tests/common/workloads.rs"]
 mod workloads;
 
 fn threads() -> usize {

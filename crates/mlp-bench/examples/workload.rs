@@ -21,7 +21,7 @@ use std::ops::ControlFlow;
 use std::time::Instant;
 
 #[allow(dead_code, clippy::unwrap_used)]
-#[path = "../tests/common/workloads.rs"]
+#[path = "../../mlp/tests/common/workloads.rs"]
 mod workloads;
 
 /// JSON object fields in insertion order (the reference scripts' key order).
