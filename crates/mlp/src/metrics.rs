@@ -47,10 +47,10 @@ pub fn classification(
     let mut log_loss = 0.0;
     for (&t, p) in truth.iter().zip(probs.rows()) {
         let pred = argmax(p.iter().copied());
-        if let Some(row) = confusion.get_mut(t) {
-            if let Some(cell) = row.get_mut(pred) {
-                *cell += 1;
-            }
+        if let Some(row) = confusion.get_mut(t)
+            && let Some(cell) = row.get_mut(pred)
+        {
+            *cell += 1;
         }
         log_loss -= p.get(t).copied().unwrap_or(0.0).clamp(1e-15, 1.0).ln();
     }

@@ -47,13 +47,13 @@ impl<T: Float> Network<T> {
         init: Init,
         seed: u64,
     ) -> Result<Self> {
-        if let Init::Uniform { bound } = init {
-            if !(bound.is_finite() && bound > 0.0) {
-                return Err(Error::config(
-                    "init bound",
-                    format!("must be positive and finite, got {bound}"),
-                ));
-            }
+        if let Init::Uniform { bound } = init
+            && !(bound.is_finite() && bound > 0.0)
+        {
+            return Err(Error::config(
+                "init bound",
+                format!("must be positive and finite, got {bound}"),
+            ));
         }
         let mut net = Network::new(sizes, activations, loss)?;
         crate::init::initialize(&mut net.params, init, seed);

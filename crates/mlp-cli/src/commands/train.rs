@@ -134,10 +134,10 @@ pub fn run(args: TrainArgs) -> Result<()> {
     {
         io::check_output(path)?;
     }
-    if let Some(p) = &args.plot {
-        if !(p.ends_with(".svg") || p.ends_with(".png")) {
-            bail!("--plot {p}: the file name must end in .svg or .png");
-        }
+    if let Some(p) = &args.plot
+        && !(p.ends_with(".svg") || p.ends_with(".png"))
+    {
+        bail!("--plot {p}: the file name must end in .svg or .png");
     }
     let threads = args
         .threads
@@ -163,10 +163,10 @@ fn fit_options(args: &TrainArgs, threads: usize) -> Result<FitOptions> {
     } else {
         super::parse_sizes(&args.hidden).map_err(anyhow::Error::msg)?
     };
-    if let Some(b) = args.batch_size {
-        if b == 0 {
-            bail!("--batch-size must be at least 1");
-        }
+    if let Some(b) = args.batch_size
+        && b == 0
+    {
+        bail!("--batch-size must be at least 1");
     }
     Ok(FitOptions {
         task: args.task,
@@ -345,7 +345,7 @@ impl Hooks for &mut CliHooks {
 
     fn after_epoch(&mut self, epoch: usize, state: &dyn Fn() -> TrainState) -> mlp::Result<()> {
         match self.every {
-            Some(n) if n > 0 && epoch % n == 0 => mlp::write_atomic(
+            Some(n) if n > 0 && epoch.is_multiple_of(n) => mlp::write_atomic(
                 std::path::Path::new(&self.checkpoint),
                 state().to_json()?.as_bytes(),
             ),

@@ -91,15 +91,16 @@ pub fn warnings(history: &[super::EpochStats]) -> Vec<String> {
         return out;
     };
     let layers = &last.layers;
-    if let (Some(first), Some(top)) = (layers.first(), layers.last()) {
-        if layers.len() > 1 && first.grad_norm.is_finite() && first.grad_norm < 1e-3 * top.grad_norm
-        {
-            out.push(format!(
-                "vanishing gradients: the first layer's gradient is {:.1e} of the last layer's; \
+    if let (Some(first), Some(top)) = (layers.first(), layers.last())
+        && layers.len() > 1
+        && first.grad_norm.is_finite()
+        && first.grad_norm < 1e-3 * top.grad_norm
+    {
+        out.push(format!(
+            "vanishing gradients: the first layer's gradient is {:.1e} of the last layer's; \
                  try relu units, fewer layers or standardized inputs",
-                first.grad_norm / top.grad_norm
-            ));
-        }
+            first.grad_norm / top.grad_norm
+        ));
     }
     for (k, l) in layers.iter().enumerate() {
         if let Some(s) = l.saturated.filter(|&s| s > 0.5) {

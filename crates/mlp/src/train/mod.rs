@@ -571,10 +571,10 @@ impl<T: Float> Monitor<T> {
         if !self.validating {
             return None;
         }
-        if !matches!(stop, StopReason::Stopped | StopReason::Interrupted) {
-            if let Some(best) = self.best_params {
-                *net.params_mut() = best;
-            }
+        if !matches!(stop, StopReason::Stopped | StopReason::Interrupted)
+            && let Some(best) = self.best_params
+        {
+            *net.params_mut() = best;
         }
         Some((self.best_epoch, self.best))
     }

@@ -30,10 +30,10 @@ struct Objective<'a, T> {
 
 impl<T: Float> Objective<'_, T> {
     fn evaluate(&self, p: &Vector) -> std::result::Result<(Cost, Vector), argmin::core::Error> {
-        if let Some((q, c, g)) = self.last.borrow().as_ref() {
-            if q == p {
-                return Ok((*c, g.clone()));
-            }
+        if let Some((q, c, g)) = self.last.borrow().as_ref()
+            && q == p
+        {
+            return Ok((*c, g.clone()));
         }
         let mut net = self.net.borrow_mut();
         net.params_mut()
