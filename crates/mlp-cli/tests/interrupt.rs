@@ -1,5 +1,6 @@
-//! A real SIGINT to a real training process: it saves its state and exits 130, and the resumed
-//! run ends with the same model, byte for byte, as a run that was never interrupted.
+//! Long runs and big data: a real SIGINT to a real training process saves its state and exits
+//! 130, and the resumed run ends with the same model, byte for byte, as a run that was never
+//! interrupted; data larger than memory is refused before it is allocated.
 #![cfg(unix)]
 #![allow(clippy::unwrap_used)]
 
@@ -116,4 +117,23 @@ fn resume_with_other_options_is_refused() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("other training settings"), "{stderr}");
     assert!(!dir.path().join("b.json").exists());
+}
+
+#[test]
+fn data_larger_than_memory_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(MLP)
+        .current_dir(dir.path())
+        .args(["train", "--dataset", "mnist_5k", "--out", "m.json"])
+        .env("MLP_MAX_MEMORY_MB", "4")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("error: mnist_5k: the data does not fit in memory"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(!dir.path().join("m.json").exists());
 }

@@ -164,6 +164,52 @@ pub fn read_csv_from<T: Float>(
     }
 }
 
+/// Makes room for at least `more` values, doubling as `Vec` does, but first checks that the
+/// machine has the memory: data larger than memory gets a clear error, not the OOM killer.
+fn grow<T>(x: &mut Vec<T>, more: usize, name: &str) -> Result<()> {
+    let extra = x.len().max(more).max(1 << 16);
+    let bytes = (x.len() + extra).saturating_mul(std::mem::size_of::<T>()) as u64;
+    if let Some(available) = available_memory() {
+        if bytes > available {
+            return Err(data(
+                Location::file(name),
+                format!(
+                    "the data does not fit in memory: reading it needs more than {} MB, and {} MB \
+                     are available",
+                    bytes >> 20,
+                    available >> 20
+                ),
+            ));
+        }
+    }
+    x.try_reserve_exact(extra).map_err(|_| {
+        data(
+            Location::file(name),
+            format!("cannot allocate {} MB for the data", bytes >> 20),
+        )
+    })
+}
+
+/// The memory data may take: what the system can still give (Linux's MemAvailable), capped by
+/// the environment variable `MLP_MAX_MEMORY_MB` when set; `None` when neither is known.
+fn available_memory() -> Option<u64> {
+    let system = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|info| {
+            let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+            let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+            Some(kb.saturating_mul(1024))
+        });
+    let cap = std::env::var("MLP_MAX_MEMORY_MB")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(|mb| mb << 20);
+    match (system, cap) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
 /// Reads until `buf` is full or the input ends; returns how many bytes were read.
 fn read_prefix(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     let mut got = 0;
@@ -446,6 +492,9 @@ fn parse<T: Float>(
                 .expect("invariant: the row has as many fields as the header");
             (bytes, header.get(i).map_or("", String::as_str))
         };
+        if x.capacity() - x.len() < plan.features.len() {
+            grow(&mut x, plan.features.len(), name)?;
+        }
         for &i in &plan.features {
             let (bytes, column) = field(i);
             let bytes = bytes.trim_ascii();
