@@ -372,6 +372,15 @@ fn summary<T: Float>(args: &TrainArgs, f: &Fitted<T>, rows: usize) -> Result<()>
             String::new()
         }
     );
+    if let Some(b) = args
+        .batch_size
+        .filter(|&b| b > rows - held && !args.solver.full_batch())
+    {
+        eprintln!(
+            "note: --batch-size {b} is more than the {} training rows: every step used all of them",
+            rows - held
+        );
+    }
     let metric = if *task == Task::Classification {
         "accuracy"
     } else {
