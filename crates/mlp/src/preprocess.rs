@@ -160,8 +160,9 @@ impl Model {
     /// - a model with `classes` and one label column: one-hot rows in the order of `classes`
     ///   (one column, 1 for the second class, for a binary model with one sigmoid output);
     /// - one numeric column per output: the numbers, scaled by `target_scaling` if present;
-    /// - a model without `classes`, several outputs and one column of integers 0..K-1: one-hot
-    ///   rows by index.
+    /// - a model without `classes`, several outputs and one label column: one-hot rows by index
+    ///   when the labels are the integers 0..K-1, else in the sorted order of its K distinct
+    ///   labels (see [`classes_of`]).
     pub fn encode_targets<T: Float>(
         &self,
         targets: &[TargetColumn],
@@ -193,9 +194,14 @@ impl Model {
             if let Ok(idx) = class_indices(column, &labels, file) {
                 return Ok(one_hot(&idx, k, k));
             }
+            let classes = classes_of(&column.values);
+            if classes.len() == k {
+                let idx = class_indices(column, &classes, file)?;
+                return Ok(one_hot(&idx, k, k));
+            }
             return Err(bad(format!(
-                "the model has {k} outputs but no class labels, and column \"{}\" does not hold \
-                 class indices 0..{}",
+                "the model has {k} outputs but no class labels, and column \"{}\" holds neither \
+                 class indices 0..{} nor exactly {k} distinct labels",
                 column.name,
                 k - 1
             )));
