@@ -54,20 +54,32 @@ impl Scaling {
     /// Column means and (population) standard deviations of `x`; a constant column gets
     /// std 1, so it maps to 0 instead of dividing by zero.
     pub fn fit<T: Float>(x: ArrayView2<'_, T>) -> Scaling {
+        // Row by row (the matrix is row-major), two passes for an exact variance.
         let n = x.nrows().max(1) as f64;
-        let mut mean = Vec::with_capacity(x.ncols());
-        let mut std = Vec::with_capacity(x.ncols());
-        for col in x.axis_iter(Axis(1)) {
-            let mu = col.iter().map(|v| v.wide()).sum::<f64>() / n;
-            let var = col.iter().map(|v| (v.wide() - mu).powi(2)).sum::<f64>() / n;
-            let sd = var.sqrt();
-            mean.push(mu);
-            std.push(if sd > 1e-12 * mu.abs().max(1.0) && sd.is_finite() {
-                sd
-            } else {
-                1.0
-            });
+        let mut mean = vec![0.0; x.ncols()];
+        for row in x.rows() {
+            mean.iter_mut().zip(row).for_each(|(m, v)| *m += v.wide());
         }
+        mean.iter_mut().for_each(|m| *m /= n);
+        let mut var = vec![0.0; x.ncols()];
+        for row in x.rows() {
+            var.iter_mut()
+                .zip(row)
+                .zip(&mean)
+                .for_each(|((s, v), m)| *s += (v.wide() - m).powi(2));
+        }
+        let std = var
+            .iter()
+            .zip(&mean)
+            .map(|(s, mu): (&f64, &f64)| {
+                let sd = (s / n).sqrt();
+                if sd > 1e-12 * mu.abs().max(1.0) && sd.is_finite() {
+                    sd
+                } else {
+                    1.0
+                }
+            })
+            .collect();
         Scaling { mean, std }
     }
 
