@@ -4,7 +4,7 @@ MLPClassifier/MLPRegressor (its defaults and a small grid search) and of candida
 settings, on the built-in data sets plus a synthetic regression, and print one markdown table.
 
 usage: python3 bench/defaults.py [--bin PATH] [--sets a,b,...] [--seeds 0,1,2]
-                                 [--mnist-seeds 0] [--candidates a,b,...] [--no-sklearn]
+                                 [--mnist-seeds 0,1,2] [--candidates a,b,...] [--no-sklearn]
                                  [--no-grid] [--cache FILE] [--json FILE] [--workdir DIR]
 
 Protocol (docs/defaults.md says it in full):
@@ -20,7 +20,8 @@ Protocol (docs/defaults.md says it in full):
   * mlp: `mlp train --data train.csv --target T --task K --seed S --out m.json --quiet
     --threads 1 [candidate flags]`, then `mlp evaluate --model m.json --data test.csv`
     (accuracy for classification, r2 for regression).
-mnist_5k is run on --mnist-seeds only (default: seed 0) because it is the slow one.
+mnist_5k is the slow one: --mnist-seeds 0 cuts it to one seed, and only the candidates in
+MNIST_CANDIDATES run on it.
 --cache FILE keeps every measured result (keyed by set, seed and method) so that a rerun only
 measures what is new; without it everything is measured.  Needs numpy and scikit-learn.
 """
@@ -70,39 +71,68 @@ GRID = {
     "mlp__learning_rate_init": [1e-3],
 }
 
-# Candidate `mlp train` settings: name -> extra flags (on top of --task/--seed).
-CURRENT = []  # the current defaults: 100 relu adam lr 1e-3 lambda 1e-4 epochs 200
-#               batch min(200,n) validation 0.1 patience 10 tol 1e-4
-CANDIDATES = {
-    "current": CURRENT,
-    # lbfgs, full batch, no validation split
-    "lbfgs_l1e-4": ["--solver", "lbfgs", "--lambda", "1e-4", "--epochs", "500",
-                    "--validation-fraction", "0"],
-    "lbfgs_l1e-2": ["--solver", "lbfgs", "--lambda", "1e-2", "--epochs", "500",
-                    "--validation-fraction", "0"],
-    "lbfgs_l0.1": ["--solver", "lbfgs", "--lambda", "0.1", "--epochs", "500",
-                   "--validation-fraction", "0"],
-    "lbfgs_l1": ["--solver", "lbfgs", "--lambda", "1", "--epochs", "500",
-                 "--validation-fraction", "0"],
-    # adam, longer and more patient
-    "adam_e500_p20": ["--epochs", "500", "--patience", "20"],
-    "adam_e500_nov": ["--epochs", "500", "--validation-fraction", "0"],
-    "adam_e500_p20_l1e-2": ["--epochs", "500", "--patience", "20", "--lambda", "1e-2"],
-    "adam_e500_p20_l0.1": ["--epochs", "500", "--patience", "20", "--lambda", "0.1"],
-    "adam_e500_p20_l1": ["--epochs", "500", "--patience", "20", "--lambda", "1"],
-    "adam_e500_p20_l1e-3": ["--epochs", "500", "--patience", "20", "--lambda", "1e-3"],
-    "adam_e500_p20_h256": ["--epochs", "500", "--patience", "20", "--hidden", "256"],
-    "adam_e500_p20_h100x50": ["--epochs", "500", "--patience", "20", "--hidden", "100,50"],
-    "adam_e500_p20_tanh": ["--epochs", "500", "--patience", "20", "--activation", "tanh"],
-    "lbfgs_l0.1_h256": ["--solver", "lbfgs", "--lambda", "0.1", "--epochs", "500",
-                        "--validation-fraction", "0", "--hidden", "256"],
-    "lbfgs_l1_h256": ["--solver", "lbfgs", "--lambda", "1", "--epochs", "500",
-                      "--validation-fraction", "0", "--hidden", "256"],
-    "lbfgs_l0.1_tanh": ["--solver", "lbfgs", "--lambda", "0.1", "--epochs", "500",
-                        "--validation-fraction", "0", "--activation", "tanh"],
-    "lbfgs_l1_h100x50": ["--solver", "lbfgs", "--lambda", "1", "--epochs", "500",
-                         "--validation-fraction", "0", "--hidden", "100,50"],
+# Candidate `mlp train` settings.  Every flag is given explicitly (starting from the defaults
+# of `mlp train` when this was measured, OLD_DEFAULTS), so that the table keeps its meaning after
+# the defaults change.  A candidate is a dict of overrides, or {task: overrides} for a setting
+# that depends on the task.
+OLD_DEFAULTS = {
+    "--hidden": "100", "--activation": "relu", "--solver": "adam", "--learning-rate": "1e-3",
+    "--lambda": "1e-4", "--epochs": "200", "--validation-fraction": "0.1", "--patience": "10",
+    "--tol": "1e-4", "--early-stopping": "on",
+    # --batch-size is left out: its default min(200, rows) cannot be written as one value
 }
+E500 = {"--epochs": "500", "--patience": "20"}                     # adam: longer, more patient
+LB = {"--solver": "lbfgs", "--epochs": "500", "--validation-fraction": "0"}  # lbfgs, no split
+LB_ES = {"--solver": "lbfgs", "--epochs": "500", "--validation-fraction": "0.1",
+         "--patience": "50"}                                         # lbfgs, early stopping
+PROPOSED = {
+    "classification": {"--solver": "lbfgs", "--lambda": "1", "--epochs": "200",
+                       "--validation-fraction": "0"},
+    "regression": {"--solver": "lbfgs", "--lambda": "1", "--epochs": "200",
+                   "--activation": "tanh", "--validation-fraction": "0.1", "--patience": "50"},
+}
+CANDIDATES = {
+    "current": {},
+    "adam_e500_p20": E500,
+    "adam_e500_p20_l1": E500 | {"--lambda": "1"},
+    "adam_e500_p20_h256": E500 | {"--hidden": "256"},
+    "adam_e500_p20_h100x50": E500 | {"--hidden": "100,50"},
+    "adam_e500_p20_tanh": E500 | {"--activation": "tanh"},
+    "lbfgs_l1e-4": LB | {"--lambda": "1e-4"},
+    "lbfgs_l1e-2": LB | {"--lambda": "1e-2"},
+    "lbfgs_l0.1": LB | {"--lambda": "0.1"},
+    "lbfgs_l1": LB | {"--lambda": "1"},
+    "lbfgs_l10": LB | {"--lambda": "10"},
+    "lbfgs_l1_h256": LB | {"--lambda": "1", "--hidden": "256"},
+    "lbfgs_l1_h100x50": LB | {"--lambda": "1", "--hidden": "100,50"},
+    "lbfgs_l1_tanh": LB | {"--lambda": "1", "--activation": "tanh"},
+    "lbfgs_l5_tanh": LB | {"--lambda": "5", "--activation": "tanh"},
+    "lbfgs_l1_es": LB_ES | {"--lambda": "1"},
+    "lbfgs_l1_tanh_es": LB_ES | {"--lambda": "1", "--activation": "tanh"},
+    "lbfgs_l1_e200": {"--solver": "lbfgs", "--lambda": "1", "--epochs": "200",
+                      "--validation-fraction": "0"},
+    # the recommendation: lbfgs, lambda 1, at most 200 iterations; classification: relu and no
+    # validation split; regression: tanh and early stopping on a 10% split with patience 50
+    "proposed": PROPOSED,
+    # sensitivity of the regression half of the proposal to --patience
+    "proposed_reg_p10": {"regression": PROPOSED["regression"] | {"--patience": "10"}},
+    "proposed_reg_p20": {"regression": PROPOSED["regression"] | {"--patience": "20"}},
+}
+# mnist_5k is slow for lbfgs at 500 iterations: only these candidates run on it.
+MNIST_CANDIDATES = ["current", "adam_e500_p20", "adam_e500_p20_l1", "lbfgs_l0.1", "lbfgs_l1",
+                    "lbfgs_l1_tanh", "lbfgs_l1_e200", "proposed"]
+
+
+def flags_of(cand, task):
+    over = CANDIDATES[cand]
+    if "classification" in over or "regression" in over:
+        over = over.get(task)
+        if over is None:
+            return None  # this candidate is for the other task only
+    opts = OLD_DEFAULTS | over
+    if opts["--solver"] == "lbfgs":
+        del opts["--learning-rate"]  # lbfgs has no step size (its line search picks it)
+    return [x for kv in opts.items() for x in kv]
 
 
 # ---------------------------------------------------------------- data
@@ -181,7 +211,7 @@ def run_sklearn(kind, task, seed, tr, te):
             est = gs.best_estimator_
             p = gs.best_params_
             setting = {"hidden": list(p["mlp__hidden_layer_sizes"]), "alpha": p["mlp__alpha"],
-                       "solver": p["mlp__solver"], "cv": round(gs.best_score_, 4)}
+                       "solver": p["mlp__solver"], "cv": round(float(gs.best_score_), 4)}
     secs = time.perf_counter() - t
     score = est.score(Xte, yte)  # accuracy or r2
     return {"score": score, "secs": secs, "setting": setting,
@@ -231,7 +261,7 @@ def main():
     ap.add_argument("--bin", default=os.path.join(ROOT, "target", "release", "mlp"))
     ap.add_argument("--sets", default=",".join(SETS))
     ap.add_argument("--seeds", default="0,1,2")
-    ap.add_argument("--mnist-seeds", default="0")
+    ap.add_argument("--mnist-seeds", default="0,1,2")
     ap.add_argument("--candidates", default=",".join(CANDIDATES))
     ap.add_argument("--no-sklearn", action="store_true")
     ap.add_argument("--no-grid", action="store_true")
@@ -262,6 +292,19 @@ def main():
         workdir = tmp.name
     os.makedirs(workdir, exist_ok=True)
 
+    def runs_on(name, meth):
+        if not meth.startswith("mlp:"):
+            return True
+        if flags_of(meth[4:], SETS[name][1]) is None:
+            return False
+        return name != "mnist_5k" or meth[4:] in MNIST_CANDIDATES
+
+    def key_of(name, seed, meth):
+        # mlp results are keyed by their flags, so that equal settings are measured once
+        if meth.startswith("mlp:"):
+            return f"{name}|{seed}|mlp:" + " ".join(flags_of(meth[4:], SETS[name][1]) or [])
+        return f"{name}|{seed}|{meth}"
+
     t0 = time.perf_counter()
     for name in sets:
         task = SETS[name][1]
@@ -269,16 +312,18 @@ def main():
         for seed in seeds:
             tr, te, target = make_split(name, seed, workdir)
             for meth in methods:
-                key = f"{name}|{seed}|{meth}"
+                if not runs_on(name, meth):
+                    continue
+                key = key_of(name, seed, meth)
                 if key in cache:
                     continue
                 if meth.startswith("sk_"):
                     r = run_sklearn(meth, task, seed, tr, te)
                 else:
-                    r = run_mlp(args.bin, CANDIDATES[meth[4:]], task, seed, tr, te, target,
+                    r = run_mlp(args.bin, flags_of(meth[4:], task), task, seed, tr, te, target,
                                 workdir)
                 cache[key] = r
-                print(f"{key}: {r.get('score')} ({r['secs']:.2f} s)"
+                print(f"{name}|{seed}|{meth}: {r.get('score')} ({r['secs']:.2f} s)"
                       + (f" {r['setting']}" if r.get("setting") else "")
                       + (f" ERROR {r['error']}" if r.get("error") else ""),
                       file=sys.stderr, flush=True)
@@ -291,18 +336,34 @@ def main():
     # table: one row per method, one column per set (mean ± std over seeds)
     def get(name, meth):
         seeds = (args.mnist_seeds if name == "mnist_5k" else args.seeds).split(",")
-        return [cache.get(f"{name}|{s}|{meth}") for s in seeds]
+        return [cache.get(key_of(name, int(s), meth)) for s in seeds]
 
-    print("| method | " + " | ".join(sets) + " | mean secs/fit |")
-    print("|---" * (len(sets) + 2) + "|")
+    def mean_of(name, meth):
+        s = [r["score"] for r in get(name, meth) if r and r["score"] is not None]
+        return statistics.mean(s) if s else None
+
+    sk_best = {}
+    for name in sets:
+        m = [mean_of(name, k) for k in ("sk_default", "sk_tuned") if k in methods]
+        m = [x for x in m if x is not None]
+        sk_best[name] = max(m) if m else None
+
+    print("| method | " + " | ".join(sets) + " | mean secs/fit | sets >= best sklearn |")
+    print("|---" * (len(sets) + 3) + "|")
     for meth in methods:
-        cells, secs = [], []
+        cells, secs, wins, n = [], [], 0, 0
         for name in sets:
             rs = [r for r in get(name, meth) if r]
-            cells.append(fmt([r["score"] for r in rs]))
+            cells.append(fmt([r["score"] for r in rs]) if rs else "—")
             secs += [r["secs"] for r in rs]
+            m = mean_of(name, meth)
+            if m is not None and sk_best[name] is not None:
+                n += 1
+                wins += m >= sk_best[name] - 1e-12
         label = meth[4:] if meth.startswith("mlp:") else meth
-        print(f"| {label} | " + " | ".join(cells) + f" | {statistics.mean(secs):.2f} |")
+        w = f"{wins}/{n}" if meth.startswith("mlp:") and n else ""
+        print(f"| {label} | " + " | ".join(cells)
+              + f" | {statistics.mean(secs) if secs else float('nan'):.2f} | {w} |")
     if "sk_tuned" in methods:
         print("\nsk_tuned best CV settings (per seed):")
         for name in sets:
@@ -312,8 +373,7 @@ def main():
                 for s, r in zip((args.mnist_seeds if name == "mnist_5k" else args.seeds).split(","), rs) if r))
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({k: v for k, v in cache.items()
-                       if k.split("|")[0] in sets and k.split("|")[2] in methods}, f, indent=1)
+            json.dump(cache, f, indent=1)
     if tmp:
         tmp.cleanup()
 

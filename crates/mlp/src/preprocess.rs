@@ -4,7 +4,7 @@
 
 use crate::data::TargetColumn;
 use crate::{Activation, Error, Float, Location, Model, Result, Scaling};
-use ndarray::{Array2, ArrayView2, Axis};
+use ndarray::{Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 

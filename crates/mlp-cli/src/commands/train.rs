@@ -8,7 +8,7 @@ use clap::Args;
 use mlp::pipeline::{FitOptions, Fitted, score};
 use mlp::{
     Activation, EpochStats, Float, Hooks, Init, Loss, Model, Schedule, Solver, StopReason, Task,
-    TrainConfig, TrainState,
+    TrainState,
 };
 use std::fmt::Write as _;
 use std::ops::ControlFlow;
@@ -33,21 +33,23 @@ pub struct TrainArgs {
     /// classification or regression (default: inferred from the targets, and said).
     #[arg(long)]
     task: Option<Task>,
-    /// Sizes of the hidden layers, e.g. 64,32 (0 or empty: no hidden layer).
-    #[arg(long, value_name = "SIZES", default_value = "100")]
-    hidden: String,
-    /// Activation of the hidden layers: identity, sigmoid, tanh or relu.
-    #[arg(long, default_value = "relu")]
-    activation: Activation,
+    /// Sizes of the hidden layers, e.g. 64,32 (0: no hidden layer) [default: 100].
+    #[arg(long, value_name = "SIZES")]
+    hidden: Option<String>,
+    /// Activation of the hidden layers: identity, sigmoid, tanh or relu [default: relu for
+    /// classification, tanh for regression].
+    #[arg(long)]
+    activation: Option<Activation>,
     /// Output activation (default: softmax for classification, identity for regression).
     #[arg(long)]
     output: Option<Activation>,
     /// Cost (default: the output's canonical one).
     #[arg(long)]
     loss: Option<Loss>,
-    /// Update rule: gd (the seed's full-batch gradient descent), sgd, adam, lbfgs or cg.
-    #[arg(long, default_value = "adam")]
-    solver: Solver,
+    /// Update rule: gd (the seed's full-batch gradient descent), sgd, adam, lbfgs or cg
+    /// [default: lbfgs; for large data sets adam is faster].
+    #[arg(long)]
+    solver: Option<Solver>,
     /// Step size alpha (default: 1 for gd, 0.01 for sgd, 0.001 for adam).
     #[arg(long, value_name = "ALPHA", allow_negative_numbers = true)]
     learning_rate: Option<f64>,
@@ -66,22 +68,23 @@ pub struct TrainArgs {
     /// Nesterov's momentum for sgd.
     #[arg(long)]
     nesterov: bool,
-    /// lambda, the strength of the L2 term lambda/(2m) sum w^2 (biases excluded).
-    #[arg(long, default_value_t = 1e-4, allow_negative_numbers = true)]
-    lambda: f64,
+    /// lambda, the strength of the L2 term lambda/(2m) sum w^2 (biases excluded) [default: 1].
+    #[arg(long, allow_negative_numbers = true)]
+    lambda: Option<f64>,
     /// Seed of the initial weights, the validation split and the shuffles.
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// Share of rows held out for validation and early stopping (0: none, every row trains).
-    #[arg(long, default_value_t = 0.1, allow_negative_numbers = true)]
-    validation_fraction: f64,
+    /// Share of rows held out for validation and early stopping (0: none, every row trains)
+    /// [default: 0.1; 0 for classification with lbfgs or cg].
+    #[arg(long, allow_negative_numbers = true)]
+    validation_fraction: Option<f64>,
     /// Early stopping on the validation loss: on or off (default: on, but off for gd, which
     /// runs exactly --epochs steps as the seed writes it).
     #[arg(long, value_name = "on|off", value_parser = ["on", "off"])]
     early_stopping: Option<String>,
-    /// Epochs without improvement before early stopping.
-    #[arg(long, default_value_t = 10)]
-    patience: usize,
+    /// Epochs without improvement before early stopping [default: 10, 50 for lbfgs and cg].
+    #[arg(long)]
+    patience: Option<usize>,
     /// The improvement of the monitored loss that counts.
     #[arg(long, default_value_t = 1e-4, allow_negative_numbers = true)]
     tol: f64,
@@ -149,61 +152,71 @@ pub fn run(args: TrainArgs) -> Result<()> {
     let _ = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build_global();
-    let options = fit_options(&args, threads)?;
     let init_model = args.init_model.as_deref().map(Model::load).transpose()?;
     match args.precision.as_str() {
-        "f32" => train_in::<f32>(&args, &options, init_model.as_ref()),
-        _ => train_in::<f64>(&args, &options, init_model.as_ref()),
+        "f32" => train_in::<f32>(&args, threads, init_model.as_ref()),
+        _ => train_in::<f64>(&args, threads, init_model.as_ref()),
     }
 }
 
-fn fit_options(args: &TrainArgs, threads: usize) -> Result<FitOptions> {
-    let hidden = if args.hidden.trim().is_empty() || args.hidden.trim() == "0" {
-        Vec::new()
-    } else {
-        super::parse_sizes(&args.hidden).map_err(anyhow::Error::msg)?
-    };
+/// The options of this run: the measured defaults for the task (see docs/defaults.md),
+/// overridden by whatever the command line gives.
+fn fit_options(args: &TrainArgs, task: Task, threads: usize) -> Result<FitOptions> {
+    let mut o = FitOptions::defaults_for(task);
+    if let Some(h) = &args.hidden {
+        o.hidden = if h.trim().is_empty() || h.trim() == "0" {
+            Vec::new()
+        } else {
+            super::parse_sizes(h).map_err(anyhow::Error::msg)?
+        };
+    }
     if let Some(b) = args.batch_size
         && b == 0
     {
         bail!("--batch-size must be at least 1");
     }
-    Ok(FitOptions {
-        task: args.task,
-        hidden,
-        activation: args.activation,
-        output: args.output,
-        loss: args.loss,
-        standardize: !args.no_standardize,
-        validation_fraction: args.validation_fraction,
-        init: args
-            .init_bound
-            .map_or(Init::Glorot, |bound| Init::Uniform { bound }),
-        train: TrainConfig {
-            solver: args.solver,
-            learning_rate: args.learning_rate,
-            schedule: args.schedule,
-            epochs: args.epochs,
-            batch_size: args.batch_size,
-            lambda: args.lambda,
-            momentum: args.momentum,
-            nesterov: args.nesterov,
-            seed: args.seed,
-            patience: args.patience,
-            tol: args.tol,
-            early_stopping: args.early_stopping.as_deref().map(|v| v == "on"),
-            freeze_bias: args.freeze_bias,
-            threads,
-            ..TrainConfig::default()
-        },
-    })
+    o.task = Some(task);
+    o.activation = args.activation.unwrap_or(o.activation);
+    o.output = args.output;
+    o.loss = args.loss;
+    o.standardize = !args.no_standardize;
+    o.train.solver = args.solver.unwrap_or(o.train.solver);
+    // L-BFGS and CG classify best on every row (docs/defaults.md); the other solvers hold 10%
+    // out to stop early and to report a held-out score.
+    let quasi_newton = matches!(o.train.solver, Solver::Lbfgs | Solver::Cg);
+    let default_fraction = if task == Task::Classification && quasi_newton {
+        0.0
+    } else {
+        0.1
+    };
+    o.validation_fraction = args.validation_fraction.unwrap_or(default_fraction);
+    o.init = args
+        .init_bound
+        .map_or(Init::Glorot, |bound| Init::Uniform { bound });
+    let t = &mut o.train;
+    t.patience = args
+        .patience
+        .unwrap_or(if matches!(t.solver, Solver::Lbfgs | Solver::Cg) {
+            50
+        } else {
+            10
+        });
+    t.lambda = args.lambda.unwrap_or(t.lambda);
+    t.learning_rate = args.learning_rate;
+    t.schedule = args.schedule;
+    t.epochs = args.epochs;
+    t.batch_size = args.batch_size;
+    t.momentum = args.momentum;
+    t.nesterov = args.nesterov;
+    t.seed = args.seed;
+    t.tol = args.tol;
+    t.early_stopping = args.early_stopping.as_deref().map(|v| v == "on");
+    t.freeze_bias = args.freeze_bias;
+    t.threads = threads;
+    Ok(o)
 }
 
-fn train_in<T: Float>(
-    args: &TrainArgs,
-    options: &FitOptions,
-    init_model: Option<&Model>,
-) -> Result<()> {
+fn train_in<T: Float>(args: &TrainArgs, threads: usize, init_model: Option<&Model>) -> Result<()> {
     let features = init_model.and_then(|m| m.features.clone());
     let targets = init_model.and_then(|m| m.targets.clone());
     let table = io::load::<T>(
@@ -216,6 +229,24 @@ fn train_in<T: Float>(
     if table.targets.is_empty() {
         bail!("no target column: give --target COLUMN");
     }
+    let task = match (args.task, init_model) {
+        (Some(t), _) => t,
+        (None, Some(m)) => {
+            if m.is_classifier() {
+                Task::Classification
+            } else {
+                Task::Regression
+            }
+        }
+        (None, None) => {
+            let (t, why) = mlp::pipeline::infer_task(&table);
+            if !args.quiet {
+                eprintln!("task: {} ({why}; --task to choose)", t.name());
+            }
+            t
+        }
+    };
+    let options = &fit_options(args, task, threads)?;
     let resume = match &args.resume {
         Some(path) => {
             let bytes = std::fs::read(path).map_err(|e| mlp::Error::io(path, e))?;
@@ -248,7 +279,7 @@ fn train_in<T: Float>(
         io::write_output(path, history_csv(&fitted.report.history).as_bytes())?;
     }
     if let Some(path) = &args.plot {
-        let title = format!("{} ({})", fitted.model.network, args.solver);
+        let title = format!("{} ({})", fitted.model.network, options.train.solver);
         crate::plot::learning_curves(path, &fitted.report.history, &title)?;
     }
     if let Some(out) = &args.out {
@@ -355,16 +386,20 @@ impl Hooks for &mut CliHooks {
 }
 
 fn summary<T: Float>(args: &TrainArgs, f: &Fitted<T>, rows: usize) -> Result<()> {
-    let (task, reason) = &f.task;
-    if let Some(why) = reason {
-        eprintln!("task: {} ({why}; --task to choose)", task.name());
-    }
+    let task = &f.task.0;
+    let solver = f
+        .model
+        .training
+        .as_ref()
+        .and_then(|t| t["solver"].as_str())
+        .unwrap_or("?")
+        .to_string();
     let net = f.model.network.cast::<T>();
     let r = &f.report;
     let held = f.validation.as_ref().map_or(0, |v| v.0.nrows());
     eprintln!(
         "trained {net} with {} on {} rows{}",
-        args.solver,
+        solver,
         rows - held,
         if held > 0 {
             format!(" ({held} held out for validation)")
@@ -374,7 +409,7 @@ fn summary<T: Float>(args: &TrainArgs, f: &Fitted<T>, rows: usize) -> Result<()>
     );
     if let Some(b) = args
         .batch_size
-        .filter(|&b| b > rows - held && !args.solver.full_batch())
+        .filter(|&b| b > rows - held && !matches!(solver.as_str(), "gd" | "lbfgs" | "cg"))
     {
         eprintln!(
             "note: --batch-size {b} is more than the {} training rows: every step used all of them",
