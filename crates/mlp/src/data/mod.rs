@@ -169,18 +169,18 @@ pub fn read_csv_from<T: Float>(
 fn grow<T>(x: &mut Vec<T>, more: usize, name: &str) -> Result<()> {
     let extra = x.len().max(more).max(1 << 16);
     let bytes = (x.len() + extra).saturating_mul(std::mem::size_of::<T>()) as u64;
-    if let Some(available) = available_memory() {
-        if bytes > available {
-            return Err(data(
-                Location::file(name),
-                format!(
-                    "the data does not fit in memory: reading it needs more than {} MB, and {} MB \
+    if let Some(available) = available_memory()
+        && bytes > available
+    {
+        return Err(data(
+            Location::file(name),
+            format!(
+                "the data does not fit in memory: reading it needs more than {} MB, and {} MB \
                      are available",
-                    bytes >> 20,
-                    available >> 20
-                ),
-            ));
-        }
+                bytes >> 20,
+                available >> 20
+            ),
+        ));
     }
     x.try_reserve_exact(extra).map_err(|_| {
         data(
