@@ -1,4 +1,5 @@
-//! `mlp explain` on the classic 2-2-2 worked example reproduces its published numbers.
+//! `mlp explain` on the classic 2-2-2 worked example reproduces its published numbers; `mlp
+//! show` draws a model's hidden units.
 #![allow(clippy::unwrap_used)]
 
 use assert_cmd::Command;
@@ -115,4 +116,39 @@ fn a_row_out_of_range_is_a_clear_error() {
         String::from_utf8_lossy(&out.stderr),
         "error: --row 2: the data has rows 1 to 1\n"
     );
+}
+
+#[test]
+fn show_draws_the_hidden_units_of_an_mnist_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let mlp = |args: &str| {
+        let out = Command::cargo_bin("mlp")
+            .unwrap()
+            .current_dir(dir.path())
+            .args(args.split_whitespace())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "mlp {args}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    mlp(
+        "train --dataset mnist_5k --task classification --hidden 16 --activation sigmoid \
+         --solver gd --epochs 5 --quiet --out m.json",
+    );
+    let shown = mlp("show m.json --weights-image units.png");
+    assert!(
+        shown.starts_with("784 -> 16 sigmoid -> 10 softmax"),
+        "{shown}"
+    );
+    let png = std::fs::read(dir.path().join("units.png")).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    // A 4 x 4 grid of 28 x 28 images, each drawn 4 pixels to a weight, 2-pixel gaps.
+    let side = 4 * (28 * 4 + 2) + 2;
+    let width = u32::from_be_bytes(png[16..20].try_into().unwrap()) as usize;
+    let height = u32::from_be_bytes(png[20..24].try_into().unwrap()) as usize;
+    assert_eq!((width, height), (side, side));
 }
