@@ -4,7 +4,10 @@
 //! sigmoid (`da/dz = a(1 - a)`): the backward pass then needs only the stored a^(l).
 
 use crate::Float;
-use ndarray::{ArrayView1, ArrayView2, ArrayViewMut2, Zip};
+use crate::fastmath::{
+    PAR_MIN_ELEMENTS, PAR_MIN_TRANSCENDENTAL, blocks_for, par_row_blocks, vectorized,
+};
+use ndarray::{ArrayView1, ArrayView2, ArrayViewMut2, Zip, s};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -53,14 +56,26 @@ impl Activation {
     }
 
     /// Adds the bias row `b` to every row of `z` and applies g in place: `z` becomes a.
-    pub fn bias_and_apply<T: Float>(self, mut z: ArrayViewMut2<'_, T>, b: ArrayView1<'_, T>) {
+    pub fn bias_and_apply<T: Float>(self, z: ArrayViewMut2<'_, T>, b: ArrayView1<'_, T>) {
+        self.bias_and_apply_threads(z, b, 1);
+    }
+
+    /// [`Activation::bias_and_apply`] with the rows of a large `z` split over `threads` threads
+    /// (the results do not depend on `threads`).
+    pub(crate) fn bias_and_apply_threads<T: Float>(
+        self,
+        mut z: ArrayViewMut2<'_, T>,
+        b: ArrayView1<'_, T>,
+        threads: usize,
+    ) {
+        let (cheap, costly) = (PAR_MIN_ELEMENTS, PAR_MIN_TRANSCENDENTAL);
         match self {
-            Activation::Identity => add_bias_then(z.view_mut(), b, |v| v),
-            Activation::Sigmoid => add_bias_then(z.view_mut(), b, sigmoid),
-            Activation::Tanh => add_bias_then(z.view_mut(), b, |v| v.tanh()),
-            Activation::Relu => add_bias_then(z.view_mut(), b, |v| v.max(T::zero())),
+            Activation::Identity => add_bias_then(z, b, threads, cheap, |v| v),
+            Activation::Sigmoid => add_bias_then(z, b, threads, costly, sigmoid),
+            Activation::Tanh => add_bias_then(z, b, threads, costly, |v| v.tanh_fast()),
+            Activation::Relu => add_bias_then(z, b, threads, cheap, |v| v.max(T::zero())),
             Activation::Softmax => {
-                add_bias_then(z.view_mut(), b, |v| v);
+                add_bias_then(z.view_mut(), b, threads, cheap, |v| v);
                 for mut row in z.rows_mut() {
                     // Subtracting the row maximum keeps every exponent <= 0: no overflow.
                     let max = row.fold(T::neg_infinity(), |m, &v| m.max(v));
@@ -75,25 +90,26 @@ impl Activation {
     /// Turns dJ/da into dJ/dz in place, from the layer's output `a`: `delta := delta ⊙ g'(z)`
     /// for the elementwise activations, and the softmax Jacobian product
     /// `delta_k := a_k (delta_k - sum_j delta_j a_j)` for softmax.
-    pub fn backprop_from_output<T: Float>(
+    pub fn backprop_from_output<T: Float>(self, a: ArrayView2<'_, T>, delta: ArrayViewMut2<'_, T>) {
+        self.backprop_from_output_threads(a, delta, 1);
+    }
+
+    /// [`Activation::backprop_from_output`] with the rows of a large `delta` split over
+    /// `threads` threads (the results do not depend on `threads`).
+    pub(crate) fn backprop_from_output_threads<T: Float>(
         self,
         a: ArrayView2<'_, T>,
         mut delta: ArrayViewMut2<'_, T>,
+        threads: usize,
     ) {
-        let one = T::one();
+        let (zero, one) = (T::zero(), T::one());
         match self {
             Activation::Identity => {}
-            Activation::Sigmoid => Zip::from(&mut delta)
-                .and(a)
-                .for_each(|d, &a| *d *= a * (one - a)),
-            Activation::Tanh => Zip::from(&mut delta)
-                .and(a)
-                .for_each(|d, &a| *d *= one - a * a),
-            Activation::Relu => Zip::from(&mut delta).and(a).for_each(|d, &a| {
-                if a <= T::zero() {
-                    *d = T::zero();
-                }
-            }),
+            Activation::Sigmoid => scale_by(delta, a, threads, |d, a| d * (a * (one - a))),
+            Activation::Tanh => scale_by(delta, a, threads, |d, a| d * (one - a * a)),
+            Activation::Relu => {
+                scale_by(delta, a, threads, |d, a| if a <= zero { zero } else { d })
+            }
             Activation::Softmax => {
                 for (mut d, a) in delta.rows_mut().into_iter().zip(a.rows()) {
                     let dot: T = d.iter().zip(a.iter()).map(|(&d, &a)| d * a).sum();
@@ -123,25 +139,78 @@ impl Activation {
     }
 }
 
-/// One pass over `z`: `z_ij := g(z_ij + b_j)`.
-#[inline]
-fn add_bias_then<T: Float>(mut z: ArrayViewMut2<'_, T>, b: ArrayView1<'_, T>, g: impl Fn(T) -> T) {
-    for mut row in z.rows_mut() {
-        Zip::from(&mut row)
-            .and(&b)
-            .for_each(|v, &bj| *v = g(*v + bj));
-    }
+/// One pass over `z`: `z_ij := g(z_ij + b_j)`, vectorized, on `threads` threads when `z` has
+/// at least `min_elements` elements.
+#[inline(always)]
+fn add_bias_then<T: Float>(
+    z: ArrayViewMut2<'_, T>,
+    b: ArrayView1<'_, T>,
+    threads: usize,
+    min_elements: usize,
+    g: impl Fn(T) -> T + Sync,
+) {
+    let blocks = blocks_for(threads, z.len(), min_elements);
+    par_row_blocks(z, blocks, |mut block, _| {
+        vectorized(
+            #[inline(always)]
+            || match (block.as_slice_mut(), b.as_slice()) {
+                (Some(z), Some(b)) if !b.is_empty() => {
+                    // Rows are short (often 10 or 25 units): add the bias row by row, then apply
+                    // g to a few thousand elements at once, at full vector width.
+                    let rows = (2048 / b.len()).max(1);
+                    for chunk in z.chunks_mut(rows * b.len()) {
+                        for row in chunk.chunks_exact_mut(b.len()) {
+                            for (v, &bj) in row.iter_mut().zip(b) {
+                                *v += bj;
+                            }
+                        }
+                        for v in chunk {
+                            *v = g(*v);
+                        }
+                    }
+                }
+                _ => Zip::from(&mut block)
+                    .and_broadcast(&b)
+                    .for_each(|v, &bj| *v = g(*v + bj)),
+            },
+        );
+    });
 }
 
-/// The logistic sigmoid 1 / (1 + e^-z), computed without overflow for any z.
-#[inline]
+/// One pass over `delta`: `delta_ij := f(delta_ij, a_ij)`, vectorized, on `threads` threads
+/// when large.
+#[inline(always)]
+fn scale_by<T: Float>(
+    delta: ArrayViewMut2<'_, T>,
+    a: ArrayView2<'_, T>,
+    threads: usize,
+    f: impl Fn(T, T) -> T + Sync,
+) {
+    let blocks = blocks_for(threads, delta.len(), PAR_MIN_ELEMENTS);
+    par_row_blocks(delta, blocks, |mut block, rows| {
+        let a = a.slice(s![rows, ..]);
+        vectorized(
+            #[inline(always)]
+            || {
+                if let (Some(d), Some(a)) = (block.as_slice_mut(), a.as_slice()) {
+                    for (d, &a) in d.iter_mut().zip(a) {
+                        *d = f(*d, a);
+                    }
+                } else {
+                    Zip::from(&mut block).and(a).for_each(|d, &a| *d = f(*d, a));
+                }
+            },
+        );
+    });
+}
+
+/// The logistic sigmoid 1 / (1 + e^-z), computed without overflow for any z: with
+/// e = e^{-|z|} <= 1, it is 1 / (1 + e) for z >= 0 and e / (1 + e) for z < 0.
+#[inline(always)]
 pub fn sigmoid<T: Float>(z: T) -> T {
-    if z >= T::zero() {
-        T::one() / (T::one() + (-z).exp())
-    } else {
-        let e = z.exp();
-        e / (T::one() + e)
-    }
+    let e = (-z.abs()).exp_nonpositive();
+    let numerator = if z >= T::zero() { T::one() } else { e };
+    numerator / (T::one() + e)
 }
 
 impl fmt::Display for Activation {
@@ -193,6 +262,37 @@ mod tests {
             assert!(row.iter().all(|v| v.is_finite()));
         }
         assert_eq!(z[[0, 0]], 1.0);
+    }
+
+    #[test]
+    fn large_passes_give_the_same_bits_on_any_number_of_threads() {
+        let z = ndarray::Array2::from_shape_fn((700, 190), |(i, j)| {
+            ((i * 37 + j * 11) % 101) as f32 * 0.13 - 6.5
+        });
+        let b = ndarray::Array1::from_shape_fn(190, |j| j as f32 * 0.01 - 0.9);
+        for g in Activation::ALL {
+            let mut one = z.clone();
+            g.bias_and_apply_threads(one.view_mut(), b.view(), 1);
+            let mut delta_one = z.mapv(|v| v * 0.5);
+            g.backprop_from_output_threads(one.view(), delta_one.view_mut(), 1);
+            for threads in [2, 3] {
+                let mut many = z.clone();
+                g.bias_and_apply_threads(many.view_mut(), b.view(), threads);
+                assert!(
+                    one.iter()
+                        .zip(&many)
+                        .all(|(x, y)| x.to_bits() == y.to_bits())
+                );
+                let mut delta_many = z.mapv(|v| v * 0.5);
+                g.backprop_from_output_threads(many.view(), delta_many.view_mut(), threads);
+                assert!(
+                    delta_one
+                        .iter()
+                        .zip(&delta_many)
+                        .all(|(x, y)| x.to_bits() == y.to_bits())
+                );
+            }
+        }
     }
 
     #[test]

@@ -15,9 +15,10 @@
 //! follows the product. All buffers live in a [`Workspace`] that a training loop reuses, so a
 //! step allocates nothing once the workspace has seen the largest batch.
 
+use crate::fastmath::{PAR_MIN_ELEMENTS, blocks_for, par_blocks, vectorized};
 use crate::linalg::matmul;
 use crate::{Error, Float, Network, Params, Result};
-use ndarray::{Array2, ArrayView2, ArrayViewMut2, s};
+use ndarray::{Array2, ArrayView2, ArrayViewMut1, ArrayViewMut2, s};
 
 /// The cost J(W) of a network on a batch, split into its two terms.
 #[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -188,7 +189,7 @@ impl<T: Float> Network<T> {
                     |v, &b| *v += b,
                 );
             }
-            g.bias_and_apply(z, self.params().bias(k));
+            g.bias_and_apply_threads(z, self.params().bias(k), threads);
         }
     }
 
@@ -274,7 +275,7 @@ impl<T: Float> Network<T> {
                 ws.a[k - 1].slice(s![..m, ..])
             };
             let w = self.params().weights(k);
-            let (mut gw, mut gb) = grad.layer_mut(k);
+            let (mut gw, gb) = grad.layer_mut(k);
             // dJ/dW = (1/m) Delta^T A + (lambda/m) W: the decay term first, then the product
             // accumulates onto it.
             let accumulate = lambda != 0.0;
@@ -282,11 +283,7 @@ impl<T: Float> Network<T> {
                 gw.zip_mut_with(&w, |g, &w| *g = decay * w);
             }
             matmul(&mut gw, accumulate, delta.t(), input, inv_m, threads);
-            gb.fill(T::zero());
-            for row in delta.rows() {
-                gb.zip_mut_with(&row, |g, &d| *g += d);
-            }
-            gb.mapv_inplace(|g| g * inv_m);
+            bias_gradient(delta, gb, inv_m, threads);
             if k > 0 {
                 // Delta^(l) = (Delta^(l+1) W^(l+1)) ⊙ g'(Z^(l)), with g' written from A^(l).
                 let (lower, upper) = ws.delta.split_at_mut(k);
@@ -299,7 +296,86 @@ impl<T: Float> Network<T> {
                     T::one(),
                     threads,
                 );
-                acts[k - 1].backprop_from_output(ws.a[k - 1].slice(s![..m, ..]), below);
+                acts[k - 1].backprop_from_output_threads(
+                    ws.a[k - 1].slice(s![..m, ..]),
+                    below,
+                    threads,
+                );
+            }
+        }
+    }
+}
+
+/// dJ/db = (1/m) sum over the rows of Delta, into `gb`: each column summed over the rows in
+/// order, from 0. Large matrices split their columns over `threads` threads, so every sum
+/// still runs over the same rows in the same order whatever `threads` is.
+fn bias_gradient<T: Float>(
+    delta: ArrayView2<'_, T>,
+    mut gb: ArrayViewMut1<'_, T>,
+    inv_m: T,
+    threads: usize,
+) {
+    match gb.as_slice_mut() {
+        Some(gb) => {
+            let blocks = blocks_for(threads, delta.len(), PAR_MIN_ELEMENTS);
+            par_blocks(gb, blocks, |gb, first| {
+                vectorized(
+                    #[inline(always)]
+                    || mean_of_columns(delta, gb, first, inv_m),
+                );
+            });
+        }
+        None => {
+            let mut sums = gb.to_vec();
+            mean_of_columns(delta, &mut sums, 0, inv_m);
+            gb.assign(&ndarray::ArrayView1::from(&sums));
+        }
+    }
+}
+
+/// `gb_j := inv_m * sum_i delta_{i, first + j}`, the rows added in order.
+#[inline(always)]
+fn mean_of_columns<T: Float>(delta: ArrayView2<'_, T>, gb: &mut [T], first: usize, inv_m: T) {
+    gb.fill(T::zero());
+    let columns = first..first + gb.len();
+    for row in delta.rows() {
+        match row.as_slice() {
+            Some(row) => {
+                for (g, &d) in gb.iter_mut().zip(&row[columns.clone()]) {
+                    *g += d;
+                }
+            }
+            None => {
+                for (g, &d) in gb.iter_mut().zip(row.slice(s![columns.clone()])) {
+                    *g += d;
+                }
+            }
+        }
+    }
+    for g in gb.iter_mut() {
+        *g *= inv_m;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bias_gradient_sums_rows_in_order_on_any_number_of_threads() {
+        let delta = Array2::from_shape_fn((600, 300), |(i, j)| ((i * 7 + j * 3) % 19) as f64 * 0.1);
+        let in_order = |j: usize| {
+            let mut s = 0.0;
+            for i in 0..600 {
+                s += delta[[i, j]];
+            }
+            s * 0.25
+        };
+        for threads in [1, 2, 3] {
+            let mut gb = ndarray::Array1::zeros(300);
+            bias_gradient(delta.view(), gb.view_mut(), 0.25, threads);
+            for (j, &g) in gb.iter().enumerate() {
+                assert_eq!(g.to_bits(), in_order(j).to_bits(), "{threads} threads");
             }
         }
     }

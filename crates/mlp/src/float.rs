@@ -35,6 +35,13 @@ pub trait Float:
     fn of(x: f64) -> Self;
     /// Widens to `f64` (exact).
     fn wide(self) -> f64;
+    /// e^self for self <= 0 (the library's exponentials are all of -|z| or z - max), in plain
+    /// arithmetic that vectorizes: `f64` within 1 ulp of [`f64::exp`], `f32` within 1 ulp of
+    /// the exact value. 0 where e^self rounds to 0.
+    fn exp_nonpositive(self) -> Self;
+    /// tanh: `f32` in plain arithmetic that vectorizes, within 2 ulp of the exact value and
+    /// exactly ±1 where that rounds to ±1; `f64` is [`f64::tanh`].
+    fn tanh_fast(self) -> Self;
 }
 
 impl Float for f32 {
@@ -47,6 +54,14 @@ impl Float for f32 {
     fn wide(self) -> f64 {
         f64::from(self)
     }
+    #[inline(always)]
+    fn exp_nonpositive(self) -> Self {
+        crate::fastmath::exp_f32(self)
+    }
+    #[inline(always)]
+    fn tanh_fast(self) -> Self {
+        crate::fastmath::tanh_f32(self)
+    }
 }
 
 impl Float for f64 {
@@ -58,5 +73,13 @@ impl Float for f64 {
     #[inline]
     fn wide(self) -> f64 {
         self
+    }
+    #[inline(always)]
+    fn exp_nonpositive(self) -> Self {
+        crate::fastmath::exp_f64(self)
+    }
+    #[inline(always)]
+    fn tanh_fast(self) -> Self {
+        self.tanh()
     }
 }

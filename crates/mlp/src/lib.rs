@@ -24,6 +24,7 @@ mod backprop;
 pub mod data;
 mod error;
 pub mod explain;
+mod fastmath;
 mod float;
 pub mod gradcheck;
 pub mod init;

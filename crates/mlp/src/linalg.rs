@@ -6,10 +6,16 @@
 
 use crate::Float;
 use gemm::Parallelism;
-use ndarray::{ArrayView2, ArrayViewMut2};
+use ndarray::{ArrayView2, ArrayViewMut2, Axis};
 
 /// `dst := alpha * lhs · rhs` (or `dst += alpha * lhs · rhs` when `accumulate`), using up to
 /// `threads` threads.
+///
+/// A large product is cut in two (rows of `lhs`, or columns of `rhs`) and the halves computed
+/// at once on rayon's pool, each by a single-threaded `gemm` call (recursively, for more than
+/// two threads); smaller ones run on the calling thread. Either way every element of `dst` is the same
+/// dot product summed in the same order — `gemm` sums along k in blocks whose size depends on
+/// k alone — so the result does not depend on `threads` (the tests check this bit for bit).
 ///
 /// # Panics
 /// When the shapes do not chain: callers size every buffer from the network, so this is an
@@ -34,11 +40,58 @@ pub(crate) fn matmul<T: Float>(
         }
         return;
     }
-    let parallelism = if threads > 1 {
-        Parallelism::Rayon(threads)
-    } else {
-        Parallelism::None
-    };
+    if threads > 1 && m * n * k >= SPLIT_MIN_WORK {
+        let (left, right) = (threads / 2, threads - threads / 2);
+        // Splitting the rows re-reads rhs (k x n) in each half, splitting the columns re-reads
+        // lhs (m x k): split the rows when rhs is the smaller.
+        let (mid_rows, mid_cols) = (m * left / threads, n * left / threads);
+        if n <= m && same_gemm_case(mid_rows.min(m - mid_rows), n) {
+            let (mut top, mut bottom) = dst.view_mut().split_at(Axis(0), mid_rows);
+            let (lhs_top, lhs_bottom) = lhs.split_at(Axis(0), mid_rows);
+            rayon::join(
+                || matmul(&mut top, accumulate, lhs_top, rhs, alpha, left),
+                || matmul(&mut bottom, accumulate, lhs_bottom, rhs, alpha, right),
+            );
+            return;
+        }
+        if n > m && same_gemm_case(mid_cols.min(n - mid_cols), m) {
+            let (mut first, mut second) = dst.view_mut().split_at(Axis(1), mid_cols);
+            let (rhs_first, rhs_second) = rhs.split_at(Axis(1), mid_cols);
+            rayon::join(
+                || matmul(&mut first, accumulate, lhs, rhs_first, alpha, left),
+                || matmul(&mut second, accumulate, lhs, rhs_second, alpha, right),
+            );
+            return;
+        }
+    }
+    gemm_single(dst, accumulate, lhs, rhs, alpha);
+}
+
+/// Products of at least this many multiply-adds (m n k) are split over threads: below it,
+/// waking a second thread costs more than half the product.
+const SPLIT_MIN_WORK: usize = 1 << 23;
+
+/// Whether a part of a product, `half` long on the split side and `other` on the other, is
+/// computed by `gemm` the way the whole product is (the whole is larger on the split side).
+///
+/// `gemm` picks its algorithm by size: m or n <= 1 (matrix-vector), m n <= 256 (dot products,
+/// k blocked by 1024), m and n <= 64 (k blocked by 512), else k blocked by a rule of k alone.
+/// Parts with `half`, `other` >= 2, `half other` > 256 and a side > 64 are in the last case,
+/// and so is the whole: every element is then the same sum in the same order.
+fn same_gemm_case(half: usize, other: usize) -> bool {
+    half >= 2 && other >= 2 && half * other > 256 && half.max(other) > 64
+}
+
+/// `gemm` on one thread.
+fn gemm_single<T: Float>(
+    dst: &mut ArrayViewMut2<'_, T>,
+    accumulate: bool,
+    lhs: ArrayView2<'_, T>,
+    rhs: ArrayView2<'_, T>,
+    alpha: T,
+) {
+    let (m, k) = lhs.dim();
+    let n = rhs.ncols();
     let (ds, ls, rs) = (
         [dst.strides()[0], dst.strides()[1]],
         [lhs.strides()[0], lhs.strides()[1]],
@@ -67,7 +120,7 @@ pub(crate) fn matmul<T: Float>(
             false,
             false,
             false,
-            parallelism,
+            Parallelism::None,
         );
     }
 }
@@ -89,5 +142,46 @@ mod tests {
         assert_eq!(ct, a.dot(&b).t());
         matmul(&mut ct.view_mut(), true, b.t(), a.t(), 2.0, 1);
         assert_eq!(ct, a.dot(&b).t().mapv(|v| 3.0 * v));
+    }
+
+    #[test]
+    fn split_products_match_single_threaded_ones_bit_for_bit() {
+        // Shapes of the workloads' products (W1's 128 x 784 x 512, W2's k = 5000), plus odd
+        // sizes, through transposed views as the passes use them.
+        let shapes = [
+            (128, 784, 512),
+            (512, 128, 784),
+            (5000, 400, 25),
+            (25, 5000, 400),
+            (131, 600, 130),
+            (300, 97, 301),
+        ];
+        for (m, k, n) in shapes {
+            let lhs =
+                Array2::from_shape_fn((k, m), |(i, j)| ((i * 31 + j * 17) % 97) as f64 - 48.3);
+            let rhs = Array2::from_shape_fn((n, k), |(i, j)| ((i * 13 + j * 7) % 89) as f64 * 0.37);
+            let init = Array2::from_shape_fn((m, n), |(i, j)| (i + 2 * j) as f64 * 0.001);
+            for accumulate in [false, true] {
+                let mut one = init.clone();
+                matmul(&mut one.view_mut(), accumulate, lhs.t(), rhs.t(), 0.3, 1);
+                for threads in [2, 3, 4] {
+                    let mut many = init.clone();
+                    matmul(
+                        &mut many.view_mut(),
+                        accumulate,
+                        lhs.t(),
+                        rhs.t(),
+                        0.3,
+                        threads,
+                    );
+                    assert!(
+                        one.iter()
+                            .zip(&many)
+                            .all(|(a, b)| a.to_bits() == b.to_bits()),
+                        "{m} x {k} x {n}, {threads} threads"
+                    );
+                }
+            }
+        }
     }
 }

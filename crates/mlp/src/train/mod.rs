@@ -181,6 +181,13 @@ fn run<T: Float>(
             // One batch of every row: the order is never shuffled, so the data is used as it is.
             let cost = if batch == n {
                 net.cost_and_gradient(data.x, data.y, config.lambda, &mut ws, &mut grad)?
+            } else if in_order(chunk) && data.x.is_standard_layout() && data.y.is_standard_layout()
+            {
+                // Consecutive rows (an unshuffled order): the same matrices as the copies below
+                // would be, without copying.
+                let rows = s![chunk[0]..chunk[0] + m, ..];
+                let (xb, yb) = (data.x.slice(rows), data.y.slice(rows));
+                net.cost_and_gradient(xb, yb, config.lambda, &mut ws, &mut grad)?
             } else {
                 for (j, &i) in chunk.iter().enumerate() {
                     bx.row_mut(j).assign(&data.x.row(i));
@@ -190,7 +197,7 @@ fn run<T: Float>(
                 net.cost_and_gradient(xb, yb, config.lambda, &mut ws, &mut grad)?
             };
             check_finite(cost, epoch)?;
-            apply(net, &mut r.stepper, &mut grad, r.alpha, config.freeze_bias);
+            apply(net, &mut r.stepper, &mut grad, r.alpha, config);
             r.partial.data += cost.data * m as f64;
             r.partial.l2 += cost.l2 * m as f64;
             r.next_batch += 1;
@@ -450,20 +457,26 @@ fn check_finite(cost: Cost, epoch: usize) -> Result<()> {
     }
 }
 
+/// Whether `chunk` is a run of consecutive row indices.
+fn in_order(chunk: &[usize]) -> bool {
+    chunk.windows(2).all(|w| w[1] == w[0] + 1)
+}
+
 /// One solver step, with the bias gradient zeroed first when biases are frozen.
 fn apply<T: Float>(
     net: &mut Network<T>,
     stepper: &mut Stepper<T>,
     grad: &mut crate::Params<T>,
     alpha: f64,
-    freeze_bias: bool,
+    config: &TrainConfig,
 ) {
-    if freeze_bias {
+    if config.freeze_bias {
         for k in 0..grad.n_layers() {
             grad.layer_mut(k).1.fill(T::zero());
         }
     }
-    stepper.step(net.params_mut().as_mut_slice(), grad.as_slice(), alpha);
+    let (w, g) = (net.params_mut().as_mut_slice(), grad.as_slice());
+    stepper.step(w, g, alpha, config.threads);
 }
 
 /// Fisher-Yates with the library's documented draws: for i from n-1 down to 1, swap i with

@@ -2,6 +2,7 @@
 
 use super::{Solver, TrainConfig};
 use crate::Float;
+use crate::fastmath::{PAR_MIN_ELEMENTS, blocks_for, par_blocks, vectorized};
 
 /// The state a first-order solver carries from step to step.
 #[derive(Clone, Debug, PartialEq)]
@@ -75,21 +76,47 @@ impl<T: Float> Stepper<T> {
         }
     }
 
-    /// One update of `w` from the gradient `g` with step size `alpha`.
-    pub(crate) fn step(&mut self, w: &mut [T], g: &[T], alpha: f64) {
+    /// One update of `w` from the gradient `g` with step size `alpha`, split over `threads`
+    /// threads when `w` is large (every element is updated the same way in any split).
+    pub(crate) fn step(&mut self, w: &mut [T], g: &[T], alpha: f64, threads: usize) {
         let lr = T::of(alpha);
+        let blocks = blocks_for(threads, w.len(), PAR_MIN_ELEMENTS);
         match self {
-            Stepper::Plain => w.iter_mut().zip(g).for_each(|(w, &g)| *w -= lr * g),
+            Stepper::Plain => par_blocks((w, g), blocks, |(w, g), _| {
+                vectorized(
+                    #[inline(always)]
+                    || {
+                        for (w, &g) in w.iter_mut().zip(g) {
+                            *w -= lr * g;
+                        }
+                    },
+                );
+            }),
             Stepper::Momentum {
                 velocity,
                 mu,
                 nesterov,
             } => {
-                let mu = *mu;
-                for ((w, &g), v) in w.iter_mut().zip(g).zip(velocity.iter_mut()) {
-                    *v = mu * *v + g;
-                    *w -= lr * if *nesterov { g + mu * *v } else { *v };
-                }
+                let (mu, nesterov) = (*mu, *nesterov);
+                par_blocks(((w, g), &mut velocity[..]), blocks, |((w, g), v), _| {
+                    vectorized(
+                        #[inline(always)]
+                        || {
+                            let wgv = w.iter_mut().zip(g).zip(v.iter_mut());
+                            if nesterov {
+                                for ((w, &g), v) in wgv {
+                                    *v = mu * *v + g;
+                                    *w -= lr * (g + mu * *v);
+                                }
+                            } else {
+                                for ((w, &g), v) in wgv {
+                                    *v = mu * *v + g;
+                                    *w -= lr * *v;
+                                }
+                            }
+                        },
+                    );
+                });
             }
             Stepper::Adam {
                 m,
@@ -105,11 +132,19 @@ impl<T: Float> Stepper<T> {
                 let c1 = T::of(1.0 - beta1.powi(exponent));
                 let c2 = T::of(1.0 - beta2.powi(exponent));
                 let (one, eps) = (T::one(), *eps);
-                for (((w, &g), m), v) in w.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
-                    *m = b1 * *m + (one - b1) * g;
-                    *v = b2 * *v + (one - b2) * g * g;
-                    *w -= lr * (*m / c1) / ((*v / c2).sqrt() + eps);
-                }
+                let moments = (&mut m[..], &mut v[..]);
+                par_blocks(((w, g), moments), blocks, |((w, g), (m, v)), _| {
+                    vectorized(
+                        #[inline(always)]
+                        || {
+                            for (((w, &g), m), v) in w.iter_mut().zip(g).zip(m).zip(v) {
+                                *m = b1 * *m + (one - b1) * g;
+                                *v = b2 * *v + (one - b2) * g * g;
+                                *w -= lr * (*m / c1) / ((*v / c2).sqrt() + eps);
+                            }
+                        },
+                    );
+                });
             }
         }
     }
