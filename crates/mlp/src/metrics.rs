@@ -98,20 +98,23 @@ pub fn classification(
 /// Share of rows whose predicted class matches the target's: the largest output against the
 /// largest target (argmax), or for a single output, both sides of 0.5.
 pub fn accuracy<T: crate::Float>(out: ArrayView2<'_, T>, y: ArrayView2<'_, T>) -> f64 {
-    let class = |row: ndarray::ArrayView1<'_, T>| {
-        if row.len() == 1 {
-            usize::from(row[0].wide() > 0.5)
-        } else {
-            argmax(row.iter().map(|v| v.wide()))
-        }
-    };
     let hits = out
         .rows()
         .into_iter()
         .zip(y.rows())
-        .filter(|(o, t)| class(*o) == class(*t))
+        .filter(|(o, t)| class_of(*o) == class_of(*t))
         .count();
     hits as f64 / out.nrows().max(1) as f64
+}
+
+/// The class a row of outputs (or one-hot targets) stands for: the index of the largest value,
+/// or for a single output, 1 above 0.5 and 0 otherwise.
+pub fn class_of<T: crate::Float>(row: ndarray::ArrayView1<'_, T>) -> usize {
+    if row.len() == 1 {
+        usize::from(row[0].wide() > 0.5)
+    } else {
+        argmax(row.iter().map(|v| v.wide()))
+    }
 }
 
 /// Index of the largest value (the first one on ties).

@@ -192,7 +192,7 @@ pub fn fit_with<T: Float>(
     let strata = (task == Task::Classification).then(|| {
         y.rows()
             .into_iter()
-            .map(|r| stratum(r.iter().copied()))
+            .map(crate::metrics::class_of)
             .collect::<Vec<_>>()
     });
     let val_rows = validation_rows(table.x.nrows(), f, options.train.seed, strata.as_deref())?;
@@ -301,16 +301,6 @@ fn new_model<T: Float>(table: &Table<T>, task: Task, options: &FitOptions) -> Re
     model.targets = Some(table.targets.iter().map(|t| t.name.clone()).collect());
     model.classes = classes;
     Ok(model)
-}
-
-/// The class index of a one-hot (or single-sigmoid) target row.
-fn stratum<T: Float>(row: impl Iterator<Item = T>) -> usize {
-    let v: Vec<f64> = row.map(|v| v.wide()).collect();
-    if v.len() == 1 {
-        usize::from(v[0] > 0.5)
-    } else {
-        crate::metrics::argmax(v.into_iter())
-    }
 }
 
 /// Rows held out for validation, sorted: round(f n) of them, drawn per class (stratified) when
