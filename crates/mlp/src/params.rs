@@ -57,6 +57,11 @@ impl<T: Float> Params<T> {
         self.shapes[k]
     }
 
+    /// Index in [`Params::as_slice`] of layer `k`'s first weight. Panics if `k > n_layers()`.
+    pub fn offset(&self, k: usize) -> usize {
+        self.offsets[k]
+    }
+
     /// Total number of numbers (weights and biases).
     pub fn len(&self) -> usize {
         self.data.len()

@@ -193,7 +193,7 @@ fn print_table(
                 "parameter", "backpropagation", "central differences"
             )?;
         }
-        let offset = offset_of(net, k);
+        let offset = net.params().offset(k);
         for ((&i, a), n) in layer
             .indices
             .iter()
@@ -214,14 +214,4 @@ fn print_table(
         }
     }
     Ok(())
-}
-
-/// Index of layer `k`'s first parameter in the flat parameter vector.
-fn offset_of(net: &mlp::Network<f64>, k: usize) -> usize {
-    (0..k)
-        .map(|j| {
-            let (r, c) = net.params().shape(j);
-            r * c + r
-        })
-        .sum()
 }
