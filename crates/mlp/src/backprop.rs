@@ -11,14 +11,16 @@
 //! - gradient: dJ/dW^(l) = (1/m) Delta^(l)T A^(l-1) + (lambda/m) W^(l),
 //!   dJ/db^(l) = (1/m) sum over the rows of Delta^(l)
 //!
-//! Each product is one GEMM over the batch; bias and activation are applied in the pass that
-//! follows the product. All buffers live in a [`Workspace`] that a training loop reuses, so a
-//! step allocates nothing once the workspace has seen the largest batch.
+//! Each product is one GEMM over the batch (or over a chunk of its rows, see `rows`); bias
+//! and activation are applied in the pass that follows the product. All buffers live in a
+//! [`Workspace`] that a training loop reuses, so a step allocates no matrix once the workspace
+//! has seen the largest batch.
+
+mod rows;
 
 use crate::fastmath::{PAR_MIN_ELEMENTS, blocks_for, par_blocks, vectorized};
-use crate::linalg::matmul;
 use crate::{Error, Float, Network, Params, Result};
-use ndarray::{Array2, ArrayView2, ArrayViewMut1, ArrayViewMut2, s};
+use ndarray::{Array2, ArrayView2, ArrayViewMut1, s};
 
 /// The cost J(W) of a network on a batch, split into its two terms.
 #[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -47,6 +49,8 @@ pub struct Workspace<T> {
     a: Vec<Array2<T>>,
     delta: Vec<Array2<T>>,
     z_out: Array2<T>,
+    /// Gradient sums of the row groups after the first (see `rows`).
+    partials: Vec<Params<T>>,
     threads: usize,
 }
 
@@ -66,6 +70,7 @@ impl<T: Float> Workspace<T> {
             a: Vec::new(),
             delta: Vec::new(),
             z_out: Array2::zeros((0, 0)),
+            partials: Vec::new(),
             threads: threads.max(1),
         }
     }
@@ -162,35 +167,7 @@ impl<T: Float> Network<T> {
     }
 
     pub(crate) fn forward_unchecked(&self, x: ArrayView2<'_, T>, ws: &mut Workspace<T>) {
-        let m = x.nrows();
-        ws.prepare(self.sizes(), m);
-        let last = self.activations().len() - 1;
-        let threads = ws.threads;
-        for (k, &g) in self.activations().iter().enumerate() {
-            let (before, rest) = ws.a.split_at_mut(k);
-            let input = if k == 0 {
-                x.view()
-            } else {
-                before[k - 1].slice(s![..m, ..])
-            };
-            let mut z = rest[0].slice_mut(s![..m, ..]);
-            let w = self.params().weights(k);
-            matmul(&mut z, false, input, w.t(), T::one(), threads);
-            if k == last {
-                // The cross-entropies are evaluated from Z^(L) (log-sigmoid, log-softmax).
-                let mut z_out = ws.z_out.slice_mut(s![..m, ..]);
-                z_out.assign(&z);
-                z_out.zip_mut_with(
-                    &self
-                        .params()
-                        .bias(k)
-                        .broadcast(z.dim())
-                        .expect("invariant: bias length"),
-                    |v, &b| *v += b,
-                );
-            }
-            g.bias_and_apply_threads(z, self.params().bias(k), threads);
-        }
+        self.passes(x, None, 0.0, ws, None);
     }
 
     /// J(W) on the batch (`x` (m, S_1), `y` (m, K)) with regularization strength `lambda`.
@@ -202,14 +179,12 @@ impl<T: Float> Network<T> {
         ws: &mut Workspace<T>,
     ) -> Result<Cost> {
         self.check_xy(&x, &y, lambda)?;
-        self.forward_unchecked(x, ws);
-        Ok(self.cost_of_last_forward(y, lambda, ws))
+        let total = self.passes(x, Some(y), lambda, ws, None);
+        Ok(self.cost_of(total, y.nrows(), lambda))
     }
 
-    fn cost_of_last_forward(&self, y: ArrayView2<'_, T>, lambda: f64, ws: &Workspace<T>) -> Cost {
-        let m = y.nrows();
-        let last = self.activations().len() - 1;
-        let total = self.loss().total(ws.output_z(m), ws.activation(last, m), y);
+    /// J from the summed data term `total` of m examples.
+    fn cost_of(&self, total: f64, m: usize, lambda: f64) -> Cost {
         let l2 = if lambda == 0.0 {
             0.0
         } else {
@@ -240,79 +215,20 @@ impl<T: Float> Network<T> {
                 grad.len(),
             ));
         }
-        self.forward_unchecked(x, ws);
-        let cost = self.cost_of_last_forward(y, lambda, ws);
-        self.backward_unchecked(x, y, lambda, ws, grad);
-        Ok(cost)
-    }
-
-    /// Backpropagation after a forward pass of the same `x`.
-    pub(crate) fn backward_unchecked(
-        &self,
-        x: ArrayView2<'_, T>,
-        y: ArrayView2<'_, T>,
-        lambda: f64,
-        ws: &mut Workspace<T>,
-        grad: &mut Params<T>,
-    ) {
-        let m = x.nrows();
-        let inv_m = T::of(1.0 / m as f64);
-        let decay = T::of(lambda / m as f64);
-        let threads = ws.threads;
-        let acts = self.activations();
-        let last = acts.len() - 1;
-        self.loss().output_delta(
-            acts[last],
-            ws.a[last].slice(s![..m, ..]),
-            y,
-            ws.delta[last].slice_mut(s![..m, ..]),
-        );
-        for k in (0..=last).rev() {
-            let delta = ws.delta[k].slice(s![..m, ..]);
-            let input = if k == 0 {
-                x.view()
-            } else {
-                ws.a[k - 1].slice(s![..m, ..])
-            };
-            let w = self.params().weights(k);
-            let (mut gw, gb) = grad.layer_mut(k);
-            // dJ/dW = (1/m) Delta^T A + (lambda/m) W: the decay term first, then the product
-            // accumulates onto it.
-            let accumulate = lambda != 0.0;
-            if accumulate {
-                gw.zip_mut_with(&w, |g, &w| *g = decay * w);
-            }
-            matmul(&mut gw, accumulate, delta.t(), input, inv_m, threads);
-            bias_gradient(delta, gb, inv_m, threads);
-            if k > 0 {
-                // Delta^(l) = (Delta^(l+1) W^(l+1)) ⊙ g'(Z^(l)), with g' written from A^(l).
-                let (lower, upper) = ws.delta.split_at_mut(k);
-                let mut below: ArrayViewMut2<'_, T> = lower[k - 1].slice_mut(s![..m, ..]);
-                matmul(
-                    &mut below,
-                    false,
-                    upper[0].slice(s![..m, ..]),
-                    w,
-                    T::one(),
-                    threads,
-                );
-                acts[k - 1].backprop_from_output_threads(
-                    ws.a[k - 1].slice(s![..m, ..]),
-                    below,
-                    threads,
-                );
-            }
-        }
+        let total = self.passes(x, Some(y), lambda, ws, Some(grad));
+        Ok(self.cost_of(total, x.nrows(), lambda))
     }
 }
 
-/// dJ/db = (1/m) sum over the rows of Delta, into `gb`: each column summed over the rows in
-/// order, from 0. Large matrices split their columns over `threads` threads, so every sum
-/// still runs over the same rows in the same order whatever `threads` is.
+/// dJ/db = (1/m) sum over the rows of Delta, into `gb` (added to it when `accumulate`): each
+/// column summed over the rows in order, from 0. Large matrices split their columns over
+/// `threads` threads, so every sum still runs over the same rows in the same order whatever
+/// `threads` is.
 fn bias_gradient<T: Float>(
     delta: ArrayView2<'_, T>,
     mut gb: ArrayViewMut1<'_, T>,
     inv_m: T,
+    accumulate: bool,
     threads: usize,
 ) {
     match gb.as_slice_mut() {
@@ -321,39 +237,55 @@ fn bias_gradient<T: Float>(
             par_blocks(gb, blocks, |gb, first| {
                 vectorized(
                     #[inline(always)]
-                    || mean_of_columns(delta, gb, first, inv_m),
+                    || mean_of_columns(delta, gb, first, inv_m, accumulate),
                 );
             });
         }
         None => {
             let mut sums = gb.to_vec();
-            mean_of_columns(delta, &mut sums, 0, inv_m);
+            mean_of_columns(delta, &mut sums, 0, inv_m, accumulate);
             gb.assign(&ndarray::ArrayView1::from(&sums));
         }
     }
 }
 
-/// `gb_j := inv_m * sum_i delta_{i, first + j}`, the rows added in order.
+/// `gb_j := inv_m * sum_i delta_{i, first + j}` (or `+=`), the rows added in order.
 #[inline(always)]
-fn mean_of_columns<T: Float>(delta: ArrayView2<'_, T>, gb: &mut [T], first: usize, inv_m: T) {
-    gb.fill(T::zero());
-    let columns = first..first + gb.len();
-    for row in delta.rows() {
-        match row.as_slice() {
-            Some(row) => {
-                for (g, &d) in gb.iter_mut().zip(&row[columns.clone()]) {
-                    *g += d;
+fn mean_of_columns<T: Float>(
+    delta: ArrayView2<'_, T>,
+    gb: &mut [T],
+    first: usize,
+    inv_m: T,
+    accumulate: bool,
+) {
+    // Columns in blocks whose sums fit in registers (or at least in L1), one pass over the
+    // rows per block.
+    const BLOCK: usize = 64;
+    for (b, gb) in gb.chunks_mut(BLOCK).enumerate() {
+        let mut sums = [T::zero(); BLOCK];
+        let sums = &mut sums[..gb.len()];
+        let columns = first + b * BLOCK..first + b * BLOCK + gb.len();
+        for row in delta.rows() {
+            match row.as_slice() {
+                Some(row) => {
+                    for (s, &d) in sums.iter_mut().zip(&row[columns.clone()]) {
+                        *s += d;
+                    }
                 }
-            }
-            None => {
-                for (g, &d) in gb.iter_mut().zip(row.slice(s![columns.clone()])) {
-                    *g += d;
+                None => {
+                    for (s, &d) in sums.iter_mut().zip(row.slice(s![columns.clone()])) {
+                        *s += d;
+                    }
                 }
             }
         }
-    }
-    for g in gb.iter_mut() {
-        *g *= inv_m;
+        for (g, &s) in gb.iter_mut().zip(sums.iter()) {
+            *g = if accumulate {
+                *g + inv_m * s
+            } else {
+                inv_m * s
+            };
+        }
     }
 }
 
@@ -373,7 +305,7 @@ mod tests {
         };
         for threads in [1, 2, 3] {
             let mut gb = ndarray::Array1::zeros(300);
-            bias_gradient(delta.view(), gb.view_mut(), 0.25, threads);
+            bias_gradient(delta.view(), gb.view_mut(), 0.25, false, threads);
             for (j, &g) in gb.iter().enumerate() {
                 assert_eq!(g.to_bits(), in_order(j).to_bits(), "{threads} threads");
             }

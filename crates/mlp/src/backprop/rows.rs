@@ -1,0 +1,468 @@
+//! The passes over a batch cut into chunks of rows, the chunks run in parallel.
+//!
+//! Examples (rows) are independent in forward propagation and in the error deltas; they meet
+//! only in the sums over examples: the gradient's Delta^T A, the bias gradient and the cost.
+//! So a batch is cut into chunks of consecutive rows, each chunk runs the whole forward and
+//! backward pass on its rows, and the chunks' sums are added at the end. A chunk's products are
+//! small enough to stay in cache between the forward and the backward pass, and the threads
+//! meet once per pass instead of once per product.
+//!
+//! The cut depends on m alone (see [`Plan`]) and the chunks' sums are added in chunk order, so
+//! the results depend on the batch and never on the number of threads.
+
+use super::{Workspace, bias_gradient};
+use crate::fastmath::{PAR_MIN_ELEMENTS, blocks_for, par_blocks, vectorized};
+use crate::linalg::matmul;
+use crate::{Float, Network, Params};
+use ndarray::{ArrayView2, ArrayViewMut2, Axis, s};
+use std::ops::Range;
+
+/// Batches of at most this many rows are one chunk in a pass with a cost: the products
+/// of smaller chunks run far below the machine's speed, and each chunk group costs a copy of
+/// the gradient. (Their products are still split over threads, see [`matmul`].)
+const SPLIT_MIN_ROWS: usize = 512;
+
+/// Rows per chunk, at most, of a pass with a cost: a chunk's inputs and activations then
+/// stay in the core's cache from the forward pass to the gradient's products.
+const CHUNK_MAX_ROWS: usize = 256;
+
+/// Rows per chunk, at least, of forward propagation alone: the chunks are only there to share
+/// the rows out among threads (each row's outputs do not depend on the cut).
+const CHUNK_ROWS_FORWARD: usize = 256;
+
+/// At most this many chunk groups: the groups are what the threads share out, and with a
+/// gradient each one costs a copy of the gradient.
+const MAX_GROUPS: usize = 8;
+
+/// How a batch of m rows is cut: `chunks` runs of consecutive rows of nearly equal length, and
+/// `groups` runs of consecutive chunks. A group is processed by one thread (or by several, when
+/// there are fewer groups than threads) and sums its chunks' gradients in a buffer of its own;
+/// the groups' buffers are added at the end, in order. The cut is a function of m alone, never
+/// of the number of threads.
+#[derive(Clone, Copy, Debug)]
+struct Plan {
+    m: usize,
+    chunks: usize,
+    groups: usize,
+}
+
+impl Plan {
+    /// The cut of a pass with a cost (and gradient), or of forward propagation alone.
+    fn new(m: usize, cost: bool) -> Self {
+        let chunks = match cost {
+            true if m <= SPLIT_MIN_ROWS => 1,
+            true => m.div_ceil(CHUNK_MAX_ROWS),
+            // A power of two, so that two (or four) threads get equal shares.
+            false => 1 << (m / CHUNK_ROWS_FORWARD).clamp(1, MAX_GROUPS).ilog2(),
+        };
+        Plan {
+            m,
+            chunks,
+            groups: chunks.min(MAX_GROUPS),
+        }
+    }
+
+    /// Rows of chunk `c`.
+    fn rows(&self, c: usize) -> Range<usize> {
+        self.m * c / self.chunks..self.m * (c + 1) / self.chunks
+    }
+
+    /// Chunks of group `g`.
+    fn chunks_of(&self, g: usize) -> Range<usize> {
+        self.chunks * g / self.groups..self.chunks * (g + 1) / self.groups
+    }
+
+    /// Rows of group `g`.
+    fn group_rows(&self, g: usize) -> Range<usize> {
+        let chunks = self.chunks_of(g);
+        self.rows(chunks.start).start..self.rows(chunks.end - 1).end
+    }
+}
+
+/// One group's share of the work buffers (its rows of every A, Delta and Z^(L)), its gradient
+/// buffer, and the sum of its examples' costs.
+struct Group<'a, T> {
+    rows: Range<usize>,
+    chunks: Range<usize>,
+    a: Vec<ArrayViewMut2<'a, T>>,
+    delta: Vec<ArrayViewMut2<'a, T>>,
+    z_out: ArrayViewMut2<'a, T>,
+    /// Where to sum the gradient (none: forward propagation only).
+    grad: Option<&'a mut Params<T>>,
+    total: f64,
+}
+
+/// Cuts the rows of `m` at the group boundaries `bounds` (starts of the groups, then the end).
+fn split_rows<'a, T>(
+    mut m: ArrayViewMut2<'a, T>,
+    bounds: &[usize],
+) -> std::vec::IntoIter<ArrayViewMut2<'a, T>> {
+    let mut parts = Vec::with_capacity(bounds.len());
+    for w in bounds.windows(2) {
+        let (head, tail) = m.split_at(Axis(0), w[1] - w[0]);
+        parts.push(head);
+        m = tail;
+    }
+    parts.into_iter()
+}
+
+/// Calls `f(group, threads)` for every group, sharing `threads` threads out among them; one
+/// group gets every thread.
+fn run_groups<J: Send>(jobs: &mut [J], threads: usize, f: &(impl Fn(&mut J, usize) + Sync)) {
+    match jobs {
+        [] => {}
+        [job] => f(job, threads),
+        _ if threads <= 1 => jobs.iter_mut().for_each(|job| f(job, 1)),
+        _ => {
+            let left = jobs.len() / 2;
+            let left_threads = (threads * left / jobs.len()).max(1);
+            let (a, b) = jobs.split_at_mut(left);
+            rayon::join(
+                || run_groups(a, left_threads, f),
+                || run_groups(b, threads - left_threads, f),
+            );
+        }
+    }
+}
+
+impl<T: Float> Network<T> {
+    /// Forward propagation of `x` into `ws`; with targets `y`, also the summed data term of the
+    /// cost (returned; 0 without `y`); with `grad` too, backpropagation and the gradient.
+    pub(super) fn passes(
+        &self,
+        x: ArrayView2<'_, T>,
+        y: Option<ArrayView2<'_, T>>,
+        lambda: f64,
+        ws: &mut Workspace<T>,
+        mut grad: Option<&mut Params<T>>,
+    ) -> f64 {
+        let m = x.nrows();
+        // The cost alone is summed the way the gradient's pass sums it: J comes out the same
+        // bits either way.
+        let plan = Plan::new(m, y.is_some());
+        let threads = ws.threads;
+        ws.prepare(self.sizes(), m);
+        let partials = if grad.is_some() { plan.groups - 1 } else { 0 };
+        if ws.partials.len() < partials
+            || ws.partials.first().map(Params::len) != Some(self.params().len())
+        {
+            ws.partials = vec![self.params().zeros_like(); partials];
+        }
+        let bounds: Vec<usize> = (0..plan.groups)
+            .map(|g| plan.group_rows(g).start)
+            .chain([m])
+            .collect();
+        let rows = s![..m, ..];
+        let mut a: Vec<_> =
+            ws.a.iter_mut()
+                .map(|a| split_rows(a.slice_mut(rows), &bounds))
+                .collect();
+        let mut delta: Vec<_> = ws
+            .delta
+            .iter_mut()
+            .map(|d| split_rows(d.slice_mut(rows), &bounds))
+            .collect();
+        let mut z_out = split_rows(ws.z_out.slice_mut(rows), &bounds);
+        let mut grads: Vec<Option<&mut Params<T>>> = match grad.as_deref_mut() {
+            Some(grad) => std::iter::once(grad)
+                .chain(ws.partials.iter_mut())
+                .map(Some)
+                .collect(),
+            _ => Vec::new(),
+        };
+        grads.resize_with(plan.groups, || None);
+        let mut groups: Vec<Group<'_, T>> = grads
+            .into_iter()
+            .enumerate()
+            .map(|(g, grad)| Group {
+                rows: plan.group_rows(g),
+                chunks: plan.chunks_of(g),
+                a: a.iter_mut().filter_map(Iterator::next).collect(),
+                delta: delta.iter_mut().filter_map(Iterator::next).collect(),
+                z_out: z_out.next().expect("invariant: one Z part per group"),
+                grad,
+                total: 0.0,
+            })
+            .collect();
+        let inv_m = T::of(1.0 / m as f64);
+        run_groups(&mut groups, threads, &|group, threads| {
+            self.run_group(group, x, y, &plan, inv_m, threads);
+        });
+        let total = groups.iter().map(|g| g.total).sum();
+        drop(groups);
+        if let Some(grad) = grad {
+            let decay = T::of(lambda / m as f64);
+            self.reduce_gradient(grad, &ws.partials[..partials], decay, threads);
+        }
+        total
+    }
+
+    /// The passes over every chunk of one group, in order.
+    fn run_group(
+        &self,
+        group: &mut Group<'_, T>,
+        x: ArrayView2<'_, T>,
+        y: Option<ArrayView2<'_, T>>,
+        plan: &Plan,
+        inv_m: T,
+        threads: usize,
+    ) {
+        let last = self.activations().len() - 1;
+        for (i, c) in group.chunks.clone().enumerate() {
+            let rows = plan.rows(c);
+            let local = rows.start - group.rows.start..rows.end - group.rows.start;
+            let xc = x.slice(s![rows.clone(), ..]);
+            self.forward_rows(xc, &mut group.a, &mut group.z_out, &local, threads);
+            let Some(y) = y else { continue };
+            let yc = y.slice(s![rows, ..]);
+            let (z, a) = (
+                group.z_out.slice(s![local.clone(), ..]),
+                group.a[last].slice(s![local.clone(), ..]),
+            );
+            group.total += self.loss().total(z, a, yc);
+            if let Some(grad) = group.grad.as_deref_mut() {
+                let buffers = (&group.a[..], &mut group.delta[..]);
+                self.backward_rows(xc, yc, buffers, &local, (grad, i > 0, inv_m), threads);
+            }
+        }
+    }
+
+    /// Z^(l) = A^(l-1) W^(l)T + b^(l), A^(l) = g(Z^(l)) for the rows `r` of the group's
+    /// buffers; `x` holds the same rows of the inputs.
+    fn forward_rows(
+        &self,
+        x: ArrayView2<'_, T>,
+        a: &mut [ArrayViewMut2<'_, T>],
+        z_out: &mut ArrayViewMut2<'_, T>,
+        r: &Range<usize>,
+        threads: usize,
+    ) {
+        let last = self.activations().len() - 1;
+        for (k, &g) in self.activations().iter().enumerate() {
+            let (before, rest) = a.split_at_mut(k);
+            let input = match k {
+                0 => x.view(),
+                _ => before[k - 1].slice(s![r.clone(), ..]),
+            };
+            let mut z = rest[0].slice_mut(s![r.clone(), ..]);
+            let (w, b) = (self.params().weights(k), self.params().bias(k));
+            matmul(&mut z, false, input, w.t(), T::one(), threads);
+            if k == last {
+                // The cross-entropies are evaluated from Z^(L) (log-sigmoid, log-softmax).
+                let mut z_out = z_out.slice_mut(s![r.clone(), ..]);
+                z_out.assign(&z);
+                for mut row in z_out.rows_mut() {
+                    row += &b;
+                }
+            }
+            g.bias_and_apply_threads(z, b, threads);
+        }
+    }
+
+    /// Backpropagation over the rows `r` after their forward pass: Delta^(L) from the loss,
+    /// Delta^(l) = (Delta^(l+1) W^(l+1)) ⊙ g'(Z^(l)), and with `(grad, accumulate, inv_m)`
+    /// the rows' share of the gradient, (1/m) Delta^(l)T A^(l-1) and (1/m) sum of the
+    /// rows of Delta^(l), written into `grad` (added to it when `accumulate`).
+    fn backward_rows(
+        &self,
+        x: ArrayView2<'_, T>,
+        y: ArrayView2<'_, T>,
+        (a, delta): (&[ArrayViewMut2<'_, T>], &mut [ArrayViewMut2<'_, T>]),
+        r: &Range<usize>,
+        (grad, accumulate, inv_m): (&mut Params<T>, bool, T),
+        threads: usize,
+    ) {
+        let rows = || s![r.clone(), ..];
+        let acts = self.activations();
+        let last = acts.len() - 1;
+        self.loss().output_delta(
+            acts[last],
+            a[last].slice(rows()),
+            y,
+            delta[last].slice_mut(rows()),
+        );
+        for k in (0..=last).rev() {
+            let input = match k {
+                0 => x.view(),
+                _ => a[k - 1].slice(rows()),
+            };
+            let (mut gw, gb) = grad.layer_mut(k);
+            let d = delta[k].slice(rows());
+            matmul(&mut gw, accumulate, d.t(), input, inv_m, threads);
+            bias_gradient(d, gb, inv_m, accumulate, threads);
+            if k > 0 {
+                let (lower, upper) = delta.split_at_mut(k);
+                let mut below = lower[k - 1].slice_mut(rows());
+                let w = self.params().weights(k);
+                matmul(
+                    &mut below,
+                    false,
+                    upper[0].slice(rows()),
+                    w,
+                    T::one(),
+                    threads,
+                );
+                acts[k - 1].backprop_from_output_threads(a[k - 1].slice(rows()), below, threads);
+            }
+        }
+    }
+
+    /// dJ/dW = (sum of the groups' (1/m) Delta^T A, in group order) + `decay` W, with
+    /// `decay` = lambda/m; the biases have no decay term.
+    fn reduce_gradient(
+        &self,
+        grad: &mut Params<T>,
+        partials: &[Params<T>],
+        decay: T,
+        threads: usize,
+    ) {
+        if !partials.is_empty() {
+            let blocks = blocks_for(threads, grad.len() * partials.len(), PAR_MIN_ELEMENTS);
+            par_blocks(grad.as_mut_slice(), blocks, |g, first| {
+                vectorized(
+                    #[inline(always)]
+                    || {
+                        for p in partials {
+                            for (g, &v) in g.iter_mut().zip(&p.as_slice()[first..]) {
+                                *g += v;
+                            }
+                        }
+                    },
+                );
+            });
+        }
+        if decay == T::zero() {
+            return;
+        }
+        let params = self.params();
+        for k in 0..params.n_layers() {
+            let (rows, cols) = params.shape(k);
+            let weights = params.offset(k)..params.offset(k) + rows * cols;
+            let g = &mut grad.as_mut_slice()[weights.clone()];
+            let w = &params.as_slice()[weights];
+            let blocks = blocks_for(threads, g.len(), PAR_MIN_ELEMENTS);
+            par_blocks((g, w), blocks, |(g, w), _| {
+                vectorized(
+                    #[inline(always)]
+                    || {
+                        for (g, &w) in g.iter_mut().zip(w) {
+                            *g += decay * w;
+                        }
+                    },
+                );
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gradcheck::{GradCheckConfig, gradient_check};
+    use crate::{Activation, Init, Loss};
+    use ndarray::Array2;
+
+    fn net(sizes: &[usize], loss: Loss, output: Activation) -> Network<f64> {
+        let mut acts = vec![Activation::Tanh; sizes.len() - 2];
+        acts.push(output);
+        Network::seeded(sizes, &acts, loss, Init::Glorot, 7).unwrap()
+    }
+
+    fn data(m: usize, n: usize, k: usize) -> (Array2<f64>, Array2<f64>) {
+        let x = Array2::from_shape_fn((m, n), |(i, j)| {
+            ((i * 37 + j * 11) % 23) as f64 / 11.0 - 1.0
+        });
+        let y = Array2::from_shape_fn((m, k), |(i, j)| ((i + j) % k == 0) as u8 as f64);
+        (x, y)
+    }
+
+    #[test]
+    fn plans_cover_every_row_once_in_order() {
+        for m in [1, 2, 127, 128, 255, 256, 511, 512, 513, 1000, 5000, 60_000] {
+            for cost in [false, true] {
+                let plan = Plan::new(m, cost);
+                assert!(plan.groups >= 1 && plan.groups <= plan.chunks, "{m}");
+                let mut next = 0;
+                for g in 0..plan.groups {
+                    assert_eq!(plan.group_rows(g).start, next, "{m}");
+                    for c in plan.chunks_of(g) {
+                        let rows = plan.rows(c);
+                        assert!(rows.start == next && rows.end > rows.start, "{m}");
+                        assert!(!cost || m <= SPLIT_MIN_ROWS || rows.len() <= CHUNK_MAX_ROWS);
+                        next = rows.end;
+                    }
+                    assert_eq!(plan.group_rows(g).end, next, "{m}");
+                }
+                assert_eq!(next, m);
+            }
+        }
+    }
+
+    #[test]
+    fn a_gradient_summed_chunk_by_chunk_passes_the_gradient_check() {
+        // 700 rows: three chunks in three groups, each with its own gradient sum.
+        assert!(Plan::new(700, true).groups == 3);
+        let (x, y) = data(700, 5, 3);
+        let net = net(&[5, 4, 3], Loss::CrossEntropy, Activation::Sigmoid);
+        let check = gradient_check(&net, x.view(), y.view(), 0.7, &GradCheckConfig::default());
+        let check = check.unwrap();
+        assert!(
+            check.max_relative_error < 1e-8,
+            "{}",
+            check.max_relative_error
+        );
+    }
+
+    #[test]
+    fn the_chunked_gradient_is_the_weighted_sum_of_the_batches_gradients() {
+        // Batches of at most SPLIT_MIN_ROWS rows are one chunk: the whole 1300 rows (six
+        // chunks) must give what three 1-chunk batches give, weighted by their sizes.
+        let (x, y) = data(1300, 6, 4);
+        let net = net(&[6, 9, 4], Loss::SoftmaxCrossEntropy, Activation::Softmax);
+        let mut ws = Workspace::new(2);
+        let mut whole = net.params().zeros_like();
+        let cost = net
+            .cost_and_gradient(x.view(), y.view(), 0.0, &mut ws, &mut whole)
+            .unwrap();
+        let (mut sum, mut data_sum) = (net.params().zeros_like(), 0.0);
+        let mut part = net.params().zeros_like();
+        for rows in [0..500, 500..1000, 1000..1300] {
+            let len = rows.len() as f64;
+            let (xb, yb) = (x.slice(s![rows.clone(), ..]), y.slice(s![rows, ..]));
+            let c = net
+                .cost_and_gradient(xb, yb, 0.0, &mut ws, &mut part)
+                .unwrap();
+            data_sum += c.data * len / 1300.0;
+            for (s, &p) in sum.as_mut_slice().iter_mut().zip(part.as_slice()) {
+                *s += p * len / 1300.0;
+            }
+        }
+        assert!((cost.data - data_sum).abs() < 1e-14 * cost.data.abs());
+        for (a, b) in whole.as_slice().iter().zip(sum.as_slice()) {
+            assert!((a - b).abs() <= 1e-14 + 1e-12 * b.abs(), "{a} vs {b}");
+        }
+    }
+
+    #[test]
+    fn passes_give_the_same_bits_on_any_number_of_threads() {
+        for m in [300, 1000, 5000] {
+            let (x, y) = data(m, 40, 10);
+            let net = net(&[40, 25, 10], Loss::CrossEntropy, Activation::Sigmoid);
+            let run = |threads: usize| {
+                let mut ws = Workspace::new(threads);
+                let mut grad = net.params().zeros_like();
+                let cost = net
+                    .cost_and_gradient(x.view(), y.view(), 1.0, &mut ws, &mut grad)
+                    .unwrap();
+                let out = net.forward(x.view(), &mut ws).unwrap().to_owned();
+                let only = net.cost(x.view(), y.view(), 1.0, &mut ws).unwrap();
+                (cost.total().to_bits(), only.total().to_bits(), grad, out)
+            };
+            let one = run(1);
+            assert_eq!(one.0, one.1, "J from the cost alone and with the gradient");
+            for threads in [2, 3, 4] {
+                assert!(run(threads) == one, "{m} rows, {threads} threads");
+            }
+        }
+    }
+}
