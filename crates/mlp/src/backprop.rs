@@ -18,6 +18,10 @@
 
 mod rows;
 
+/// Rows per block of [`Network::predict`]: enough for every thread to run products at full
+/// speed, few enough that the work buffers stay in the megabytes.
+const PREDICT_BLOCK_ROWS: usize = 2048;
+
 use crate::fastmath::{PAR_MIN_ELEMENTS, blocks_for, par_blocks, vectorized};
 use crate::{Error, Float, Network, Params, Result};
 use ndarray::{Array2, ArrayView2, ArrayViewMut1, s};
@@ -80,22 +84,27 @@ impl<T: Float> Workspace<T> {
         self.threads
     }
 
-    fn prepare(&mut self, sizes: &[usize], m: usize) {
-        if self.sizes == sizes && self.rows >= m {
-            return;
+    /// Sizes the buffers for a batch of m rows of a network of layer sizes `sizes`; the
+    /// Delta buffers only when a `backward` pass follows (prediction needs none).
+    fn prepare(&mut self, sizes: &[usize], m: usize, backward: bool) {
+        if self.sizes != sizes || self.rows < m {
+            let rows = m.max(if self.sizes == sizes { self.rows } else { 0 });
+            self.a = sizes[1..]
+                .iter()
+                .map(|&s| Array2::zeros((rows, s)))
+                .collect();
+            self.delta = Vec::new();
+            self.z_out = Array2::zeros((rows, sizes[sizes.len() - 1]));
+            self.sizes = sizes.to_vec();
+            self.rows = rows;
         }
-        let rows = m.max(if self.sizes == sizes { self.rows } else { 0 });
-        self.a = sizes[1..]
-            .iter()
-            .map(|&s| Array2::zeros((rows, s)))
-            .collect();
-        self.delta = sizes[1..]
-            .iter()
-            .map(|&s| Array2::zeros((rows, s)))
-            .collect();
-        self.z_out = Array2::zeros((rows, sizes[sizes.len() - 1]));
-        self.sizes = sizes.to_vec();
-        self.rows = rows;
+        if backward && self.delta.is_empty() {
+            let rows = self.rows;
+            self.delta = sizes[1..]
+                .iter()
+                .map(|&s| Array2::zeros((rows, s)))
+                .collect();
+        }
     }
 
     /// A^(l) of the last forward pass, for weight layer `k` (the seed's l = k + 2): (m, S_l).
@@ -104,6 +113,9 @@ impl<T: Float> Workspace<T> {
     }
 
     /// Delta^(l) of the last backward pass, for weight layer `k`: (m, S_l).
+    ///
+    /// # Panics
+    /// If no backward pass has run since the workspace last grew (they are not kept otherwise).
     pub fn delta(&self, k: usize, m: usize) -> ArrayView2<'_, T> {
         self.delta[k].slice(s![..m, ..])
     }
@@ -160,10 +172,28 @@ impl<T: Float> Network<T> {
         Ok(ws.a[self.activations().len() - 1].slice(s![..m, ..]))
     }
 
-    /// Outputs h(X) for the batch `x` (m, S_1), as a new (m, K) matrix.
+    /// Outputs h(X) for the batch `x` (m, S_1), as a new (m, K) matrix, on as many threads as
+    /// rayon's current pool has (the outputs do not depend on the number).
+    ///
+    /// The rows go through the network in blocks, so the work buffers stay small whatever m
+    /// is: memory beyond `x` and the result is a few megabytes.
     pub fn predict(&self, x: ArrayView2<'_, T>) -> Result<Array2<T>> {
-        let mut ws = Workspace::new(1);
-        Ok(self.forward(x, &mut ws)?.to_owned())
+        self.predict_with(x, &mut Workspace::new(rayon::current_num_threads()))
+    }
+
+    /// [`Network::predict`] with the work buffers (and number of threads) of `ws`.
+    pub fn predict_with(&self, x: ArrayView2<'_, T>, ws: &mut Workspace<T>) -> Result<Array2<T>> {
+        self.check_x(&x)?;
+        let m = x.nrows();
+        let last = self.activations().len() - 1;
+        let mut out = Array2::zeros((m, self.n_outputs()));
+        for start in (0..m).step_by(PREDICT_BLOCK_ROWS) {
+            let rows = start..(start + PREDICT_BLOCK_ROWS).min(m);
+            self.forward_unchecked(x.slice(s![rows.clone(), ..]), ws);
+            out.slice_mut(s![rows.clone(), ..])
+                .assign(&ws.a[last].slice(s![..rows.len(), ..]));
+        }
+        Ok(out)
     }
 
     pub(crate) fn forward_unchecked(&self, x: ArrayView2<'_, T>, ws: &mut Workspace<T>) {

@@ -141,7 +141,7 @@ impl<T: Float> Network<T> {
         // bits either way.
         let plan = Plan::new(m, y.is_some());
         let threads = ws.threads;
-        ws.prepare(self.sizes(), m);
+        ws.prepare(self.sizes(), m, grad.is_some());
         let partials = if grad.is_some() { plan.groups - 1 } else { 0 };
         if ws.partials.len() < partials
             || ws.partials.first().map(Params::len) != Some(self.params().len())
