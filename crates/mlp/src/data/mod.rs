@@ -15,8 +15,11 @@ use ndarray::Array2;
 
 use crate::{Error, Float, Location, Result};
 
+mod rows;
 #[cfg(test)]
 mod tests;
+
+use rows::read_rows;
 
 /// The first two bytes of every gzip stream.
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
@@ -463,73 +466,7 @@ fn parse<T: Float>(
     let header_line = record.position().map_or(1, csv::Position::line);
     let header = header_names(name, &record, header_line)?;
     let plan = plan(name, &header, columns)?;
-    let width = header.len();
-    let mut targets: Vec<TargetColumn> = plan
-        .targets
-        .iter()
-        .map(|&i| TargetColumn {
-            name: header.get(i).cloned().unwrap_or_default(),
-            values: Vec::new(),
-            lines: Vec::new(),
-        })
-        .collect();
-    let mut x: Vec<T> = Vec::new();
-    let mut rows = 0usize;
-    while next(&mut reader, &mut record, name, gzip)? {
-        let line = record.position().map_or(0, csv::Position::line);
-        if record.len() != width {
-            let message = format!(
-                "line {line} has {} fields, the header has {width}",
-                record.len()
-            );
-            return Err(data(Location::file(name), message));
-        }
-        let bad_utf8 = || data(Location::file(name).at_line(line), "invalid UTF-8");
-        std::str::from_utf8(record.as_slice()).map_err(|_| bad_utf8())?;
-        let field = |i: usize| -> (&[u8], &str) {
-            let bytes = record
-                .get(i)
-                .expect("invariant: the row has as many fields as the header");
-            (bytes, header.get(i).map_or("", String::as_str))
-        };
-        if x.capacity() - x.len() < plan.features.len() {
-            grow(&mut x, plan.features.len(), name)?;
-        }
-        for &i in &plan.features {
-            let (bytes, column) = field(i);
-            let bytes = bytes.trim_ascii();
-            if let Some(value) = small_integer(bytes) {
-                x.push(T::of(value));
-                continue;
-            }
-            let text = std::str::from_utf8(bytes).map_err(|_| bad_utf8())?;
-            let at = || Location::file(name).at_line(line).at_column(column);
-            if text.is_empty() {
-                return Err(data(at(), "empty value"));
-            }
-            let value = T::of(finite(text).map_err(|message| data(at(), message))?);
-            if !value.is_finite() {
-                return Err(data(
-                    at(),
-                    format!("{} is too large for {}", quote(text), T::NAME),
-                ));
-            }
-            x.push(value);
-        }
-        for (&i, target) in plan.targets.iter().zip(targets.iter_mut()) {
-            let (bytes, column) = field(i);
-            let text = std::str::from_utf8(bytes).map_err(|_| bad_utf8())?.trim();
-            if text.is_empty() {
-                return Err(data(
-                    Location::file(name).at_line(line).at_column(column),
-                    "empty value",
-                ));
-            }
-            target.values.push(text.to_owned());
-            target.lines.push(line);
-        }
-        rows += 1;
-    }
+    let (x, targets, rows) = read_rows(reader, name, gzip, &header, &plan)?;
     if rows == 0 {
         return Err(data(Location::file(name), "has a header but no data rows"));
     }

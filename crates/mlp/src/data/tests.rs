@@ -446,3 +446,32 @@ fn integer_fast_path_matches_the_parser() {
     assert_eq!(t.x, ndarray::array![[-3.0, 12345678901234567890.0]]);
     assert!(error(b"a\n-\n", &Columns::default()).contains("\"-\" is not a number"));
 }
+
+#[test]
+fn the_first_error_in_the_file_is_the_one_reported() {
+    // The records are split on one thread and parsed on another, in batches: whichever finds
+    // its error first, the message names the earliest bad line. Rows 1000 and 3000 are far
+    // apart (different batches) and close together (the same batch).
+    for (bad_value, ragged) in [(1000, 3000), (3000, 1000), (1000, 1001), (1001, 1000)] {
+        let mut text = rows(4000);
+        let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+        lines[bad_value] = "1,abc".to_owned();
+        lines[ragged] = "1,2,3".to_owned();
+        text = lines.join("\n");
+        let message = error(text.as_bytes(), &Columns::default());
+        let first = bad_value.min(ragged) + 1;
+        assert!(message.contains(&format!("line {first}")), "{message}");
+    }
+    // Thousands of good rows come back complete and in order.
+    let table = read(rows(5000).as_bytes(), &target(&["b"])).unwrap();
+    assert_eq!(table.x.nrows(), 5000);
+    assert!(
+        table
+            .x
+            .column(0)
+            .iter()
+            .enumerate()
+            .all(|(i, &v)| v == i as f64)
+    );
+    assert_eq!(table.targets[0].lines[4999], 5001);
+}
