@@ -143,10 +143,13 @@ impl<T: Float> Network<T> {
         let threads = ws.threads;
         ws.prepare(self.sizes(), m, grad.is_some());
         let partials = if grad.is_some() { plan.groups - 1 } else { 0 };
-        if ws.partials.len() < partials
-            || ws.partials.first().map(Params::len) != Some(self.params().len())
+        if partials > 0
+            && (ws.partials.len() < partials
+                || ws.partials.first().map(Params::len) != Some(self.params().len()))
         {
-            ws.partials = vec![self.params().zeros_like(); partials];
+            ws.partials = (0..partials)
+                .map(|_| self.params().zeros_like())
+                .collect();
         }
         let bounds: Vec<usize> = (0..plan.groups)
             .map(|g| plan.group_rows(g).start)
