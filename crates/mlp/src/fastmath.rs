@@ -23,6 +23,7 @@
 use ndarray::{ArrayViewMut2, Axis};
 use std::ops::Range;
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Runs `f` compiled for the best instruction set of this CPU (AVX-512, else AVX2 + FMA, else
 /// the SSE2 baseline), so that loops inlined into it vectorize at full width.
@@ -33,6 +34,55 @@ pub(crate) fn vectorized<R>(f: impl FnOnce() -> R) -> R {
     static ARCH: OnceLock<pulp::Arch> = OnceLock::new();
     let arch = *ARCH.get_or_init(pulp::Arch::new);
     arch.dispatch(f)
+}
+
+/// Runs `f` on a thread of rayon's pool when it may use several threads.
+///
+/// A split (`rayon::join`) made from outside the pool hands both halves to the pool and puts
+/// the caller to sleep until they are done: two thread wake-ups per split, each tens of
+/// microseconds on a virtual machine. Made from a pool thread, the split keeps one half and
+/// the other is taken by a neighbour. So `f` (a training step, a pass) moves onto the pool
+/// once and makes its splits from there, while up to `threads - 1` other pool threads spin,
+/// ready to take a half at once.
+///
+/// `work` is the number of multiply-adds `f` makes: below [`POOL_MIN_WORK`], `f` makes no
+/// split worth the move and runs where it is.
+pub(crate) fn in_pool<R: Send>(threads: usize, work: usize, f: impl FnOnce() -> R + Send) -> R {
+    if threads <= 1 || work < POOL_MIN_WORK || rayon::current_thread_index().is_some() {
+        return f();
+    }
+    let done = &AtomicBool::new(false);
+    rayon::scope(|s| {
+        let owner = rayon::current_thread_index();
+        for _ in 1..threads.min(rayon::current_num_threads()) {
+            s.spawn(move |_| {
+                // Kept busy taking the owner's split halves until the pass is done, instead of
+                // falling asleep between splits. On the owner itself (it may pick this job up
+                // while it waits) it returns at once.
+                while !done.load(Ordering::Relaxed) && rayon::current_thread_index() != owner {
+                    if let Some(rayon::Yield::Idle) = rayon::yield_now() {
+                        std::hint::spin_loop();
+                    }
+                }
+            });
+        }
+        // Set when `f` returns or unwinds: the scope waits for the spinners.
+        let _stop = Stop(done);
+        f()
+    })
+}
+
+/// Work (multiply-adds) below which [`in_pool`] runs its function where it is: about the
+/// smallest product that is split over threads.
+pub(crate) const POOL_MIN_WORK: usize = 1 << 23;
+
+/// Sets its flag when dropped.
+struct Stop<'a>(&'a AtomicBool);
+
+impl Drop for Stop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
 }
 
 /// Elementwise passes over fewer elements than this run on the calling thread: below it, waking

@@ -11,7 +11,7 @@
 //! the results depend on the batch and never on the number of threads.
 
 use super::{Workspace, bias_gradient};
-use crate::fastmath::{PAR_MIN_ELEMENTS, blocks_for, par_blocks, vectorized};
+use crate::fastmath::{PAR_MIN_ELEMENTS, blocks_for, in_pool, par_blocks, vectorized};
 use crate::linalg::matmul;
 use crate::{Float, Network, Params};
 use ndarray::{ArrayView2, ArrayViewMut2, Axis, s};
@@ -147,9 +147,7 @@ impl<T: Float> Network<T> {
             && (ws.partials.len() < partials
                 || ws.partials.first().map(Params::len) != Some(self.params().len()))
         {
-            ws.partials = (0..partials)
-                .map(|_| self.params().zeros_like())
-                .collect();
+            ws.partials = (0..partials).map(|_| self.params().zeros_like()).collect();
         }
         let bounds: Vec<usize> = (0..plan.groups)
             .map(|g| plan.group_rows(g).start)
@@ -188,8 +186,10 @@ impl<T: Float> Network<T> {
             })
             .collect();
         let inv_m = T::of(1.0 / m as f64);
-        run_groups(&mut groups, threads, &|group, threads| {
-            self.run_group(group, x, y, &plan, inv_m, threads);
+        in_pool(threads, m * self.params().len(), || {
+            run_groups(&mut groups, threads, &|group, threads| {
+                self.run_group(group, x, y, &plan, inv_m, threads);
+            });
         });
         let total = groups.iter().map(|g| g.total).sum();
         drop(groups);

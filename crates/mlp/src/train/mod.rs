@@ -13,6 +13,7 @@ pub use config::{Schedule, Solver, TrainConfig};
 pub use diagnostics::{LayerDiagnostics, warnings};
 pub use state::{CHECKPOINT_FORMAT, Hooks, OnEpoch, TrainState};
 
+use crate::fastmath::in_pool;
 use crate::init::{rng, unit_uniform};
 use crate::{Cost, Error, Float, Network, Result, Workspace};
 use ndarray::{Array2, ArrayView2, s};
@@ -178,26 +179,35 @@ fn run<T: Float>(
             let start = r.next_batch * batch;
             let chunk = &r.order[start..(start + batch).min(n)];
             let m = chunk.len();
-            // One batch of every row: the order is never shuffled, so the data is used as it is.
-            let cost = if batch == n {
-                net.cost_and_gradient(data.x, data.y, config.lambda, &mut ws, &mut grad)?
-            } else if in_order(chunk) && data.x.is_standard_layout() && data.y.is_standard_layout()
-            {
-                // Consecutive rows (an unshuffled order): the same matrices as the copies below
-                // would be, without copying.
-                let rows = s![chunk[0]..chunk[0] + m, ..];
-                let (xb, yb) = (data.x.slice(rows), data.y.slice(rows));
-                net.cost_and_gradient(xb, yb, config.lambda, &mut ws, &mut grad)?
-            } else {
-                for (j, &i) in chunk.iter().enumerate() {
-                    bx.row_mut(j).assign(&data.x.row(i));
-                    by.row_mut(j).assign(&data.y.row(i));
-                }
-                let (xb, yb) = (bx.slice(s![..m, ..]), by.slice(s![..m, ..]));
-                net.cost_and_gradient(xb, yb, config.lambda, &mut ws, &mut grad)?
-            };
-            check_finite(cost, epoch)?;
-            apply(net, &mut r.stepper, &mut grad, r.alpha, config);
+            let (stepper, alpha) = (&mut r.stepper, r.alpha);
+            // The whole step on rayon's pool: its splits are then taken up at once.
+            let work = m * net.params().len();
+            let cost = in_pool(config.threads, work, || -> Result<Cost> {
+                // One batch of every row: the order is never shuffled, so the data is used as
+                // it is.
+                let cost = if batch == n {
+                    net.cost_and_gradient(data.x, data.y, config.lambda, &mut ws, &mut grad)?
+                } else if in_order(chunk)
+                    && data.x.is_standard_layout()
+                    && data.y.is_standard_layout()
+                {
+                    // Consecutive rows (an unshuffled order): the same matrices as the copies
+                    // below would be, without copying.
+                    let rows = s![chunk[0]..chunk[0] + m, ..];
+                    let (xb, yb) = (data.x.slice(rows), data.y.slice(rows));
+                    net.cost_and_gradient(xb, yb, config.lambda, &mut ws, &mut grad)?
+                } else {
+                    for (j, &i) in chunk.iter().enumerate() {
+                        bx.row_mut(j).assign(&data.x.row(i));
+                        by.row_mut(j).assign(&data.y.row(i));
+                    }
+                    let (xb, yb) = (bx.slice(s![..m, ..]), by.slice(s![..m, ..]));
+                    net.cost_and_gradient(xb, yb, config.lambda, &mut ws, &mut grad)?
+                };
+                check_finite(cost, epoch)?;
+                apply(net, stepper, &mut grad, alpha, config);
+                Ok(cost)
+            })?;
             r.partial.data += cost.data * m as f64;
             r.partial.l2 += cost.l2 * m as f64;
             r.next_batch += 1;
