@@ -1,6 +1,6 @@
 //! One benchmark workload (W1 mnist-mlp, W2 seed-fullbatch, W3 tabular-regression), trained
-//! through `mlp::train` exactly like the reference scripts in `shared/bench` train it, printing
-//! one JSON line with the same keys (see BENCHMARKS.md).
+//! through `mlp::train` exactly like the reference scripts (PyTorch, scikit-learn, numpy)
+//! train it, printing one JSON line with the same keys (see BENCHMARKS.md).
 //!
 //! ```text
 //! cargo run --release --example workload -- W1|W2|W3 [THREADS] [--reference-order]

@@ -147,31 +147,37 @@ fn add_bias_then<T: Float>(
     b: ArrayView1<'_, T>,
     threads: usize,
     min_elements: usize,
-    g: impl Fn(T) -> T + Sync,
+    g: impl Fn(T) -> T + Sync + Copy,
 ) {
     let blocks = blocks_for(threads, z.len(), min_elements);
     par_row_blocks(z, blocks, |mut block, _| {
         vectorized(
             #[inline(always)]
-            || match (block.as_slice_mut(), b.as_slice()) {
-                (Some(z), Some(b)) if !b.is_empty() => {
-                    // Rows are short (often 10 or 25 units): add the bias row by row, then apply
-                    // g to a few thousand elements at once, at full vector width.
-                    let rows = (2048 / b.len()).max(1);
-                    for chunk in z.chunks_mut(rows * b.len()) {
-                        for row in chunk.chunks_exact_mut(b.len()) {
-                            for (v, &bj) in row.iter_mut().zip(b) {
-                                *v += bj;
+            || {
+                // A copy of `g` (and of what it captured) in this frame: read through the
+                // closure's reference it would be reloaded on every element (it might alias
+                // `z`), and the loop would not vectorize.
+                let g = g;
+                match (block.as_slice_mut(), b.as_slice()) {
+                    (Some(z), Some(b)) if !b.is_empty() => {
+                        // Rows are short (often 10 or 25 units): add the bias row by row, then apply
+                        // g to a few thousand elements at once, at full vector width.
+                        let rows = (2048 / b.len()).max(1);
+                        for chunk in z.chunks_mut(rows * b.len()) {
+                            for row in chunk.chunks_exact_mut(b.len()) {
+                                for (v, &bj) in row.iter_mut().zip(b) {
+                                    *v += bj;
+                                }
+                            }
+                            for v in chunk {
+                                *v = g(*v);
                             }
                         }
-                        for v in chunk {
-                            *v = g(*v);
-                        }
                     }
+                    _ => Zip::from(&mut block)
+                        .and_broadcast(&b)
+                        .for_each(|v, &bj| *v = g(*v + bj)),
                 }
-                _ => Zip::from(&mut block)
-                    .and_broadcast(&b)
-                    .for_each(|v, &bj| *v = g(*v + bj)),
             },
         );
     });
@@ -184,7 +190,7 @@ fn scale_by<T: Float>(
     delta: ArrayViewMut2<'_, T>,
     a: ArrayView2<'_, T>,
     threads: usize,
-    f: impl Fn(T, T) -> T + Sync,
+    f: impl Fn(T, T) -> T + Sync + Copy,
 ) {
     let blocks = blocks_for(threads, delta.len(), PAR_MIN_ELEMENTS);
     par_row_blocks(delta, blocks, |mut block, rows| {
@@ -192,6 +198,8 @@ fn scale_by<T: Float>(
         vectorized(
             #[inline(always)]
             || {
+                // A copy of `f`, for the reason given in `add_bias_then`.
+                let f = f;
                 if let (Some(d), Some(a)) = (block.as_slice_mut(), a.as_slice()) {
                     for (d, &a) in d.iter_mut().zip(a) {
                         *d = f(*d, a);

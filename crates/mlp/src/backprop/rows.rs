@@ -348,6 +348,8 @@ impl<T: Float> Network<T> {
                 vectorized(
                     #[inline(always)]
                     || {
+                        // A local copy, so that the loop does not reload it (see `optim`).
+                        let decay = decay;
                         for (g, &w) in g.iter_mut().zip(w) {
                             *g += decay * w;
                         }

@@ -86,6 +86,10 @@ impl<T: Float> Stepper<T> {
                 vectorized(
                     #[inline(always)]
                     || {
+                        // Copies of the captured scalars: read through the closure's references,
+                        // they would be reloaded on every element (they might alias `w`), and
+                        // the loop would not vectorize.
+                        let lr = lr;
                         for (w, &g) in w.iter_mut().zip(g) {
                             *w -= lr * g;
                         }
@@ -102,6 +106,7 @@ impl<T: Float> Stepper<T> {
                     vectorized(
                         #[inline(always)]
                         || {
+                            let (lr, mu, nesterov) = (lr, mu, nesterov);
                             let wgv = w.iter_mut().zip(g).zip(v.iter_mut());
                             if nesterov {
                                 for ((w, &g), v) in wgv {
@@ -137,6 +142,7 @@ impl<T: Float> Stepper<T> {
                     vectorized(
                         #[inline(always)]
                         || {
+                            let (lr, b1, b2, c1, c2, one, eps) = (lr, b1, b2, c1, c2, one, eps);
                             for (((w, &g), m), v) in w.iter_mut().zip(g).zip(m).zip(v) {
                                 *m = b1 * *m + (one - b1) * g;
                                 *v = b2 * *v + (one - b2) * g * g;
