@@ -157,7 +157,7 @@ fn add_bias_then<T: Float>(
                 // A copy of `g` (and of what it captured) in this frame: read through the
                 // closure's reference it would be reloaded on every element (it might alias
                 // `z`), and the loop would not vectorize.
-                let g = g;
+                let g_here = g;
                 match (block.as_slice_mut(), b.as_slice()) {
                     (Some(z), Some(b)) if !b.is_empty() => {
                         // Rows are short (often 10 or 25 units): add the bias row by row, then apply
@@ -170,13 +170,13 @@ fn add_bias_then<T: Float>(
                                 }
                             }
                             for v in chunk {
-                                *v = g(*v);
+                                *v = g_here(*v);
                             }
                         }
                     }
                     _ => Zip::from(&mut block)
                         .and_broadcast(&b)
-                        .for_each(|v, &bj| *v = g(*v + bj)),
+                        .for_each(|v, &bj| *v = g_here(*v + bj)),
                 }
             },
         );
@@ -199,13 +199,15 @@ fn scale_by<T: Float>(
             #[inline(always)]
             || {
                 // A copy of `f`, for the reason given in `add_bias_then`.
-                let f = f;
+                let f_here = f;
                 if let (Some(d), Some(a)) = (block.as_slice_mut(), a.as_slice()) {
                     for (d, &a) in d.iter_mut().zip(a) {
-                        *d = f(*d, a);
+                        *d = f_here(*d, a);
                     }
                 } else {
-                    Zip::from(&mut block).and(a).for_each(|d, &a| *d = f(*d, a));
+                    Zip::from(&mut block)
+                        .and(a)
+                        .for_each(|d, &a| *d = f_here(*d, a));
                 }
             },
         );

@@ -349,9 +349,9 @@ impl<T: Float> Network<T> {
                     #[inline(always)]
                     || {
                         // A local copy, so that the loop does not reload it (see `optim`).
-                        let decay = decay;
+                        let decay_here = decay;
                         for (g, &w) in g.iter_mut().zip(w) {
-                            *g += decay * w;
+                            *g += decay_here * w;
                         }
                     },
                 );

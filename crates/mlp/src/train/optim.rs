@@ -89,9 +89,9 @@ impl<T: Float> Stepper<T> {
                         // Copies of the captured scalars: read through the closure's references,
                         // they would be reloaded on every element (they might alias `w`), and
                         // the loop would not vectorize.
-                        let lr = lr;
+                        let lr_here = lr;
                         for (w, &g) in w.iter_mut().zip(g) {
-                            *w -= lr * g;
+                            *w -= lr_here * g;
                         }
                     },
                 );
