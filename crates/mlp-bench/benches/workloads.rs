@@ -1,6 +1,7 @@
 //! Criterion micro-benchmarks of the three benchmark workloads (see BENCHMARKS.md): one
 //! training step at each workload's batch size, split into its parts (forward pass,
-//! forward + backward = `cost_and_gradient`, the solver's update), and W1's inference batch.
+//! forward + backward = `cost_and_gradient`, the solver's update), W1's inference batch, and
+//! one whole epoch of each workload through `mlp::train`.
 //!
 //! ```text
 //! cargo bench --bench workloads                 # 2 threads
@@ -13,9 +14,10 @@
 //! Never run in CI: it only has to compile (`cargo clippy --all-targets`).
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use mlp::{Float, Network, Params, Workspace};
+use mlp::{Float, Network, Params, Solver, TrainConfig, TrainData, Workspace};
 use ndarray::{Array2, s};
 use std::hint::black_box;
+use std::ops::ControlFlow;
 use std::time::Duration;
 
 #[allow(dead_code, clippy::unwrap_used)]
@@ -191,6 +193,75 @@ fn w3(c: &mut Criterion) {
     });
 }
 
+/// The settings every workload shares: one epoch, shuffled, nothing that stops early.
+fn one_epoch() -> TrainConfig {
+    TrainConfig {
+        epochs: 1,
+        shuffle: true,
+        early_stopping: Some(false),
+        tol: 0.0,
+        threads: threads(),
+        ..TrainConfig::default()
+    }
+}
+
+/// One epoch of `config` through `mlp::train` over all of `x`, from the same weights each time
+/// (W2's epoch is one full-batch step).
+fn epoch<T: Float>(
+    c: &mut Criterion,
+    group: &str,
+    net: &Network<T>,
+    (x, y): (&Array2<T>, &Array2<T>),
+    config: &TrainConfig,
+) {
+    let mut g = c.benchmark_group(group);
+    g.bench_function(format!("epoch_{}", x.nrows()), |b| {
+        b.iter(|| {
+            let mut net = net.clone();
+            let data = TrainData {
+                x: x.view(),
+                y: y.view(),
+                validation: None,
+            };
+            let report =
+                mlp::train(&mut net, data, config, |_| ControlFlow::Continue(())).expect("train");
+            black_box(report.epochs);
+        });
+    });
+    g.finish();
+}
+
+fn epochs(c: &mut Criterion) {
+    let sgd = TrainConfig {
+        solver: Solver::Sgd,
+        learning_rate: Some(0.01),
+        momentum: 0.9,
+        nesterov: false,
+        batch_size: Some(128),
+        ..one_epoch()
+    };
+    let (x, y) = workloads::w1_data(60_000);
+    epoch(c, "w1", &workloads::w1_network(), (&x, &y), &sgd);
+    drop((x, y));
+    let (x, y, net) = workloads::w2();
+    let gd = TrainConfig {
+        solver: Solver::Gd,
+        learning_rate: Some(1.0),
+        lambda: 1.0,
+        shuffle: false,
+        ..one_epoch()
+    };
+    epoch(c, "w2", &net, (&x, &y), &gd);
+    let adam = TrainConfig {
+        solver: Solver::Adam,
+        learning_rate: Some(1e-3),
+        batch_size: Some(256),
+        ..one_epoch()
+    };
+    let (x, y) = workloads::w3_data(200_000);
+    epoch(c, "w3", &workloads::w3_network(), (&x, &y), &adam);
+}
+
 fn config() -> Criterion {
     // Idempotent enough: a second build_global (another bench binary in the same process) fails
     // harmlessly and leaves the first pool in place.
@@ -206,6 +277,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = w1, w2, w3
+    targets = w1, w2, w3, epochs
 }
 criterion_main!(benches);
