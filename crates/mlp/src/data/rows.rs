@@ -13,7 +13,7 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use csv::{ByteRecord, Reader};
 
 use super::{Plan, TargetColumn, data, finite, grow, next, quote, small_integer};
-use crate::{Float, Location, Result};
+use crate::{Error, Float, Location, Result};
 
 /// Records per batch: enough that passing a batch costs nothing next to parsing it.
 const BATCH_RECORDS: usize = 256;
@@ -35,7 +35,12 @@ pub(super) fn read_rows<T: Float, R: Read>(
     let (full_tx, full_rx) = sync_channel::<Vec<ByteRecord>>(BATCHES_IN_FLIGHT);
     let (empty_tx, empty_rx) = sync_channel::<Vec<ByteRecord>>(BATCHES_IN_FLIGHT + 2);
     std::thread::scope(|scope| {
-        let parser = scope.spawn(move || parse_batches(full_rx, empty_tx, name, header, plan));
+        let parser = std::thread::Builder::new()
+            .name("csv-parser".into())
+            .spawn_scoped(scope, move || {
+                parse_batches(full_rx, empty_tx, name, header, plan)
+            })
+            .map_err(|e| Error::io(name, e))?;
         let split = split_records(&mut reader, name, gzip, header.len(), full_tx, empty_rx);
         // The parser's result covers every line before the splitter stopped: its error, if
         // any, comes first in the file.
