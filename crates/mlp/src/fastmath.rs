@@ -52,24 +52,42 @@ pub(crate) fn in_pool<R: Send>(threads: usize, work: usize, f: impl FnOnce() -> 
         return f();
     }
     let done = &AtomicBool::new(false);
-    rayon::scope(|s| {
-        let owner = rayon::current_thread_index();
-        for _ in 1..threads.min(rayon::current_num_threads()) {
-            s.spawn(move |_| {
-                // Kept busy taking the owner's split halves until the pass is done, instead of
-                // falling asleep between splits. On the owner itself (it may pick this job up
-                // while it waits) it returns at once.
-                while !done.load(Ordering::Relaxed) && rayon::current_thread_index() != owner {
-                    if let Some(rayon::Yield::Idle) = rayon::yield_now() {
-                        std::hint::spin_loop();
-                    }
+    let helpers = threads.min(rayon::current_num_threads()) - 1;
+    // `join` from outside the pool runs both closures on pool threads: `f` on one, and on the
+    // others (as they take them up) spinners that keep taking `f`'s split halves until it is
+    // done, instead of falling asleep between splits. Joins need no heap allocation.
+    let (result, ()) = rayon::join(
+        || {
+            // Set when `f` returns or unwinds: the join waits for the spinners.
+            let _stop = Stop(done);
+            f()
+        },
+        || spin(done, helpers),
+    );
+    result
+}
+
+/// Runs `helpers` spinners (see [`in_pool`]) until `done`.
+fn spin(done: &AtomicBool, helpers: usize) {
+    if helpers == 0 {
+        return;
+    }
+    let me = rayon::current_thread_index();
+    rayon::join(
+        || {
+            while !done.load(Ordering::Relaxed) {
+                if let Some(rayon::Yield::Idle) = rayon::yield_now() {
+                    std::hint::spin_loop();
                 }
-            });
-        }
-        // Set when `f` returns or unwinds: the scope waits for the spinners.
-        let _stop = Stop(done);
-        f()
-    })
+            }
+        },
+        || {
+            // A further spinner, unless this thread takes it back itself (then it has one).
+            if rayon::current_thread_index() != me {
+                spin(done, helpers - 1);
+            }
+        },
+    );
 }
 
 /// Work (multiply-adds) below which [`in_pool`] runs its function where it is: about the

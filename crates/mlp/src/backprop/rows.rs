@@ -14,7 +14,7 @@ use super::{Workspace, bias_gradient};
 use crate::fastmath::{PAR_MIN_ELEMENTS, blocks_for, in_pool, par_blocks, vectorized};
 use crate::linalg::matmul;
 use crate::{Float, Network, Params};
-use ndarray::{ArrayView2, ArrayViewMut2, Axis, s};
+use ndarray::{ArrayBase, ArrayView2, ArrayViewMut2, Axis, DataMut, Ix2, s};
 use std::ops::Range;
 
 /// Batches of at most this many rows are one chunk in a pass with a cost: the products
@@ -79,10 +79,20 @@ impl Plan {
     }
 }
 
+/// A, Delta (one matrix per layer) and Z^(L) of some rows: the workspace's own matrices, or
+/// views of a group's rows of them.
+type Buffers<'b, S> = (
+    &'b mut Layers<S>,
+    &'b mut Layers<S>,
+    &'b mut ArrayBase<S, Ix2>,
+);
+
+/// One matrix per layer (A or Delta) of some rows.
+type Layers<S> = [ArrayBase<S, Ix2>];
+
 /// One group's share of the work buffers (its rows of every A, Delta and Z^(L)), its gradient
 /// buffer, and the sum of its examples' costs.
 struct Group<'a, T> {
-    rows: Range<usize>,
     chunks: Range<usize>,
     a: Vec<ArrayViewMut2<'a, T>>,
     delta: Vec<ArrayViewMut2<'a, T>>,
@@ -149,6 +159,21 @@ impl<T: Float> Network<T> {
         {
             ws.partials = (0..partials).map(|_| self.params().zeros_like()).collect();
         }
+        let inv_m = T::of(1.0 / m as f64);
+        let work = m * self.params().len();
+        if plan.groups == 1 {
+            // One group: the passes run on the workspace's own buffers, nothing to set up.
+            let buffers = (&mut ws.a[..], &mut ws.delta[..], &mut ws.z_out);
+            let sums = grad.as_deref_mut();
+            let total = in_pool(threads, work, || {
+                self.run_chunks(buffers, 0..plan.chunks, x, y, &plan, sums, inv_m, threads)
+            });
+            if let Some(grad) = grad {
+                let decay = T::of(lambda / m as f64);
+                self.reduce_gradient(grad, &[], decay, threads);
+            }
+            return total;
+        }
         let bounds: Vec<usize> = (0..plan.groups)
             .map(|g| plan.group_rows(g).start)
             .chain([m])
@@ -176,7 +201,6 @@ impl<T: Float> Network<T> {
             .into_iter()
             .enumerate()
             .map(|(g, grad)| Group {
-                rows: plan.group_rows(g),
                 chunks: plan.chunks_of(g),
                 a: a.iter_mut().filter_map(Iterator::next).collect(),
                 delta: delta.iter_mut().filter_map(Iterator::next).collect(),
@@ -185,10 +209,12 @@ impl<T: Float> Network<T> {
                 total: 0.0,
             })
             .collect();
-        let inv_m = T::of(1.0 / m as f64);
-        in_pool(threads, m * self.params().len(), || {
+        in_pool(threads, work, || {
             run_groups(&mut groups, threads, &|group, threads| {
-                self.run_group(group, x, y, &plan, inv_m, threads);
+                let buffers = (&mut group.a[..], &mut group.delta[..], &mut group.z_out);
+                let grad = group.grad.as_deref_mut();
+                let chunks = group.chunks.clone();
+                group.total = self.run_chunks(buffers, chunks, x, y, &plan, grad, inv_m, threads);
             });
         });
         let total = groups.iter().map(|g| g.total).sum();
@@ -200,43 +226,51 @@ impl<T: Float> Network<T> {
         total
     }
 
-    /// The passes over every chunk of one group, in order.
-    fn run_group(
+    /// The passes over the chunks `chunks`, in order, on `buffers` (A, Delta and Z^(L) of the
+    /// rows from the first chunk's start): returns the summed data term of their cost (0
+    /// without `y`), and sums their gradient into `grad` when given.
+    #[allow(clippy::too_many_arguments)]
+    fn run_chunks<S: DataMut<Elem = T>>(
         &self,
-        group: &mut Group<'_, T>,
+        (a, delta, z_out): Buffers<'_, S>,
+        chunks: Range<usize>,
         x: ArrayView2<'_, T>,
         y: Option<ArrayView2<'_, T>>,
         plan: &Plan,
+        mut grad: Option<&mut Params<T>>,
         inv_m: T,
         threads: usize,
-    ) {
+    ) -> f64 {
         let last = self.activations().len() - 1;
-        for (i, c) in group.chunks.clone().enumerate() {
+        let first_row = plan.rows(chunks.start).start;
+        let mut total = 0.0;
+        for (i, c) in chunks.enumerate() {
             let rows = plan.rows(c);
-            let local = rows.start - group.rows.start..rows.end - group.rows.start;
+            let local = rows.start - first_row..rows.end - first_row;
             let xc = x.slice(s![rows.clone(), ..]);
-            self.forward_rows(xc, &mut group.a, &mut group.z_out, &local, threads);
+            self.forward_rows(xc, a, z_out, &local, threads);
             let Some(y) = y else { continue };
             let yc = y.slice(s![rows, ..]);
-            let (z, a) = (
-                group.z_out.slice(s![local.clone(), ..]),
-                group.a[last].slice(s![local.clone(), ..]),
+            let (z, out) = (
+                z_out.slice(s![local.clone(), ..]),
+                a[last].slice(s![local.clone(), ..]),
             );
-            group.total += self.loss().total(z, a, yc);
-            if let Some(grad) = group.grad.as_deref_mut() {
-                let buffers = (&group.a[..], &mut group.delta[..]);
+            total += self.loss().total(z, out, yc);
+            if let Some(grad) = grad.as_deref_mut() {
+                let buffers = (&a[..], &mut delta[..]);
                 self.backward_rows(xc, yc, buffers, &local, (grad, i > 0, inv_m), threads);
             }
         }
+        total
     }
 
     /// Z^(l) = A^(l-1) W^(l)T + b^(l), A^(l) = g(Z^(l)) for the rows `r` of the group's
     /// buffers; `x` holds the same rows of the inputs.
-    fn forward_rows(
+    fn forward_rows<S: DataMut<Elem = T>>(
         &self,
         x: ArrayView2<'_, T>,
-        a: &mut [ArrayViewMut2<'_, T>],
-        z_out: &mut ArrayViewMut2<'_, T>,
+        a: &mut Layers<S>,
+        z_out: &mut ArrayBase<S, Ix2>,
         r: &Range<usize>,
         threads: usize,
     ) {
@@ -266,11 +300,11 @@ impl<T: Float> Network<T> {
     /// Delta^(l) = (Delta^(l+1) W^(l+1)) ⊙ g'(Z^(l)), and with `(grad, accumulate, inv_m)`
     /// the rows' share of the gradient, (1/m) Delta^(l)T A^(l-1) and (1/m) sum of the
     /// rows of Delta^(l), written into `grad` (added to it when `accumulate`).
-    fn backward_rows(
+    fn backward_rows<S: DataMut<Elem = T>>(
         &self,
         x: ArrayView2<'_, T>,
         y: ArrayView2<'_, T>,
-        (a, delta): (&[ArrayViewMut2<'_, T>], &mut [ArrayViewMut2<'_, T>]),
+        (a, delta): (&Layers<S>, &mut Layers<S>),
         r: &Range<usize>,
         (grad, accumulate, inv_m): (&mut Params<T>, bool, T),
         threads: usize,
