@@ -7,6 +7,8 @@
 #[allow(dead_code)]
 mod workloads;
 
+mod common;
+
 use assert_cmd::Command;
 use std::fmt::Write as _;
 
@@ -33,20 +35,7 @@ fn w2_gradient_descent_reaches_the_reference_cost() {
     )
     .unwrap();
 
-    let mlp = |args: &str| {
-        let out = Command::cargo_bin("mlp")
-            .unwrap()
-            .current_dir(dir.path())
-            .args(args.split_whitespace())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "mlp {args}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out.stdout
-    };
+    let mlp = |args: &str| common::mlp_ok(dir.path(), args);
     mlp(
         "train --data w2.csv --target label --task classification --init-model w2-init.json \
          --solver gd --learning-rate 1 --lambda 1 --epochs 200 --validation-fraction 0 \

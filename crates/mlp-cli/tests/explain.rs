@@ -2,6 +2,8 @@
 //! show` draws a model's hidden units.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use assert_cmd::Command;
 
 const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/worked-example");
@@ -121,20 +123,7 @@ fn a_row_out_of_range_is_a_clear_error() {
 #[test]
 fn show_draws_the_hidden_units_of_an_mnist_model() {
     let dir = tempfile::tempdir().unwrap();
-    let mlp = |args: &str| {
-        let out = Command::cargo_bin("mlp")
-            .unwrap()
-            .current_dir(dir.path())
-            .args(args.split_whitespace())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "mlp {args}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    };
+    let mlp = |args: &str| String::from_utf8(common::mlp_ok(dir.path(), args)).unwrap();
     mlp(
         "train --dataset mnist_5k --task classification --hidden 16 --activation sigmoid \
          --solver gd --epochs 5 --quiet --out m.json",

@@ -18,13 +18,13 @@
 
 mod rows;
 
-/// Rows per block of [`Network::predict`]: enough for every thread to run products at full
-/// speed, few enough that the work buffers stay in the megabytes.
-const PREDICT_BLOCK_ROWS: usize = 2048;
-
 use crate::fastmath::{PAR_MIN_ELEMENTS, blocks_for, par_blocks, vectorized};
 use crate::{Error, Float, Network, Params, Result};
 use ndarray::{Array2, ArrayView2, ArrayViewMut1, s};
+
+/// Rows per block of [`Network::predict`]: enough for every thread to run products at full
+/// speed, few enough that the work buffers stay in the megabytes.
+const PREDICT_BLOCK_ROWS: usize = 2048;
 
 /// The cost J(W) of a network on a batch, split into its two terms.
 #[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]

@@ -90,9 +90,9 @@ fn spin(done: &AtomicBool, helpers: usize) {
     );
 }
 
-/// Work (multiply-adds) below which [`in_pool`] runs its function where it is: about the
-/// smallest product that is split over threads.
-pub(crate) const POOL_MIN_WORK: usize = 1 << 23;
+/// Work (multiply-adds) below which [`in_pool`] runs its function where it is: the smallest
+/// product that is split over threads.
+pub(crate) const POOL_MIN_WORK: usize = crate::linalg::SPLIT_MIN_WORK;
 
 /// Sets its flag when dropped.
 struct Stop<'a>(&'a AtomicBool);

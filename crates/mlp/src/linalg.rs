@@ -69,7 +69,7 @@ pub(crate) fn matmul<T: Float>(
 
 /// Products of at least this many multiply-adds (m n k) are split over threads: below it,
 /// waking a second thread costs more than half the product.
-const SPLIT_MIN_WORK: usize = 1 << 23;
+pub(crate) const SPLIT_MIN_WORK: usize = 1 << 23;
 
 /// Whether a part of a product, `half` long on the split side and `other` on the other, is
 /// computed by `gemm` the way the whole product is (the whole is larger on the split side).

@@ -88,21 +88,12 @@ impl Scaling {
     pub fn apply<T: Float>(&self, x: &mut Array2<T>) {
         let (mean, std) = (&self.mean[..], &self.std[..]);
         for mut row in x.rows_mut() {
-            let scale = |row: &mut [T]| {
-                for ((v, &m), &s) in row.iter_mut().zip(mean).zip(std) {
-                    *v = T::of((v.wide() - m) / s);
-                }
-            };
             match row.as_slice_mut() {
                 Some(row) => vectorized(
                     #[inline(always)]
-                    || scale(row),
+                    || standardize(row.iter_mut(), mean, std),
                 ),
-                None => {
-                    let mut copy = row.to_vec();
-                    scale(&mut copy);
-                    row.assign(&ndarray::ArrayView1::from(&copy));
-                }
+                None => standardize(row.iter_mut(), mean, std),
             }
         }
     }
@@ -303,5 +294,13 @@ fn for_each_row<T: Float>(x: ArrayView2<'_, T>, mut f: impl FnMut(&[T])) {
                 f(&copy);
             }
         }
+    }
+}
+
+/// `v := (v - mean) / std` along one row.
+#[inline(always)]
+fn standardize<'a, T: Float>(row: impl Iterator<Item = &'a mut T>, mean: &[f64], std: &[f64]) {
+    for ((v, &m), &s) in row.zip(mean).zip(std) {
+        *v = T::of((v.wide() - m) / s);
     }
 }
