@@ -451,4 +451,33 @@ fn quiet_prints_nothing_on_stderr() {
         .args(["train", "--dataset", "iris", "--epochs", "3", "--out"])
         .arg(&model));
     assert!(stderr.contains("wrote"), "{stderr}");
+    assert!(!stderr.contains("note:"), "{stderr}");
+}
+
+#[test]
+fn a_learning_rate_that_the_solver_ignores_is_pointed_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.json");
+    let args = [
+        "train",
+        "--dataset",
+        "iris",
+        "--epochs",
+        "3",
+        "--learning-rate",
+        "0.5",
+    ];
+    for (solver, noted) in [
+        ("lbfgs", true),
+        ("cg", true),
+        ("adam", false),
+        ("gd", false),
+    ] {
+        let (_, stderr) = ok(mlp()
+            .args(args)
+            .args(["--solver", solver, "--out"])
+            .arg(&model));
+        let note = format!("note: --learning-rate 0.5 has no effect with {solver}");
+        assert_eq!(stderr.contains(&note), noted, "{solver}: {stderr}");
+    }
 }

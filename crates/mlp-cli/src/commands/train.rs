@@ -50,7 +50,8 @@ pub struct TrainArgs {
     /// [default: lbfgs; for large data sets adam is faster].
     #[arg(long)]
     solver: Option<Solver>,
-    /// Step size alpha (default: 1 for gd, 0.01 for sgd, 0.001 for adam).
+    /// Step size alpha (default: 1 for gd, 0.01 for sgd, 0.001 for adam; lbfgs and cg find
+    /// each step by a line search and take none).
     #[arg(long, value_name = "ALPHA", allow_negative_numbers = true)]
     learning_rate: Option<f64>,
     /// Learning-rate schedule: constant, invscaling or adaptive.
@@ -414,6 +415,14 @@ fn summary<T: Float>(args: &TrainArgs, f: &Fitted<T>, rows: usize) -> Result<()>
         eprintln!(
             "note: --batch-size {b} is more than the {} training rows: every step used all of them",
             rows - held
+        );
+    }
+    if let Some(a) = args
+        .learning_rate
+        .filter(|_| matches!(solver.as_str(), "lbfgs" | "cg"))
+    {
+        eprintln!(
+            "note: --learning-rate {a} has no effect with {solver}: its line search finds every step"
         );
     }
     let metric = if *task == Task::Classification {
