@@ -45,10 +45,10 @@ pub(crate) fn vectorized<R>(f: impl FnOnce() -> R) -> R {
 /// once and makes its splits from there, while up to `threads - 1` other pool threads spin,
 /// ready to take a half at once.
 ///
-/// `work` is the number of multiply-adds `f` makes: below [`POOL_MIN_WORK`], `f` makes no
-/// split worth the move and runs where it is.
-pub(crate) fn in_pool<R: Send>(threads: usize, work: usize, f: impl FnOnce() -> R + Send) -> R {
-    if threads <= 1 || work < POOL_MIN_WORK || rayon::current_thread_index().is_some() {
+/// `splits`: whether `f` makes splits at all (row groups, or products large enough to be
+/// split); if not, it runs where it is.
+pub(crate) fn in_pool<R: Send>(threads: usize, splits: bool, f: impl FnOnce() -> R + Send) -> R {
+    if threads <= 1 || !splits || rayon::current_thread_index().is_some() {
         return f();
     }
     let done = &AtomicBool::new(false);
@@ -89,10 +89,6 @@ fn spin(done: &AtomicBool, helpers: usize) {
         },
     );
 }
-
-/// Work (multiply-adds) below which [`in_pool`] runs its function where it is: the smallest
-/// product that is split over threads.
-pub(crate) const POOL_MIN_WORK: usize = crate::linalg::SPLIT_MIN_WORK;
 
 /// Sets its flag when dropped.
 struct Stop<'a>(&'a AtomicBool);

@@ -122,7 +122,7 @@ pub fn fit<T: Float>(
     table: Table<T>,
     options: &FitOptions,
     init_model: Option<&Model>,
-    on_epoch: impl FnMut(&crate::EpochStats) -> std::ops::ControlFlow<()>,
+    on_epoch: impl FnMut(&crate::EpochStats) -> std::ops::ControlFlow<()> + Send,
 ) -> Result<Fitted<T>> {
     fit_with(
         table,
@@ -140,7 +140,7 @@ pub fn fit_with<T: Float>(
     options: &FitOptions,
     init_model: Option<&Model>,
     resume: Option<TrainState>,
-    hooks: impl Hooks,
+    hooks: impl Hooks + Send,
 ) -> Result<Fitted<T>> {
     let f = options.validation_fraction;
     if !(0.0..1.0).contains(&f) {

@@ -12,9 +12,10 @@
 
 use super::{Workspace, bias_gradient};
 use crate::fastmath::{PAR_MIN_ELEMENTS, blocks_for, in_pool, par_blocks, vectorized};
-use crate::linalg::matmul;
+use crate::linalg::{SPLIT_MIN_WORK, matmul};
 use crate::{Float, Network, Params};
 use ndarray::{ArrayBase, ArrayView2, ArrayViewMut2, Axis, DataMut, Ix2, s};
+use smallvec::SmallVec;
 use std::ops::Range;
 
 /// Batches of at most this many rows are one chunk in a pass with a cost: the products
@@ -29,6 +30,11 @@ const CHUNK_MAX_ROWS: usize = 256;
 /// Rows per chunk, at least, of forward propagation alone: the chunks are only there to share
 /// the rows out among threads (each row's outputs do not depend on the cut).
 const CHUNK_ROWS_FORWARD: usize = 256;
+
+/// A batch of 256 to 512 rows whose products are all too small to be split over threads (see
+/// [`matmul`]) is cut in two chunks, one for each of two threads, when a pass over it makes at
+/// least this many multiply-adds: below, a thread's share costs less than handing it over.
+const TWO_CHUNKS_MIN_WORK: usize = 1 << 21;
 
 /// At most this many chunk groups: the groups are what the threads share out, and with a
 /// gradient each one costs a copy of the gradient.
@@ -47,10 +53,19 @@ struct Plan {
 }
 
 impl Plan {
-    /// The cut of a pass with a cost (and gradient), or of forward propagation alone.
-    fn new(m: usize, cost: bool) -> Self {
+    /// The cut of a pass with a cost (and gradient), or of forward propagation alone, over m
+    /// rows of a network of layer sizes `sizes`.
+    fn new(m: usize, cost: bool, sizes: &[usize]) -> Self {
+        let products = || sizes.windows(2).map(|w| m * w[0] * w[1]);
         let chunks = match cost {
-            true if m <= SPLIT_MIN_ROWS => 1,
+            true if m <= SPLIT_MIN_ROWS => {
+                let work: usize = products().sum();
+                let largest = products().max().unwrap_or(0);
+                match m >= 256 && work >= TWO_CHUNKS_MIN_WORK && largest < SPLIT_MIN_WORK {
+                    true => 2,
+                    false => 1,
+                }
+            }
             true => m.div_ceil(CHUNK_MAX_ROWS),
             // A power of two, so that two (or four) threads get equal shares.
             false => 1 << (m / CHUNK_ROWS_FORWARD).clamp(1, MAX_GROUPS).ilog2(),
@@ -60,6 +75,16 @@ impl Plan {
             chunks,
             groups: chunks.min(MAX_GROUPS),
         }
+    }
+
+    /// Whether a pass by this plan makes splits for other threads to take up: it has several
+    /// groups, or a product over a chunk's rows large enough to be split (see [`matmul`]).
+    fn splits(&self, sizes: &[usize]) -> bool {
+        let rows = self.m.div_ceil(self.chunks);
+        self.groups > 1
+            || sizes
+                .windows(2)
+                .any(|w| rows * w[0] * w[1] >= SPLIT_MIN_WORK)
     }
 
     /// Rows of chunk `c`.
@@ -90,30 +115,28 @@ type Buffers<'b, S> = (
 /// One matrix per layer (A or Delta) of some rows.
 type Layers<S> = [ArrayBase<S, Ix2>];
 
+/// One view per layer, kept on the stack for networks of up to 8 weight layers: a step then
+/// allocates nothing.
+type PerLayer<'a, T> = SmallVec<[ArrayViewMut2<'a, T>; 8]>;
+
 /// One group's share of the work buffers (its rows of every A, Delta and Z^(L)), its gradient
 /// buffer, and the sum of its examples' costs.
 struct Group<'a, T> {
     chunks: Range<usize>,
-    a: Vec<ArrayViewMut2<'a, T>>,
-    delta: Vec<ArrayViewMut2<'a, T>>,
+    a: PerLayer<'a, T>,
+    delta: PerLayer<'a, T>,
     z_out: ArrayViewMut2<'a, T>,
     /// Where to sum the gradient (none: forward propagation only).
     grad: Option<&'a mut Params<T>>,
     total: f64,
 }
 
-/// Cuts the rows of `m` at the group boundaries `bounds` (starts of the groups, then the end).
-fn split_rows<'a, T>(
-    mut m: ArrayViewMut2<'a, T>,
-    bounds: &[usize],
-) -> std::vec::IntoIter<ArrayViewMut2<'a, T>> {
-    let mut parts = Vec::with_capacity(bounds.len());
-    for w in bounds.windows(2) {
-        let (head, tail) = m.split_at(Axis(0), w[1] - w[0]);
-        parts.push(head);
-        m = tail;
-    }
-    parts.into_iter()
+/// The first `len` rows of `v`, which keeps the rest.
+fn take_rows<'a, T>(v: &mut ArrayViewMut2<'a, T>, len: usize) -> ArrayViewMut2<'a, T> {
+    let empty = ArrayViewMut2::from_shape((0, 0), &mut []).expect("invariant: empty shape");
+    let (head, tail) = std::mem::replace(v, empty).split_at(Axis(0), len);
+    *v = tail;
+    head
 }
 
 /// Calls `f(group, threads)` for every group, sharing `threads` threads out among them; one
@@ -136,6 +159,12 @@ fn run_groups<J: Send>(jobs: &mut [J], threads: usize, f: &(impl Fn(&mut J, usiz
 }
 
 impl<T: Float> Network<T> {
+    /// Whether a training step on a batch of m rows makes splits for other threads to take
+    /// up (see `fastmath::in_pool`).
+    pub(crate) fn step_splits(&self, m: usize) -> bool {
+        Plan::new(m, true, self.sizes()).splits(self.sizes())
+    }
+
     /// Forward propagation of `x` into `ws`; with targets `y`, also the summed data term of the
     /// cost (returned; 0 without `y`); with `grad` too, backpropagation and the gradient.
     pub(super) fn passes(
@@ -149,7 +178,7 @@ impl<T: Float> Network<T> {
         let m = x.nrows();
         // The cost alone is summed the way the gradient's pass sums it: J comes out the same
         // bits either way.
-        let plan = Plan::new(m, y.is_some());
+        let plan = Plan::new(m, y.is_some(), self.sizes());
         let threads = ws.threads;
         ws.prepare(self.sizes(), m, grad.is_some());
         let partials = if grad.is_some() { plan.groups - 1 } else { 0 };
@@ -160,12 +189,12 @@ impl<T: Float> Network<T> {
             ws.partials = (0..partials).map(|_| self.params().zeros_like()).collect();
         }
         let inv_m = T::of(1.0 / m as f64);
-        let work = m * self.params().len();
+        let splits = plan.splits(self.sizes());
         if plan.groups == 1 {
             // One group: the passes run on the workspace's own buffers, nothing to set up.
             let buffers = (&mut ws.a[..], &mut ws.delta[..], &mut ws.z_out);
             let sums = grad.as_deref_mut();
-            let total = in_pool(threads, work, || {
+            let total = in_pool(threads, splits, || {
                 self.run_chunks(buffers, 0..plan.chunks, x, y, &plan, sums, inv_m, threads)
             });
             if let Some(grad) = grad {
@@ -174,42 +203,29 @@ impl<T: Float> Network<T> {
             }
             return total;
         }
-        let bounds: Vec<usize> = (0..plan.groups)
-            .map(|g| plan.group_rows(g).start)
-            .chain([m])
-            .collect();
+        // Each group takes its rows off the front of what is left of every buffer.
         let rows = s![..m, ..];
-        let mut a: Vec<_> =
-            ws.a.iter_mut()
-                .map(|a| split_rows(a.slice_mut(rows), &bounds))
-                .collect();
-        let mut delta: Vec<_> = ws
-            .delta
-            .iter_mut()
-            .map(|d| split_rows(d.slice_mut(rows), &bounds))
-            .collect();
-        let mut z_out = split_rows(ws.z_out.slice_mut(rows), &bounds);
-        let mut grads: Vec<Option<&mut Params<T>>> = match grad.as_deref_mut() {
-            Some(grad) => std::iter::once(grad)
-                .chain(ws.partials.iter_mut())
-                .map(Some)
-                .collect(),
-            _ => Vec::new(),
-        };
-        grads.resize_with(plan.groups, || None);
-        let mut groups: Vec<Group<'_, T>> = grads
-            .into_iter()
-            .enumerate()
-            .map(|(g, grad)| Group {
-                chunks: plan.chunks_of(g),
-                a: a.iter_mut().filter_map(Iterator::next).collect(),
-                delta: delta.iter_mut().filter_map(Iterator::next).collect(),
-                z_out: z_out.next().expect("invariant: one Z part per group"),
-                grad,
-                total: 0.0,
+        let mut a: PerLayer<'_, T> = ws.a.iter_mut().map(|a| a.slice_mut(rows)).collect();
+        let mut delta: PerLayer<'_, T> = ws.delta.iter_mut().map(|d| d.slice_mut(rows)).collect();
+        let mut z_out = ws.z_out.slice_mut(rows);
+        // The first group sums into `grad`, the others into the workspace's partial sums.
+        let mut sums = grad
+            .as_deref_mut()
+            .map(|grad| std::iter::once(grad).chain(ws.partials.iter_mut()));
+        let mut groups: SmallVec<[Group<'_, T>; MAX_GROUPS]> = (0..plan.groups)
+            .map(|g| {
+                let len = plan.group_rows(g).len();
+                Group {
+                    chunks: plan.chunks_of(g),
+                    a: a.iter_mut().map(|a| take_rows(a, len)).collect(),
+                    delta: delta.iter_mut().map(|d| take_rows(d, len)).collect(),
+                    z_out: take_rows(&mut z_out, len),
+                    grad: sums.as_mut().and_then(Iterator::next),
+                    total: 0.0,
+                }
             })
             .collect();
-        in_pool(threads, work, || {
+        in_pool(threads, splits, || {
             run_groups(&mut groups, threads, &|group, threads| {
                 let buffers = (&mut group.a[..], &mut group.delta[..], &mut group.z_out);
                 let grad = group.grad.as_deref_mut();
@@ -417,9 +433,13 @@ mod tests {
 
     #[test]
     fn plans_cover_every_row_once_in_order() {
-        for m in [1, 2, 127, 128, 255, 256, 511, 512, 513, 1000, 5000, 60_000] {
+        let networks: [&[usize]; 3] = [&[20, 30, 5], &[32, 128, 128, 1], &[784, 512, 256, 10]];
+        for (m, sizes) in [1, 2, 127, 128, 255, 256, 511, 512, 513, 1000, 5000, 60_000]
+            .into_iter()
+            .flat_map(|m| networks.map(|sizes| (m, sizes)))
+        {
             for cost in [false, true] {
-                let plan = Plan::new(m, cost);
+                let plan = Plan::new(m, cost, sizes);
                 assert!(plan.groups >= 1 && plan.groups <= plan.chunks, "{m}");
                 let mut next = 0;
                 for g in 0..plan.groups {
@@ -438,9 +458,27 @@ mod tests {
     }
 
     #[test]
+    fn batches_of_small_products_are_cut_in_two() {
+        // W3's 32-128-128-1 at 256 rows: no product is split, so the two threads take a half
+        // of the rows each; W1's products at 256 rows are split instead, and a tiny network
+        // is not worth a second thread.
+        let chunks = |m, sizes: &[usize]| Plan::new(m, true, sizes).chunks;
+        assert_eq!(chunks(256, &[32, 128, 128, 1]), 2);
+        assert_eq!(chunks(400, &[32, 128, 128, 1]), 2);
+        // 512 x 128 x 128 is large enough to be split itself.
+        assert_eq!(chunks(512, &[32, 128, 128, 1]), 1);
+        assert_eq!(chunks(255, &[32, 128, 128, 1]), 1);
+        assert_eq!(chunks(256, &[784, 512, 256, 10]), 1);
+        assert_eq!(chunks(512, &[4, 100, 3]), 1);
+        assert!(Plan::new(256, true, &[32, 128, 128, 1]).splits(&[32, 128, 128, 1]));
+        assert!(Plan::new(128, true, &[784, 512, 256, 10]).splits(&[784, 512, 256, 10]));
+        assert!(!Plan::new(150, true, &[4, 100, 3]).splits(&[4, 100, 3]));
+    }
+
+    #[test]
     fn a_gradient_summed_chunk_by_chunk_passes_the_gradient_check() {
         // 700 rows: three chunks in three groups, each with its own gradient sum.
-        assert!(Plan::new(700, true).groups == 3);
+        assert!(Plan::new(700, true, &[5, 4, 3]).groups == 3);
         let (x, y) = data(700, 5, 3);
         let net = net(&[5, 4, 3], Loss::CrossEntropy, Activation::Sigmoid);
         let check = gradient_check(&net, x.view(), y.view(), 0.7, &GradCheckConfig::default());
@@ -484,9 +522,11 @@ mod tests {
 
     #[test]
     fn passes_give_the_same_bits_on_any_number_of_threads() {
-        for m in [300, 1000, 5000] {
+        // 300 rows of the wider network: two chunks of small products.
+        for (m, hidden) in [(300, 25), (1000, 25), (5000, 25), (300, 300)] {
             let (x, y) = data(m, 40, 10);
-            let net = net(&[40, 25, 10], Loss::CrossEntropy, Activation::Sigmoid);
+            let net = net(&[40, hidden, 10], Loss::CrossEntropy, Activation::Sigmoid);
+            assert_eq!(hidden == 300, Plan::new(m, true, net.sizes()).chunks == 2);
             let run = |threads: usize| {
                 let mut ws = Workspace::new(threads);
                 let mut grad = net.params().zeros_like();

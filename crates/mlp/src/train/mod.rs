@@ -104,7 +104,8 @@ pub struct TrainReport {
 }
 
 /// Trains `net` on `data` as `config` says, calling `on_epoch` after every epoch (returning
-/// `ControlFlow::Break(())` stops training).
+/// `ControlFlow::Break(())` stops training). With several threads the run moves onto rayon's
+/// pool, so `on_epoch` may be called from a thread other than the caller's.
 ///
 /// Errors before the first step on invalid settings or shapes, and with [`Error::Diverged`] as
 /// soon as the cost is not finite.
@@ -112,7 +113,7 @@ pub fn train<T: Float>(
     net: &mut Network<T>,
     data: TrainData<'_, T>,
     config: &TrainConfig,
-    on_epoch: impl FnMut(&EpochStats) -> ControlFlow<()>,
+    on_epoch: impl FnMut(&EpochStats) -> ControlFlow<()> + Send,
 ) -> Result<TrainReport> {
     run(net, data, config, None, OnEpoch(on_epoch))
 }
@@ -126,7 +127,7 @@ pub fn train_with<T: Float>(
     data: TrainData<'_, T>,
     config: &TrainConfig,
     resume: Option<TrainState>,
-    hooks: impl Hooks,
+    hooks: impl Hooks + Send,
 ) -> Result<TrainReport> {
     run(net, data, config, resume, hooks)
 }
@@ -136,7 +137,7 @@ fn run<T: Float>(
     data: TrainData<'_, T>,
     config: &TrainConfig,
     state: Option<TrainState>,
-    mut hooks: impl Hooks,
+    hooks: impl Hooks + Send,
 ) -> Result<TrainReport> {
     config.validate()?;
     check_data(net, &data)?;
@@ -155,6 +156,24 @@ fn run<T: Float>(
     } else {
         config.batch_size.unwrap_or(200).min(n)
     };
+    // The whole run on rayon's pool, where every split of a step is taken up at once (see
+    // `in_pool`): moving each step there instead would cost two thread wake-ups a step.
+    let splits = net.step_splits(batch);
+    in_pool(config.threads, splits, move || {
+        first_order(net, data, config, r, batch, hooks)
+    })
+}
+
+/// The epochs of the first-order solvers, in batches of `batch` rows.
+fn first_order<T: Float>(
+    net: &mut Network<T>,
+    data: TrainData<'_, T>,
+    config: &TrainConfig,
+    mut r: Run<T>,
+    batch: usize,
+    mut hooks: impl Hooks + Send,
+) -> Result<TrainReport> {
+    let n = data.x.nrows();
     let mut ws = Workspace::new(config.threads);
     let mut grad = net.params().zeros_like();
     let mut bx = Array2::zeros((batch, data.x.ncols()));
@@ -162,7 +181,7 @@ fn run<T: Float>(
     while r.epochs_done < config.epochs {
         let epoch = r.epochs_done + 1;
         if r.next_batch == 0 || r.before.is_none() {
-            r.before = Some(net.params().clone());
+            r.remember_weights(net);
         }
         let mut last_m = 0;
         if r.next_batch == 0 {
@@ -179,35 +198,27 @@ fn run<T: Float>(
             let start = r.next_batch * batch;
             let chunk = &r.order[start..(start + batch).min(n)];
             let m = chunk.len();
-            let (stepper, alpha) = (&mut r.stepper, r.alpha);
-            // The whole step on rayon's pool: its splits are then taken up at once.
-            let work = m * net.params().len();
-            let cost = in_pool(config.threads, work, || -> Result<Cost> {
-                // One batch of every row: the order is never shuffled, so the data is used as
-                // it is.
-                let cost = if batch == n {
-                    net.cost_and_gradient(data.x, data.y, config.lambda, &mut ws, &mut grad)?
-                } else if in_order(chunk)
-                    && data.x.is_standard_layout()
-                    && data.y.is_standard_layout()
-                {
-                    // Consecutive rows (an unshuffled order): the same matrices as the copies
-                    // below would be, without copying.
-                    let rows = s![chunk[0]..chunk[0] + m, ..];
-                    let (xb, yb) = (data.x.slice(rows), data.y.slice(rows));
-                    net.cost_and_gradient(xb, yb, config.lambda, &mut ws, &mut grad)?
-                } else {
-                    for (j, &i) in chunk.iter().enumerate() {
-                        bx.row_mut(j).assign(&data.x.row(i));
-                        by.row_mut(j).assign(&data.y.row(i));
-                    }
-                    let (xb, yb) = (bx.slice(s![..m, ..]), by.slice(s![..m, ..]));
-                    net.cost_and_gradient(xb, yb, config.lambda, &mut ws, &mut grad)?
-                };
-                check_finite(cost, epoch)?;
-                apply(net, stepper, &mut grad, alpha, config);
-                Ok(cost)
-            })?;
+            // One batch of every row: the order is never shuffled, so the data is used as it
+            // is.
+            let cost = if batch == n {
+                net.cost_and_gradient(data.x, data.y, config.lambda, &mut ws, &mut grad)?
+            } else if in_order(chunk) && data.x.is_standard_layout() && data.y.is_standard_layout()
+            {
+                // Consecutive rows (an unshuffled order): the same matrices as the copies
+                // below would be, without copying.
+                let rows = s![chunk[0]..chunk[0] + m, ..];
+                let (xb, yb) = (data.x.slice(rows), data.y.slice(rows));
+                net.cost_and_gradient(xb, yb, config.lambda, &mut ws, &mut grad)?
+            } else {
+                for (j, &i) in chunk.iter().enumerate() {
+                    bx.row_mut(j).assign(&data.x.row(i));
+                    by.row_mut(j).assign(&data.y.row(i));
+                }
+                let (xb, yb) = (bx.slice(s![..m, ..]), by.slice(s![..m, ..]));
+                net.cost_and_gradient(xb, yb, config.lambda, &mut ws, &mut grad)?
+            };
+            check_finite(cost, epoch)?;
+            apply(net, &mut r.stepper, &mut grad, r.alpha, config);
             r.partial.data += cost.data * m as f64;
             r.partial.l2 += cost.l2 * m as f64;
             r.next_batch += 1;
@@ -334,6 +345,19 @@ impl<T: Float> Run<T> {
     }
 
     /// Layer diagnostics of the epoch that just ended (from the last batch in `ws`).
+    /// Keeps the weights at the start of an epoch, for the epoch's update ratios, in the
+    /// buffer of the last epoch's (full-batch solvers make one step an epoch).
+    fn remember_weights(&mut self, net: &Network<T>) {
+        match &mut self.before {
+            Some(before) if before.len() == net.params().len() => {
+                before
+                    .as_mut_slice()
+                    .copy_from_slice(net.params().as_slice());
+            }
+            _ => self.before = Some(net.params().clone()),
+        }
+    }
+
     fn diagnose(
         &self,
         net: &Network<T>,

@@ -139,7 +139,7 @@ pub(super) fn train<T: Float>(
     let mut ws = Workspace::new(config.threads);
     while r.epochs_done < config.epochs {
         let epoch = r.epochs_done + 1;
-        r.before = Some(net.params().clone());
+        r.remember_weights(net);
         let finished = match &mut method {
             Method::Lbfgs(l) => {
                 <_ as ArgminSolver<Objective<'_, T>, ArgminState>>::terminate_internal(

@@ -7,6 +7,9 @@ use std::ops::ControlFlow;
 
 /// What a caller may do during training (see [`crate::train_with`]); every method has a
 /// default. [`OnEpoch`] turns an epoch callback into hooks.
+///
+/// The training functions take hooks that are `Send`: a run on several threads moves onto
+/// rayon's pool, and its hooks are called there.
 pub trait Hooks {
     /// Called after every epoch; `Break` stops training after it.
     fn epoch(&mut self, _stats: &EpochStats) -> ControlFlow<()> {
