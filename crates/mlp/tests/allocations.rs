@@ -62,9 +62,9 @@ const FULL_BATCH: usize = 1300;
 
 const CASES: [Case; 3] = [
     // One chunk of 128 rows: 3 forward products, 3 weight gradients, 2 Deltas; with 2 threads
-    // each is cut in two.
+    // each may be cut in two.
     Case {
-        sizes: [100, 400, 100, 10],
+        sizes: [200, 400, 200, 10],
         batch: Some(128),
         products: [8, 16],
     },

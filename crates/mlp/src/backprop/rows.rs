@@ -31,7 +31,7 @@ const CHUNK_MAX_ROWS: usize = 256;
 /// the rows out among threads (each row's outputs do not depend on the cut).
 const CHUNK_ROWS_FORWARD: usize = 256;
 
-/// A batch of 256 to 512 rows whose products are all too small to be split over threads (see
+/// A batch of 128 to 512 rows whose products are all too small to be split over threads (see
 /// [`matmul`]) is cut in two chunks, one for each of two threads, when a pass over it makes at
 /// least this many multiply-adds: below, a thread's share costs less than handing it over.
 const TWO_CHUNKS_MIN_WORK: usize = 1 << 21;
@@ -61,7 +61,7 @@ impl Plan {
             true if m <= SPLIT_MIN_ROWS => {
                 let work: usize = products().sum();
                 let largest = products().max().unwrap_or(0);
-                match m >= 256 && work >= TWO_CHUNKS_MIN_WORK && largest < SPLIT_MIN_WORK {
+                match m >= 128 && work >= TWO_CHUNKS_MIN_WORK && largest < SPLIT_MIN_WORK {
                     true => 2,
                     false => 1,
                 }
@@ -459,15 +459,16 @@ mod tests {
 
     #[test]
     fn batches_of_small_products_are_cut_in_two() {
-        // W3's 32-128-128-1 at 256 rows: no product is split, so the two threads take a half
-        // of the rows each; W1's products at 256 rows are split instead, and a tiny network
+        // W3's 32-128-128-1 at 128 to 400 rows: no product is split, so the two threads take
+        // half of the rows each; W1's products at 256 rows are split instead, and a tiny network
         // is not worth a second thread.
         let chunks = |m, sizes: &[usize]| Plan::new(m, true, sizes).chunks;
         assert_eq!(chunks(256, &[32, 128, 128, 1]), 2);
         assert_eq!(chunks(400, &[32, 128, 128, 1]), 2);
         // 512 x 128 x 128 is large enough to be split itself.
         assert_eq!(chunks(512, &[32, 128, 128, 1]), 1);
-        assert_eq!(chunks(255, &[32, 128, 128, 1]), 1);
+        assert_eq!(chunks(128, &[32, 128, 128, 1]), 2);
+        assert_eq!(chunks(127, &[32, 128, 128, 1]), 1);
         assert_eq!(chunks(256, &[784, 512, 256, 10]), 1);
         assert_eq!(chunks(512, &[4, 100, 3]), 1);
         assert!(Plan::new(256, true, &[32, 128, 128, 1]).splits(&[32, 128, 128, 1]));
