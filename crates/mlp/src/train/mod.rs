@@ -148,9 +148,6 @@ fn run<T: Float>(
         state.check_matches(config, n, net.params().len())?;
         r.restore(net, state)?;
     }
-    if config.solver == Solver::Lbfgs || config.solver == Solver::Cg {
-        return quasi_newton::train(net, data, config, r, hooks);
-    }
     let batch = if config.solver.full_batch() {
         n
     } else {
@@ -159,8 +156,9 @@ fn run<T: Float>(
     // The whole run on rayon's pool, where every split of a step is taken up at once (see
     // `in_pool`): moving each step there instead would cost two thread wake-ups a step.
     let splits = net.step_splits(batch);
-    in_pool(config.threads, splits, move || {
-        first_order(net, data, config, r, batch, hooks)
+    in_pool(config.threads, splits, move || match config.solver {
+        Solver::Lbfgs | Solver::Cg => quasi_newton::train(net, data, config, r, hooks),
+        _ => first_order(net, data, config, r, batch, hooks),
     })
 }
 
