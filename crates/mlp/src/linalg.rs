@@ -42,10 +42,13 @@ pub(crate) fn matmul<T: Float>(
     }
     if threads > 1 && m * n * k >= SPLIT_MIN_WORK {
         let (left, right) = (threads / 2, threads - threads / 2);
-        // Splitting the rows re-reads rhs (k x n) in each half, splitting the columns re-reads
-        // lhs (m x k): split the rows when rhs is the smaller.
+        // Split the rows (each half then writes a block of whole rows of dst) unless they are
+        // too few for halves of them to run at gemm's speed and the columns are more: W1's
+        // weight gradients (512 x 128 x 784) run 8-19% faster cut by rows than by columns, its
+        // forward products (128 x 784 x 512) 15-25% slower.
+        let by_rows = m >= SPLIT_ROWS_MIN_ROWS || n <= m;
         let (mid_rows, mid_cols) = (m * left / threads, n * left / threads);
-        if n <= m && same_gemm_case(mid_rows.min(m - mid_rows), n) {
+        if by_rows && same_gemm_case(mid_rows.min(m - mid_rows), n) {
             let (mut top, mut bottom) = dst.view_mut().split_at(Axis(0), mid_rows);
             let (lhs_top, lhs_bottom) = lhs.split_at(Axis(0), mid_rows);
             rayon::join(
@@ -54,7 +57,7 @@ pub(crate) fn matmul<T: Float>(
             );
             return;
         }
-        if n > m && same_gemm_case(mid_cols.min(n - mid_cols), m) {
+        if !by_rows && same_gemm_case(mid_cols.min(n - mid_cols), m) {
             let (mut first, mut second) = dst.view_mut().split_at(Axis(1), mid_cols);
             let (rhs_first, rhs_second) = rhs.split_at(Axis(1), mid_cols);
             rayon::join(
@@ -70,6 +73,9 @@ pub(crate) fn matmul<T: Float>(
 /// Products of at least this many multiply-adds (m n k) are split over threads: below it,
 /// waking a second thread costs more than half the product.
 pub(crate) const SPLIT_MIN_WORK: usize = 1 << 23;
+
+/// A product with at least this many rows is split by rows (see [`matmul`]).
+const SPLIT_ROWS_MIN_ROWS: usize = 256;
 
 /// Whether a part of a product, `half` long on the split side and `other` on the other, is
 /// computed by `gemm` the way the whole product is (the whole is larger on the split side).
