@@ -7,8 +7,8 @@
 //! small enough to stay in cache between the forward and the backward pass, and the threads
 //! meet once per pass instead of once per product.
 //!
-//! The cut depends on m alone (see [`Plan`]) and the chunks' sums are added in chunk order, so
-//! the results depend on the batch and never on the number of threads.
+//! The cut depends on m and the layer sizes alone (see [`Plan`]) and the chunks' sums are added
+//! in chunk order, so the results depend on the batch and never on the number of threads.
 
 use super::{Workspace, bias_gradient};
 use crate::fastmath::{PAR_MIN_ELEMENTS, blocks_for, in_pool, par_blocks, vectorized};
@@ -43,8 +43,8 @@ const MAX_GROUPS: usize = 8;
 /// How a batch of m rows is cut: `chunks` runs of consecutive rows of nearly equal length, and
 /// `groups` runs of consecutive chunks. A group is processed by one thread (or by several, when
 /// there are fewer groups than threads) and sums its chunks' gradients in a buffer of its own;
-/// the groups' buffers are added at the end, in order. The cut is a function of m alone, never
-/// of the number of threads.
+/// the groups' buffers are added at the end, in order. The cut is a function of m and the
+/// network's layer sizes, never of the number of threads.
 #[derive(Clone, Copy, Debug)]
 struct Plan {
     m: usize,
