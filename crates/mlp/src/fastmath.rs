@@ -41,9 +41,10 @@ pub(crate) fn vectorized<R>(f: impl FnOnce() -> R) -> R {
 /// A split (`rayon::join`) made from outside the pool hands both halves to the pool and puts
 /// the caller to sleep until they are done: two thread wake-ups per split, each tens of
 /// microseconds on a virtual machine. Made from a pool thread, the split keeps one half and
-/// the other is taken by a neighbour. So `f` (a training step, a pass) moves onto the pool
-/// once and makes its splits from there, while up to `threads - 1` other pool threads spin,
-/// ready to take a half at once.
+/// the other is taken by a neighbour. So `f` (a whole training run, or a pass) moves onto the
+/// pool once and makes its splits from there, while up to `threads - 1` other pool threads
+/// spin, ready to take a half at once. The spinners run whatever the pool is given meanwhile,
+/// so work sent to the pool from other threads during a run may run inside them.
 ///
 /// `splits`: whether `f` makes splits at all (row groups, or products large enough to be
 /// split); if not, it runs where it is.

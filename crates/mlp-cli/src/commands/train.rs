@@ -51,7 +51,7 @@ pub struct TrainArgs {
     #[arg(long)]
     solver: Option<Solver>,
     /// Step size alpha (default: 1 for gd, 0.01 for sgd, 0.001 for adam; lbfgs and cg find
-    /// each step by a line search and take none).
+    /// each step by a line search and do not use it).
     #[arg(long, value_name = "ALPHA", allow_negative_numbers = true)]
     learning_rate: Option<f64>,
     /// Learning-rate schedule: constant, invscaling or adaptive.
@@ -248,6 +248,14 @@ fn train_in<T: Float>(args: &TrainArgs, threads: usize, init_model: Option<&Mode
         }
     };
     let options = &fit_options(args, task, threads)?;
+    let solver = options.train.solver;
+    if let Some(a) = args.learning_rate.filter(|_| !args.quiet)
+        && matches!(solver, Solver::Lbfgs | Solver::Cg)
+    {
+        eprintln!(
+            "note: --learning-rate {a} has no effect with {solver}: its line search finds every step"
+        );
+    }
     let resume = match &args.resume {
         Some(path) => {
             let bytes = std::fs::read(path).map_err(|e| mlp::Error::io(path, e))?;
@@ -415,14 +423,6 @@ fn summary<T: Float>(args: &TrainArgs, f: &Fitted<T>, rows: usize) -> Result<()>
         eprintln!(
             "note: --batch-size {b} is more than the {} training rows: every step used all of them",
             rows - held
-        );
-    }
-    if let Some(a) = args
-        .learning_rate
-        .filter(|_| matches!(solver.as_str(), "lbfgs" | "cg"))
-    {
-        eprintln!(
-            "note: --learning-rate {a} has no effect with {solver}: its line search finds every step"
         );
     }
     let metric = if *task == Task::Classification {

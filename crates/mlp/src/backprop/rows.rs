@@ -18,9 +18,10 @@ use ndarray::{ArrayBase, ArrayView2, ArrayViewMut2, Axis, DataMut, Ix2, s};
 use smallvec::SmallVec;
 use std::ops::Range;
 
-/// Batches of at most this many rows are one chunk in a pass with a cost: the products
-/// of smaller chunks run far below the machine's speed, and each chunk group costs a copy of
-/// the gradient. (Their products are still split over threads, see [`matmul`].)
+/// Batches of at most this many rows are one chunk in a pass with a cost (or two, see
+/// [`TWO_CHUNKS_MIN_WORK`]): the products of smaller chunks run far below the machine's speed,
+/// and each chunk group costs a copy of the gradient. (Their products are still split over
+/// threads, see [`matmul`].)
 const SPLIT_MIN_ROWS: usize = 512;
 
 /// Rows per chunk, at most, of a pass with a cost: a chunk's inputs and activations then
@@ -31,10 +32,15 @@ const CHUNK_MAX_ROWS: usize = 256;
 /// the rows out among threads (each row's outputs do not depend on the cut).
 const CHUNK_ROWS_FORWARD: usize = 256;
 
-/// A batch of 128 to 512 rows whose products are all too small to be split over threads (see
-/// [`matmul`]) is cut in two chunks, one for each of two threads, when a pass over it makes at
-/// least this many multiply-adds: below, a thread's share costs less than handing it over.
+/// A batch of [`TWO_CHUNKS_MIN_ROWS`] to [`SPLIT_MIN_ROWS`] rows whose products are all too
+/// small to be split over threads (see [`matmul`]) is cut in two chunks, one for each of two
+/// threads, when its forward products make at least this many multiply-adds (a third of the
+/// step's): below, a thread's share costs less than handing it over. The cut does not depend
+/// on the threads, so one thread runs the two chunks one after the other.
 const TWO_CHUNKS_MIN_WORK: usize = 1 << 21;
+
+/// The fewest rows cut in two chunks: halves of 64 rows still run the products at speed.
+const TWO_CHUNKS_MIN_ROWS: usize = 128;
 
 /// At most this many chunk groups: the groups are what the threads share out, and with a
 /// gradient each one costs a copy of the gradient.
@@ -61,7 +67,10 @@ impl Plan {
             true if m <= SPLIT_MIN_ROWS => {
                 let work: usize = products().sum();
                 let largest = products().max().unwrap_or(0);
-                match m >= 128 && work >= TWO_CHUNKS_MIN_WORK && largest < SPLIT_MIN_WORK {
+                match m >= TWO_CHUNKS_MIN_ROWS
+                    && work >= TWO_CHUNKS_MIN_WORK
+                    && largest < SPLIT_MIN_WORK
+                {
                     true => 2,
                     false => 1,
                 }
@@ -464,6 +473,8 @@ mod tests {
         // is not worth a second thread.
         let chunks = |m, sizes: &[usize]| Plan::new(m, true, sizes).chunks;
         assert_eq!(chunks(256, &[32, 128, 128, 1]), 2);
+        // The two-chunk case of the allocation test.
+        assert_eq!(chunks(256, &[32, 128, 128, 10]), 2);
         assert_eq!(chunks(400, &[32, 128, 128, 1]), 2);
         // 512 x 128 x 128 is large enough to be split itself.
         assert_eq!(chunks(512, &[32, 128, 128, 1]), 1);

@@ -342,7 +342,6 @@ impl<T: Float> Run<T> {
         }
     }
 
-    /// Layer diagnostics of the epoch that just ended (from the last batch in `ws`).
     /// Keeps the weights at the start of an epoch, for the epoch's update ratios, in the
     /// buffer of the last epoch's (full-batch solvers make one step an epoch).
     fn remember_weights(&mut self, net: &Network<T>) {
@@ -356,6 +355,7 @@ impl<T: Float> Run<T> {
         }
     }
 
+    /// Layer diagnostics of the epoch that just ended (from the last batch in `ws`).
     fn diagnose(
         &self,
         net: &Network<T>,
