@@ -24,7 +24,7 @@ use ndarray::{Array2, ArrayView2, ArrayViewMut1, s};
 
 /// Rows per block of [`Network::predict`]: enough for every thread to run products at full
 /// speed (the block is cut into 8 chunks of 512 rows; chunks of 256 made prediction 2-5%
-/// slower), few enough that the work buffers stay in the megabytes (12 MB for W1's f32
+/// slower), few enough that the work buffers stay in the megabytes (13 MB for W1's f32
 /// 784-512-256-10 network).
 const PREDICT_BLOCK_ROWS: usize = 4096;
 

@@ -196,14 +196,13 @@ fn first_order<T: Float>(
             let start = r.next_batch * batch;
             let chunk = &r.order[start..(start + batch).min(n)];
             let m = chunk.len();
-            // One batch of every row: the order is never shuffled, so the data is used as it
-            // is.
+            // One batch of every row: the order is never shuffled, so the data is used as it is.
             let cost = if batch == n {
                 net.cost_and_gradient(data.x, data.y, config.lambda, &mut ws, &mut grad)?
             } else if in_order(chunk) && data.x.is_standard_layout() && data.y.is_standard_layout()
             {
-                // Consecutive rows (an unshuffled order): the same matrices as the copies
-                // below would be, without copying.
+                // Consecutive rows (an unshuffled order): the same matrices as the copies below
+                // would be, without copying.
                 let rows = s![chunk[0]..chunk[0] + m, ..];
                 let (xb, yb) = (data.x.slice(rows), data.y.slice(rows));
                 net.cost_and_gradient(xb, yb, config.lambda, &mut ws, &mut grad)?
