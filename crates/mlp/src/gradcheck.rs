@@ -31,7 +31,8 @@ impl Default for GradCheckConfig {
 /// The outcome for one layer.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LayerCheck {
-    /// Indices (into [`Params::as_slice`]) of the parameters of this layer that were checked.
+    /// Indices (into [`Params::as_slice`]) of the parameters of this layer that were checked,
+    /// in the model file's order (W row by row, then b; see [`Params::entry`] for what each is).
     pub indices: Vec<usize>,
     /// Backpropagation's partial derivatives at those indices.
     pub analytical: Vec<f64>,
@@ -78,9 +79,12 @@ pub fn gradient_check(
     let mut gradient = net.params().zeros_like();
     let cost = net.cost_and_gradient(x, y, lambda, &mut ws, &mut gradient)?;
     let total = net.params().len();
+    // Chosen in the model file's order, so that each layer's list runs w_11, w_12, ... as
+    // people read W, whatever the buffer's layout.
+    let file: Vec<usize> = net.params().file_order().collect();
     let chosen: Vec<usize> = match config.max_params {
-        Some(n) if n > 0 && n < total => (0..n).map(|j| j * total / n).collect(),
-        _ => (0..total).collect(),
+        Some(n) if n > 0 && n < total => (0..n).map(|j| file[j * total / n]).collect(),
+        _ => file,
     };
     let mut probe = net.clone();
     let mut layers = Vec::with_capacity(net.params().n_layers());

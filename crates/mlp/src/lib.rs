@@ -47,7 +47,7 @@ pub use init::Init;
 pub use loss::Loss;
 pub use model::{Model, Scaling};
 pub use network::Network;
-pub use params::Params;
+pub use params::{Entry, Params};
 pub use pipeline::{FitOptions, Fitted, fit, fit_with};
 pub use preprocess::Task;
 pub use train::{

@@ -40,6 +40,14 @@ pub(crate) fn matmul<T: Float>(
         }
         return;
     }
+    if dst.strides()[0] == 1 && dst.strides()[1] != 1 {
+        // A column-major dst (a weight gradient, laid out like the weights) is computed as the
+        // row-major dst^T = rhs^T lhs^T, so the split below is decided in one frame for every
+        // product: the same sums, and cut as the row-major measurements below found fastest.
+        let mut dst_t = dst.view_mut().reversed_axes();
+        let (lhs_t, rhs_t) = (rhs.reversed_axes(), lhs.reversed_axes());
+        return matmul(&mut dst_t, accumulate, lhs_t, rhs_t, alpha, threads);
+    }
     if threads > 1 && m * n * k >= SPLIT_MIN_WORK {
         let (left, right) = (threads / 2, threads - threads / 2);
         // Split the rows (each half then writes a block of whole rows of dst) unless they are
@@ -134,7 +142,7 @@ fn gemm_single<T: Float>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ndarray::{Array2, array};
+    use ndarray::{Array2, ShapeBuilder, array};
 
     #[test]
     fn products_with_transposed_views_match_ndarray() {
@@ -170,6 +178,23 @@ mod tests {
             for accumulate in [false, true] {
                 let mut one = init.clone();
                 matmul(&mut one.view_mut(), accumulate, lhs.t(), rhs.t(), 0.3, 1);
+                // A column-major dst, as the weight gradients are laid out.
+                let mut columns = Array2::zeros((m, n).f());
+                columns.assign(&init);
+                matmul(
+                    &mut columns.view_mut(),
+                    accumulate,
+                    lhs.t(),
+                    rhs.t(),
+                    0.3,
+                    2,
+                );
+                assert!(
+                    one.iter()
+                        .zip(&columns)
+                        .all(|(a, b)| a.to_bits() == b.to_bits()),
+                    "{m} x {k} x {n} into a column-major dst"
+                );
                 for threads in [2, 3, 4] {
                     let mut many = init.clone();
                     matmul(

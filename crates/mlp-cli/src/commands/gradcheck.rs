@@ -7,7 +7,7 @@ use crate::{Exit, io};
 use anyhow::{Result, bail};
 use clap::Args;
 use mlp::gradcheck::{GradCheckConfig, gradient_check};
-use mlp::{Loss, Model};
+use mlp::{Entry, Loss, Model};
 use ndarray::Array2;
 use serde_json::json;
 use std::io::Write;
@@ -193,7 +193,6 @@ fn print_table(
                 "parameter", "backpropagation", "central differences"
             )?;
         }
-        let offset = net.params().offset(k);
         for ((&i, a), n) in layer
             .indices
             .iter()
@@ -201,11 +200,10 @@ fn print_table(
             .zip(&layer.numerical)
             .take(show)
         {
-            let local = i - offset;
-            let name = if local < rows * cols {
-                format!("w{},{}", local / cols + 1, local % cols + 1)
-            } else {
-                format!("b{}", local - rows * cols + 1)
+            let name = match net.params().entry(i) {
+                Some(Entry::Weight { i, j, .. }) => format!("w{},{}", i + 1, j + 1),
+                Some(Entry::Bias { i, .. }) => format!("b{}", i + 1),
+                None => continue,
             };
             writeln!(err, "  {name:<12} {a:>22.12e} {n:>22.12e}")?;
         }

@@ -15,7 +15,7 @@ pub use state::{CHECKPOINT_FORMAT, Hooks, OnEpoch, TrainState};
 
 use crate::fastmath::in_pool;
 use crate::init::{rng, unit_uniform};
-use crate::{Cost, Error, Float, Network, Result, Workspace};
+use crate::{Cost, Error, Float, Network, Params, Result, Workspace};
 use ndarray::{Array2, ArrayView2, s};
 use optim::Stepper;
 use std::ops::ControlFlow;
@@ -251,7 +251,7 @@ pub(crate) struct Run<T> {
     history: Vec<EpochStats>,
     stop: Option<StopReason>,
     start: Instant,
-    before: Option<crate::Params<T>>,
+    before: Option<Params<T>>,
 }
 
 impl<T: Float> Run<T> {
@@ -273,7 +273,8 @@ impl<T: Float> Run<T> {
     }
 
     fn restore(&mut self, net: &mut Network<T>, s: TrainState) -> Result<()> {
-        let cast = |v: &[f64]| v.iter().map(|&x| T::of(x)).collect::<Vec<T>>();
+        let layout = net.params().clone();
+        let cast = |v: &[f64]| from_file_order(&layout, v);
         net.params_mut()
             .as_mut_slice()
             .copy_from_slice(&cast(&s.params));
@@ -309,7 +310,7 @@ impl<T: Float> Run<T> {
     }
 
     pub(crate) fn state(&self, net: &Network<T>, config: &TrainConfig) -> TrainState {
-        let wide = |v: &[T]| v.iter().map(|x| x.wide()).collect::<Vec<f64>>();
+        let wide = |v: &[T]| to_file_order(net.params(), v);
         let (m1, m2, steps) = self.stepper.moments();
         TrainState {
             format: state::CHECKPOINT_FORMAT.into(),
@@ -358,7 +359,7 @@ impl<T: Float> Run<T> {
     fn diagnose(
         &self,
         net: &Network<T>,
-        grad: Option<&crate::Params<T>>,
+        grad: Option<&Params<T>>,
         ws: &Workspace<T>,
         m: usize,
     ) -> Vec<LayerDiagnostics> {
@@ -497,7 +498,7 @@ fn in_order(chunk: &[usize]) -> bool {
 fn apply<T: Float>(
     net: &mut Network<T>,
     stepper: &mut Stepper<T>,
-    grad: &mut crate::Params<T>,
+    grad: &mut Params<T>,
     alpha: f64,
     config: &TrainConfig,
 ) {
@@ -529,7 +530,7 @@ struct Monitor<T> {
     best: f64,
     best_epoch: usize,
     stale: usize,
-    best_params: Option<crate::Params<T>>,
+    best_params: Option<Params<T>>,
     validating: bool,
 }
 
@@ -563,7 +564,7 @@ impl<T: Float> Monitor<T> {
         &mut self,
         best: Option<(usize, f64)>,
         stale: usize,
-        best_params: Option<crate::Params<T>>,
+        best_params: Option<Params<T>>,
     ) {
         if let Some((epoch, loss)) = best {
             self.best_epoch = epoch;
@@ -621,5 +622,87 @@ impl<T: Float> Monitor<T> {
             *net.params_mut() = best;
         }
         Some((self.best_epoch, self.best))
+    }
+}
+
+/// A vector laid out like `params` (parameters, a gradient, moments), as f64 in the model
+/// file's order, as checkpoints store it; vectors of another length (a solver's empty moments)
+/// are kept as they are.
+fn to_file_order<T: Float>(params: &Params<T>, flat: &[T]) -> Vec<f64> {
+    match flat.len() == params.len() {
+        true => params.file_order().map(|i| flat[i].wide()).collect(),
+        false => flat.iter().map(|x| x.wide()).collect(),
+    }
+}
+
+/// The inverse of [`to_file_order`].
+fn from_file_order<T: Float>(params: &Params<T>, saved: &[f64]) -> Vec<T> {
+    match saved.len() == params.len() {
+        true => {
+            let mut flat = vec![T::zero(); saved.len()];
+            for (i, &v) in params.file_order().zip(saved) {
+                flat[i] = T::of(v);
+            }
+            flat
+        }
+        false => saved.iter().map(|&x| T::of(x)).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Activation, Loss, init::uniform_matrix};
+
+    #[test]
+    fn checkpoints_store_the_parameters_and_moments_in_the_model_files_order() {
+        let mut net = Network::<f64>::new(
+            &[3, 4, 2],
+            &[Activation::Tanh, Activation::Identity],
+            Loss::SquaredError,
+        )
+        .expect("valid network");
+        crate::init::initialize(net.params_mut(), crate::Init::Glorot, 7);
+        let (x, y) = (
+            uniform_matrix(20, 3, -1.0, 1.0, 1),
+            uniform_matrix(20, 2, -1.0, 1.0, 2),
+        );
+        let config = TrainConfig {
+            solver: Solver::Sgd,
+            momentum: 0.9,
+            batch_size: Some(5),
+            epochs: 3,
+            ..TrainConfig::default()
+        };
+        let data = TrainData {
+            x: x.view(),
+            y: y.view(),
+            validation: None,
+        };
+        let report =
+            train(&mut net, data, &config, |_| ControlFlow::Break(())).expect("training runs");
+        let state = report.state.expect("a run stopped on request has a state");
+        let p = net.params();
+        let row_by_row: Vec<f64> = (0..p.n_layers())
+            .flat_map(|k| {
+                p.weights(k)
+                    .iter()
+                    .chain(p.bias(k))
+                    .copied()
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        assert_eq!(state.params, row_by_row);
+        assert_ne!(
+            p.as_slice(),
+            &row_by_row[..],
+            "the test needs a layout that differs"
+        );
+        // The velocity goes through the same reordering, and back on resume.
+        let mut resumed = net.clone();
+        let mut run = Run::new(&resumed, &config, 20);
+        run.restore(&mut resumed, state.clone()).expect("restores");
+        assert_eq!(resumed.params(), net.params());
+        assert_eq!(run.state(&resumed, &config).moment1, state.moment1);
     }
 }

@@ -55,7 +55,8 @@ pub struct TrainState {
     pub config: TrainConfig,
     /// Number of training examples, checked again on resume.
     pub examples: usize,
-    /// Weights and biases, in [`crate::Params::as_slice`] order.
+    /// Weights and biases, in the model file's order ([`crate::Params::file_order`]), as are
+    /// the moments and `best_params`.
     pub params: Vec<f64>,
     /// Momentum velocity, or Adam's first moments.
     pub moment1: Vec<f64>,
