@@ -3,9 +3,10 @@
 //! The generator is ChaCha8 (`rand_chacha::ChaCha8Rng::seed_from_u64(seed)`), a portable stream
 //! cipher generator whose output is fixed by its specification. Each draw takes the next 64-bit
 //! output `r` and forms `u = (r >> 11) * 2^-53`, a float64 in [0, 1); a parameter is
-//! `(2u - 1) * bound`. Parameters are drawn layer after layer, each layer's weights row by row,
-//! then its biases, in float64, then rounded to the training precision: an f32 and an f64 network
-//! from the same seed hold the same numbers up to f32 rounding.
+//! `(2u - 1) * bound`. Parameters are drawn layer after layer, each layer's weights in the order
+//! w_11, w_12, ... (row by row of W, whatever the layout in memory), then its biases, in
+//! float64, then rounded to the training precision: an f32 and an f64 network from the same
+//! seed hold the same numbers up to f32 rounding.
 
 use crate::{Float, Params};
 use rand::{RngCore, SeedableRng};

@@ -42,8 +42,10 @@ pub(crate) fn matmul<T: Float>(
     }
     if dst.strides()[0] == 1 && dst.strides()[1] != 1 {
         // A column-major dst (a weight gradient, laid out like the weights) is computed as the
-        // row-major dst^T = rhs^T lhs^T, so the split below is decided in one frame for every
-        // product: the same sums, and cut as the row-major measurements below found fastest.
+        // row-major dst^T = rhs^T lhs^T: the same sums, and the split below is decided in one
+        // frame for every product. (gemm takes a column-major dst as it is, with the same bits;
+        // left to the split as it came, W1's cost and gradient took 1.35-1.57 ms against
+        // 1.28 ms turned, in criterion runs of `w1/cost_and_gradient_b128`.)
         let mut dst_t = dst.view_mut().reversed_axes();
         let (lhs_t, rhs_t) = (rhs.reversed_axes(), lhs.reversed_axes());
         return matmul(&mut dst_t, accumulate, lhs_t, rhs_t, alpha, threads);
@@ -51,9 +53,12 @@ pub(crate) fn matmul<T: Float>(
     if threads > 1 && m * n * k >= SPLIT_MIN_WORK {
         let (left, right) = (threads / 2, threads - threads / 2);
         // Split the rows (each half then writes a block of whole rows of dst) unless they are
-        // too few for halves of them to run at gemm's speed and the columns are more: W1's
-        // weight gradients (512 x 128 x 784, 256 x 128 x 512) take 9-18% less time cut by rows
-        // than by columns, its forward products (128 x 784 x 512, 128 x 512 x 256) 18-33% more.
+        // too few for halves of them to run at gemm's speed and the columns are more. W1's
+        // forward products (128 x 784 x 512, 128 x 512 x 256) take 18-33% more time cut by
+        // rows than by columns. Its weight gradients, turned as above (784 x 128 x 512,
+        // 512 x 128 x 256), are cut by rows: cut by columns instead, W1's steps were slower in
+        // 5 of 5 interleaved pairs (medians of 12 runs of 100 steps, 1.57-2.09 ms against
+        // 1.83-2.11 ms).
         let by_rows = m >= SPLIT_ROWS_MIN_ROWS || n <= m;
         let (mid_rows, mid_cols) = (m * left / threads, n * left / threads);
         if by_rows && same_gemm_case(mid_rows.min(m - mid_rows), n) {
@@ -160,56 +165,58 @@ mod tests {
 
     #[test]
     fn split_products_match_single_threaded_ones_bit_for_bit() {
-        // Shapes of the workloads' products (W1's 128 x 784 x 512, W2's k = 5000), plus odd
-        // sizes, through transposed views as the passes use them.
+        // Shapes of the workloads' products (W1's 128 x 784 x 512, its gradients as computed,
+        // W2's k = 5000), plus odd sizes; each operand both through a transposed view (A^T,
+        // Delta^T, W^T of a column-major W) and in standard layout (W^T of weights kept
+        // column by column is a standard-layout view), as the passes use them.
         let shapes = [
             (128, 784, 512),
+            (784, 128, 512),
             (512, 128, 784),
             (5000, 400, 25),
             (25, 5000, 400),
             (131, 600, 130),
             (300, 97, 301),
         ];
+        let same = |a: &Array2<f64>, b: &Array2<f64>| {
+            a.iter().zip(b).all(|(a, b)| a.to_bits() == b.to_bits())
+        };
         for (m, k, n) in shapes {
             let lhs =
                 Array2::from_shape_fn((k, m), |(i, j)| ((i * 31 + j * 17) % 97) as f64 - 48.3);
             let rhs = Array2::from_shape_fn((n, k), |(i, j)| ((i * 13 + j * 7) % 89) as f64 * 0.37);
+            let (lhs_rows, rhs_rows) = (
+                lhs.t().as_standard_layout().to_owned(),
+                rhs.t().as_standard_layout().to_owned(),
+            );
             let init = Array2::from_shape_fn((m, n), |(i, j)| (i + 2 * j) as f64 * 0.001);
             for accumulate in [false, true] {
                 let mut one = init.clone();
                 matmul(&mut one.view_mut(), accumulate, lhs.t(), rhs.t(), 0.3, 1);
-                // A column-major dst, as the weight gradients are laid out.
-                let mut columns = Array2::zeros((m, n).f());
-                columns.assign(&init);
-                matmul(
-                    &mut columns.view_mut(),
-                    accumulate,
-                    lhs.t(),
-                    rhs.t(),
-                    0.3,
-                    2,
-                );
-                assert!(
-                    one.iter()
-                        .zip(&columns)
-                        .all(|(a, b)| a.to_bits() == b.to_bits()),
-                    "{m} x {k} x {n} into a column-major dst"
-                );
-                for threads in [2, 3, 4] {
-                    let mut many = init.clone();
-                    matmul(
-                        &mut many.view_mut(),
-                        accumulate,
-                        lhs.t(),
-                        rhs.t(),
-                        0.3,
-                        threads,
-                    );
+                let operands = [
+                    (lhs.t(), rhs.t()),
+                    (lhs.t(), rhs_rows.view()),
+                    (lhs_rows.view(), rhs.t()),
+                    (lhs_rows.view(), rhs_rows.view()),
+                ];
+                for (o, (l, r)) in operands.into_iter().enumerate() {
+                    for threads in [1, 2, 3, 4] {
+                        let mut many = init.clone();
+                        matmul(&mut many.view_mut(), accumulate, l, r, 0.3, threads);
+                        assert!(
+                            same(&one, &many),
+                            "{m}x{k}x{n}, operands {o}, {threads} threads"
+                        );
+                    }
+                    // A column-major dst, as the weight gradients are laid out. (gemm would
+                    // give the same bits without `matmul` turning it; this checks the turn.)
+                    let mut columns = Array2::zeros((m, n).f());
+                    columns.assign(&init);
+                    matmul(&mut columns.view_mut(), accumulate, l, r, 0.3, 2);
+                    let columns = columns.as_standard_layout().to_owned();
                     assert!(
-                        one.iter()
-                            .zip(&many)
-                            .all(|(a, b)| a.to_bits() == b.to_bits()),
-                        "{m} x {k} x {n}, {threads} threads"
+                        same(&one, &columns),
+                        "{m}x{k}x{n}, operands {o}, column-major dst"
                     );
                 }
             }

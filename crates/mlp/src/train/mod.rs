@@ -698,11 +698,51 @@ mod tests {
             &row_by_row[..],
             "the test needs a layout that differs"
         );
-        // The velocity goes through the same reordering, and back on resume.
-        let mut resumed = net.clone();
-        let mut run = Run::new(&resumed, &config, 20);
-        run.restore(&mut resumed, state.clone()).expect("restores");
-        assert_eq!(resumed.params(), net.params());
-        assert_eq!(run.state(&resumed, &config).moment1, state.moment1);
+        // Every vector of a state, tagged with its positions in the file's order, lands in the
+        // buffer where `file_order` says and is saved back in the same order (Adam: two moments).
+        let adam = TrainConfig {
+            solver: Solver::Adam,
+            ..config
+        };
+        let mut run = Run::new(&net, &adam, 20);
+        let tagged = |base: f64| (0..p.len()).map(|q| base + q as f64).collect::<Vec<f64>>();
+        let mut saved = run.state(&net, &adam);
+        saved.params = tagged(0.0);
+        saved.moment1 = tagged(1000.0);
+        saved.moment2 = tagged(2000.0);
+        saved.best_params = Some(tagged(3000.0));
+        let mut restored = net.clone();
+        run.restore(&mut restored, saved.clone()).expect("restores");
+        let (m1, m2, _) = run.stepper.moments();
+        let best = run
+            .monitor
+            .best_params
+            .as_ref()
+            .expect("restored")
+            .as_slice();
+        for (q, i) in p.file_order().enumerate() {
+            let q = q as f64;
+            assert_eq!(
+                [restored.params().as_slice()[i], m1[i], m2[i], best[i]],
+                [q, 1000.0 + q, 2000.0 + q, 3000.0 + q]
+            );
+        }
+        // w_12 of the first layer is the second number of the file.
+        assert_eq!(restored.params().weights(0)[[0, 1]], 1.0);
+        let again = run.state(&restored, &adam);
+        assert_eq!(
+            (
+                again.params,
+                again.moment1,
+                again.moment2,
+                again.best_params
+            ),
+            (
+                saved.params,
+                saved.moment1,
+                saved.moment2,
+                saved.best_params
+            )
+        );
     }
 }
