@@ -13,12 +13,16 @@ use ndarray::{ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2, ShapeBuilder
 /// matrix of shape (S_out, S_in) — `weights(k)[[i, j]]` is w_ij, from unit j of the layer below to
 /// unit i — and a bias vector of S_out numbers.
 ///
-/// In the buffer, layer after layer, the weights come column by column (the S_out weights out
-/// of unit j of the layer below, then those out of unit j + 1), then the biases. That is W^T
-/// row by row, the layout of scikit-learn's `coefs_`: forward propagation of a batch, Z = A W^T,
-/// then reads W^T's rows in memory order (the forward pass of a 128-row batch through the
-/// 784-512-256-10 benchmark network took 14% less time than with W row by row).
-/// [`Params::weights`] is a view of the right strides, and [`Params::entry`] and
+/// In the buffer come, layer after layer, the weights and then the biases. A layer of at least
+/// 64 units keeps its weights column by column (the S_out weights out of unit j of the layer
+/// below, then those out of unit j + 1: W^T row by row, the layout of scikit-learn's `coefs_`);
+/// a narrower layer keeps them row by row. Forward propagation of a batch, Z = A W^T, reads W^T
+/// in memory order from the first layout (the forward pass of a 128-row batch through the
+/// 784-512-256-10 benchmark network took 14% less time than with W row by row). But the weight
+/// gradient's product runs its vector lanes along the side of W that is contiguous, which in
+/// that layout is the layer's own S_out units: for a narrow layer (the seed's 25 hidden units)
+/// most lanes would idle, and 784-25-10 took 14% more time to train by full-batch gradient
+/// descent. [`Params::weights`] is a view of the right strides, and [`Params::entry`] and
 /// [`Params::file_order`] translate positions of the buffer.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Params<T> {
@@ -26,6 +30,10 @@ pub struct Params<T> {
     offsets: Vec<usize>,
     data: Vec<T>,
 }
+
+/// Layers of at least this many units keep their weights column by column (see [`Params`]): a
+/// full AVX-512 tile of f32 lanes, two of f64.
+const COLUMNS_MIN_UNITS: usize = 64;
 
 impl<T: Float> Params<T> {
     /// All-zero parameters for layer sizes `[S_1 (inputs), S_2, ..., S_L (outputs)]`.
@@ -79,6 +87,16 @@ impl<T: Float> Params<T> {
         self.data.is_empty()
     }
 
+    /// Whether layer `k` keeps its weights column by column, and the steps in the buffer from
+    /// w_ij to w_(i+1)j and to w_i(j+1).
+    fn layout(&self, k: usize) -> (bool, usize, usize) {
+        let (rows, cols) = self.shapes[k];
+        match rows >= COLUMNS_MIN_UNITS {
+            true => (true, 1, rows),
+            false => (false, cols, 1),
+        }
+    }
+
     fn ranges(&self, k: usize) -> (std::ops::Range<usize>, std::ops::Range<usize>) {
         let (rows, cols) = self.shapes[k];
         let start = self.offsets[k];
@@ -86,12 +104,13 @@ impl<T: Float> Params<T> {
         (start..mid, mid..mid + rows)
     }
 
-    /// W of layer `k`, shape (S_out, S_in): a column-major view (see [`Params`]), so not in
-    /// ndarray's standard layout (`as_slice` on it gives `None`; `t()` is standard). Panics if
-    /// `k >= n_layers()`.
+    /// W of layer `k`, shape (S_out, S_in). For a layer of 64 units or more it is a column-major
+    /// view (see [`Params`]), not in ndarray's standard layout (`as_slice` on it gives `None`;
+    /// `t()` is standard). Panics if `k >= n_layers()`.
     pub fn weights(&self, k: usize) -> ArrayView2<'_, T> {
         let (w, _) = self.ranges(k);
-        ArrayView2::from_shape(self.shapes[k].f(), &self.data[w]).expect("invariant: layer layout")
+        let shape = self.shapes[k].set_f(self.layout(k).0);
+        ArrayView2::from_shape(shape, &self.data[w]).expect("invariant: layer layout")
     }
 
     /// b of layer `k`, S_out numbers. Panics if `k >= n_layers()`.
@@ -100,14 +119,14 @@ impl<T: Float> Params<T> {
         ArrayView1::from(&self.data[b])
     }
 
-    /// Mutable W (a column-major view, as in [`Params::weights`]) and b of layer `k`. Panics if
+    /// Mutable W (laid out as in [`Params::weights`]) and b of layer `k`. Panics if
     /// `k >= n_layers()`.
     pub fn layer_mut(&mut self, k: usize) -> (ArrayViewMut2<'_, T>, ArrayViewMut1<'_, T>) {
-        let shape = self.shapes[k];
+        let shape = self.shapes[k].set_f(self.layout(k).0);
         let (w, b) = self.ranges(k);
         let (ws, bs) = self.data[w.start..b.end].split_at_mut(w.len());
         (
-            ArrayViewMut2::from_shape(shape.f(), ws).expect("invariant: layer layout"),
+            ArrayViewMut2::from_shape(shape, ws).expect("invariant: layer layout"),
             ArrayViewMut1::from(bs),
         )
     }
@@ -131,12 +150,13 @@ impl<T: Float> Params<T> {
             .checked_sub(1)?;
         let (rows, cols) = *self.shapes.get(layer)?;
         let local = index - self.offsets[layer];
+        let (by_columns, ..) = self.layout(layer);
+        let (i, j) = match by_columns {
+            true => (local % rows, local / rows),
+            false => (local / cols.max(1), local % cols.max(1)),
+        };
         Some(match local < rows * cols {
-            true => Entry::Weight {
-                layer,
-                i: local % rows,
-                j: local / rows,
-            },
+            true => Entry::Weight { layer, i, j },
             false => Entry::Bias {
                 layer,
                 i: local - rows * cols,
@@ -148,14 +168,13 @@ impl<T: Float> Params<T> {
     /// after layer, W row by row (w_11, w_12, ...), then b. Checkpoints store the parameters in
     /// this order, which does not depend on how the buffer is laid out.
     pub fn file_order(&self) -> impl Iterator<Item = usize> + '_ {
-        self.shapes
-            .iter()
-            .zip(&self.offsets)
-            .flat_map(|(&(rows, cols), &start)| {
-                let weights =
-                    (0..rows).flat_map(move |i| (0..cols).map(move |j| start + j * rows + i));
-                weights.chain(start + rows * cols..start + rows * cols + rows)
-            })
+        (0..self.n_layers()).flat_map(|k| {
+            let ((rows, cols), start) = (self.shapes[k], self.offsets[k]);
+            let (_, down, right) = self.layout(k);
+            let weights =
+                (0..rows).flat_map(move |i| (0..cols).map(move |j| start + i * down + j * right));
+            weights.chain(start + rows * cols..start + rows * cols + rows)
+        })
     }
 
     /// Which entries of [`Params::as_slice`] are weights (true) rather than biases (false); the
@@ -223,14 +242,15 @@ mod tests {
 
     #[test]
     fn entries_and_file_order_agree_with_the_views() {
-        let mut p = Params::<f64>::zeros(&[3, 4, 2]);
+        // A wide layer (64 units: weights column by column) between narrow ones (row by row).
+        let mut p = Params::<f64>::zeros(&[3, 64, 2]);
         for k in 0..p.n_layers() {
             let (mut w, mut b) = p.layer_mut(k);
             for ((i, j), v) in w.indexed_iter_mut() {
-                *v = (100 * k + 10 * i + j) as f64;
+                *v = (1_000_000 * k + 1000 * i + j) as f64;
             }
             for (i, v) in b.iter_mut().enumerate() {
-                *v = (1000 + 100 * k + i) as f64;
+                *v = (500_000 + 1_000_000 * k + i) as f64;
             }
         }
         for (index, &v) in p.as_slice().iter().enumerate() {
@@ -242,8 +262,14 @@ mod tests {
             assert_eq!(v, expected, "index {index}");
         }
         assert_eq!(p.entry(p.len()), None);
-        // W^T row by row in the buffer: w_11, w_21, w_31, w_41, w_12, ...
-        assert_eq!(p.as_slice()[..5], [0.0, 10.0, 20.0, 30.0, 1.0]);
+        // Layer 0 (64 x 3) column by column: w_11, w_21, w_31, ...
+        assert_eq!(p.as_slice()[..3], [0.0, 1000.0, 2000.0]);
+        // Layer 1 (2 x 64) row by row: w_11, w_12, w_13, ...
+        let second = p.offset(1);
+        assert_eq!(
+            p.as_slice()[second..second + 3],
+            [1e6, 1e6 + 1.0, 1e6 + 2.0]
+        );
         let file: Vec<f64> = p.file_order().map(|i| p.as_slice()[i]).collect();
         let expected: Vec<f64> = (0..p.n_layers())
             .flat_map(|k| {

@@ -656,8 +656,9 @@ mod tests {
 
     #[test]
     fn checkpoints_store_the_parameters_and_moments_in_the_model_files_order() {
+        // The 64-unit layer keeps its weights column by column, unlike the model file.
         let mut net = Network::<f64>::new(
-            &[3, 4, 2],
+            &[3, 64, 2],
             &[Activation::Tanh, Activation::Identity],
             Loss::SquaredError,
         )
