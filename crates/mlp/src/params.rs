@@ -21,7 +21,7 @@ use ndarray::{ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2, ShapeBuilder
 /// 784-512-256-10 benchmark network took 14% less time than with W row by row). But the weight
 /// gradient's product runs its vector lanes along the side of W that is contiguous, which in
 /// that layout is the layer's own S_out units: for a narrow layer (the seed's 25 hidden units)
-/// most lanes would idle, and 784-25-10 took 14% more time to train by full-batch gradient
+/// most lanes would idle, and 784-25-10 took 8-14% more time to train by full-batch gradient
 /// descent. [`Params::weights`] is a view of the right strides, and [`Params::entry`] and
 /// [`Params::file_order`] translate positions of the buffer.
 #[derive(Clone, Debug, PartialEq)]
@@ -131,8 +131,8 @@ impl<T: Float> Params<T> {
         )
     }
 
-    /// Every number, layer after layer (weights column by column, then biases; see
-    /// [`Params`]).
+    /// Every number, layer after layer: the layer's weights (column by column or row by row,
+    /// see [`Params`]), then its biases.
     pub fn as_slice(&self) -> &[T] {
         &self.data
     }
