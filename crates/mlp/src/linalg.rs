@@ -54,11 +54,12 @@ pub(crate) fn matmul<T: Float>(
         let (left, right) = (threads / 2, threads - threads / 2);
         // Split the rows (each half then writes a block of whole rows of dst) unless they are
         // too few for halves of them to run at gemm's speed and the columns are more. W1's
-        // forward products (128 x 784 x 512, 128 x 512 x 256) take 18-33% more time cut by
-        // rows than by columns. Its weight gradients, turned as above (784 x 128 x 512,
-        // 512 x 128 x 256), are cut by rows: cut by columns instead, W1's steps were slower in
-        // 5 of 5 interleaved pairs (medians of 12 runs of 100 steps, 1.57-2.09 ms against
-        // 1.83-2.11 ms).
+        // forward products (128 x 784 x 512, 128 x 512 x 256) took 18-33% more time cut by
+        // rows than by columns, and with the weights column by column, steps cutting them by
+        // rows took 11-36% more (minima of 12 runs of 100 steps, 5 pairs). Its weight
+        // gradients, turned as above (784 x 128 x 512, 512 x 128 x 256), are cut by rows: cut
+        // by columns instead, W1's steps were slower in 5 of 5 interleaved pairs (medians of
+        // 12 runs of 100 steps, 1.57-2.09 ms against 1.83-2.11 ms).
         let by_rows = m >= SPLIT_ROWS_MIN_ROWS || n <= m;
         let (mid_rows, mid_cols) = (m * left / threads, n * left / threads);
         if by_rows && same_gemm_case(mid_rows.min(m - mid_rows), n) {
