@@ -273,13 +273,16 @@ impl<T: Float> Run<T> {
     }
 
     fn restore(&mut self, net: &mut Network<T>, s: TrainState) -> Result<()> {
-        let layout = net.params().clone();
-        let cast = |v: &[f64]| from_file_order(&layout, v);
-        net.params_mut()
-            .as_mut_slice()
-            .copy_from_slice(&cast(&s.params));
-        self.stepper
-            .restore(cast(&s.moment1), cast(&s.moment2), s.steps);
+        let layout = net.params();
+        let cast = |v: &[f64]| from_file_order(layout, v);
+        let (params, moment1, moment2) = (cast(&s.params), cast(&s.moment1), cast(&s.moment2));
+        let best_params = s.best_params.as_deref().map(|p| {
+            let mut best = layout.zeros_like();
+            best.as_mut_slice().copy_from_slice(&cast(p));
+            best
+        });
+        net.params_mut().as_mut_slice().copy_from_slice(&params);
+        self.stepper.restore(moment1, moment2, s.steps);
         self.rng.set_word_pos(s.rng_position()?);
         if !s.order.is_empty() {
             self.order = s.order;
@@ -292,15 +295,7 @@ impl<T: Float> Run<T> {
             examples: 0,
         };
         self.alpha = s.learning_rate;
-        self.monitor.restore(
-            s.best,
-            s.stale,
-            s.best_params.map(|p| {
-                let mut params = net.params().clone();
-                params.as_mut_slice().copy_from_slice(&cast(&p));
-                params
-            }),
-        );
+        self.monitor.restore(s.best, s.stale, best_params);
         let elapsed = s.history.last().map_or(Duration::ZERO, |h| h.elapsed);
         self.start = Instant::now()
             .checked_sub(elapsed)
@@ -730,6 +725,20 @@ mod tests {
         }
         // w_12 of the first layer is the second number of the file.
         assert_eq!(restored.params().weights(0)[[0, 1]], 1.0);
+        // A checkpoint whose vectors do not fit the network is refused before anything is read.
+        for broken in [
+            TrainState {
+                best_params: Some(vec![0.0; p.len() - 1]),
+                ..saved.clone()
+            },
+            TrainState {
+                moment2: vec![0.0; 3],
+                ..saved.clone()
+            },
+        ] {
+            assert!(broken.check_matches(&adam, 20, p.len()).is_err());
+        }
+        assert!(saved.check_matches(&adam, 20, p.len()).is_ok());
         let again = run.state(&restored, &adam);
         assert_eq!(
             (

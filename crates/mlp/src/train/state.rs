@@ -137,7 +137,15 @@ impl TrainState {
         if self.examples != examples {
             return differs("data");
         }
-        if self.params.len() != n_params || self.order.len() != examples && !self.order.is_empty() {
+        // Moments are empty for solvers without them; every vector of parameters must fit.
+        let fits =
+            |v: &[f64], may_be_empty: bool| v.len() == n_params || may_be_empty && v.is_empty();
+        if !fits(&self.params, false)
+            || !fits(&self.moment1, true)
+            || !fits(&self.moment2, true)
+            || self.best_params.as_deref().is_some_and(|b| !fits(b, false))
+            || self.order.len() != examples && !self.order.is_empty()
+        {
             return differs("layer sizes");
         }
         Ok(())
