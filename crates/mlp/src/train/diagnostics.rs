@@ -6,10 +6,13 @@ use serde::{Deserialize, Serialize};
 /// How one layer (the seed's l = k + 2) fared in an epoch.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LayerDiagnostics {
-    /// ||dJ/dW^(l)|| (Euclidean norm) on the epoch's last batch.
+    /// ||dJ/dW^(l)|| (Euclidean norm) on the epoch's last batch; NaN for the solvers that keep
+    /// the gradient to themselves (lbfgs, cg).
+    #[serde(deserialize_with = "nan_from_null")]
     pub grad_norm: f64,
     /// ||W^(l) after the epoch - W^(l) before|| / ||W^(l) before||: how far the epoch moved
     /// the weights, relative to their size (about 1e-3 per step is healthy).
+    #[serde(deserialize_with = "nan_from_null")]
     pub update_ratio: f64,
     /// For sigmoid and tanh hidden layers: the share of activations on the epoch's last batch
     /// within 0.01 of the function's bounds, where g' is nearly 0.
@@ -17,6 +20,12 @@ pub struct LayerDiagnostics {
     /// For relu hidden layers: the share of units that output 0 for every example of the
     /// epoch's last batch ("dead": no gradient reaches their weights).
     pub dead: Option<f64>,
+}
+
+/// JSON has no NaN: serde_json writes it as null, which reads back as NaN here (checkpoints of
+/// lbfgs and cg runs hold NaN gradient norms).
+fn nan_from_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
 }
 
 /// Diagnostics of every layer after an epoch. `grad` is the last batch's gradient (none for

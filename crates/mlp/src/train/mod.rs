@@ -755,4 +755,39 @@ mod tests {
             )
         );
     }
+
+    #[test]
+    fn checkpoints_of_lbfgs_runs_read_back() {
+        // lbfgs keeps its gradient to itself: the epochs' gradient norms are NaN, which JSON
+        // writes as null.
+        let mut net = Network::<f64>::new(
+            &[3, 4, 2],
+            &[Activation::Tanh, Activation::Identity],
+            Loss::SquaredError,
+        )
+        .expect("valid network");
+        crate::init::initialize(net.params_mut(), crate::Init::Glorot, 7);
+        let (x, y) = (
+            uniform_matrix(20, 3, -1.0, 1.0, 1),
+            uniform_matrix(20, 2, -1.0, 1.0, 2),
+        );
+        let config = TrainConfig {
+            solver: Solver::Lbfgs,
+            epochs: 5,
+            ..TrainConfig::default()
+        };
+        let data = TrainData {
+            x: x.view(),
+            y: y.view(),
+            validation: None,
+        };
+        let report =
+            train(&mut net, data, &config, |_| ControlFlow::Break(())).expect("training runs");
+        let state = report.state.expect("a run stopped on request has a state");
+        assert!(state.history[0].layers[0].grad_norm.is_nan());
+        let json = state.to_json().expect("serializes");
+        let read = TrainState::from_json_bytes("checkpoint", json.as_bytes()).expect("reads back");
+        assert!(read.history[0].layers[0].grad_norm.is_nan());
+        assert_eq!(read.params, state.params);
+    }
 }
