@@ -649,11 +649,11 @@ mod tests {
     use super::*;
     use crate::{Activation, Loss, init::uniform_matrix};
 
-    #[test]
-    fn checkpoints_store_the_parameters_and_moments_in_the_model_files_order() {
-        // The 64-unit layer keeps its weights column by column, unlike the model file.
+    /// A 3-`hidden`-2 tanh network trained on 20 random rows by `config`, stopped on request
+    /// after its first epoch.
+    fn stopped_after_one_epoch(hidden: usize, config: &TrainConfig) -> (Network<f64>, TrainReport) {
         let mut net = Network::<f64>::new(
-            &[3, 64, 2],
+            &[3, hidden, 2],
             &[Activation::Tanh, Activation::Identity],
             Loss::SquaredError,
         )
@@ -663,6 +663,19 @@ mod tests {
             uniform_matrix(20, 3, -1.0, 1.0, 1),
             uniform_matrix(20, 2, -1.0, 1.0, 2),
         );
+        let data = TrainData {
+            x: x.view(),
+            y: y.view(),
+            validation: None,
+        };
+        let report =
+            train(&mut net, data, config, |_| ControlFlow::Break(())).expect("training runs");
+        (net, report)
+    }
+
+    #[test]
+    fn checkpoints_store_the_parameters_and_moments_in_the_model_files_order() {
+        // The 64-unit layer keeps its weights column by column, unlike the model file.
         let config = TrainConfig {
             solver: Solver::Sgd,
             momentum: 0.9,
@@ -670,13 +683,7 @@ mod tests {
             epochs: 3,
             ..TrainConfig::default()
         };
-        let data = TrainData {
-            x: x.view(),
-            y: y.view(),
-            validation: None,
-        };
-        let report =
-            train(&mut net, data, &config, |_| ControlFlow::Break(())).expect("training runs");
+        let (net, report) = stopped_after_one_epoch(64, &config);
         let state = report.state.expect("a run stopped on request has a state");
         let p = net.params();
         let row_by_row: Vec<f64> = (0..p.n_layers())
@@ -760,29 +767,12 @@ mod tests {
     fn checkpoints_of_lbfgs_runs_read_back() {
         // lbfgs keeps its gradient to itself: the epochs' gradient norms are NaN, which JSON
         // writes as null.
-        let mut net = Network::<f64>::new(
-            &[3, 4, 2],
-            &[Activation::Tanh, Activation::Identity],
-            Loss::SquaredError,
-        )
-        .expect("valid network");
-        crate::init::initialize(net.params_mut(), crate::Init::Glorot, 7);
-        let (x, y) = (
-            uniform_matrix(20, 3, -1.0, 1.0, 1),
-            uniform_matrix(20, 2, -1.0, 1.0, 2),
-        );
         let config = TrainConfig {
             solver: Solver::Lbfgs,
             epochs: 5,
             ..TrainConfig::default()
         };
-        let data = TrainData {
-            x: x.view(),
-            y: y.view(),
-            validation: None,
-        };
-        let report =
-            train(&mut net, data, &config, |_| ControlFlow::Break(())).expect("training runs");
+        let (_, report) = stopped_after_one_epoch(4, &config);
         let state = report.state.expect("a run stopped on request has a state");
         assert!(state.history[0].layers[0].grad_norm.is_nan());
         let json = state.to_json().expect("serializes");
