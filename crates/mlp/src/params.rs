@@ -32,7 +32,8 @@ pub struct Params<T> {
 }
 
 /// Layers of at least this many units keep their weights column by column (see [`Params`]): a
-/// full AVX-512 tile of f32 lanes, two of f64.
+/// full AVX-512 tile of `gemm`'s f32 lanes, two of f64. Only its two sides were measured (25
+/// units lose by columns, 256 and 512 gain); the value between is not tuned.
 const COLUMNS_MIN_UNITS: usize = 64;
 
 impl<T: Float> Params<T> {
@@ -150,18 +151,15 @@ impl<T: Float> Params<T> {
             .checked_sub(1)?;
         let (rows, cols) = *self.shapes.get(layer)?;
         let local = index - self.offsets[layer];
-        let (by_columns, ..) = self.layout(layer);
-        let (i, j) = match by_columns {
+        if local >= rows * cols {
+            let i = local - rows * cols;
+            return Some(Entry::Bias { layer, i });
+        }
+        let (i, j) = match self.layout(layer).0 {
             true => (local % rows, local / rows),
-            false => (local / cols.max(1), local % cols.max(1)),
+            false => (local / cols, local % cols),
         };
-        Some(match local < rows * cols {
-            true => Entry::Weight { layer, i, j },
-            false => Entry::Bias {
-                layer,
-                i: local - rows * cols,
-            },
-        })
+        Some(Entry::Weight { layer, i, j })
     }
 
     /// The positions in [`Params::as_slice`] of every number in the model file's order: layer
@@ -190,9 +188,11 @@ impl<T: Float> Params<T> {
 
     /// sum over layers of sum_ij (w_ij)^2, biases excluded, in f64.
     pub fn sum_squared_weights(&self) -> f64 {
+        // In buffer order: it runs every step when lambda > 0, and a column-major view walked
+        // in logical order took twice as long on W1's 535,000 weights (629-748 against 346 us).
         (0..self.n_layers())
             .map(|k| {
-                self.weights(k)
+                self.data[self.ranges(k).0]
                     .iter()
                     .map(|&w| w.wide() * w.wide())
                     .sum::<f64>()
