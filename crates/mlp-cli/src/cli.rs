@@ -37,6 +37,9 @@ pub enum Command {
     Gradcheck(crate::commands::gradcheck::GradcheckArgs),
     /// Describe a model file: architecture, parameters, preprocessing, training.
     Show(crate::commands::show::ShowArgs),
+    /// Describe a data file: each column's inferred type, missing values, distinct values and
+    /// encoding, without training.
+    Describe(crate::commands::describe::DescribeArgs),
     /// List the built-in data sets.
     Datasets,
     /// Print a shell completion script.
@@ -60,6 +63,40 @@ pub struct DataArgs {
     /// A built-in data set instead of a file (see `mlp datasets`).
     #[arg(long, value_name = "NAME")]
     pub dataset: Option<String>,
+    /// Field separator: a single character, `tab`, or `auto` (the header's most frequent of
+    /// comma, tab and semicolon).
+    #[arg(long, value_name = "CHAR", default_value = "auto", value_parser = parse_delimiter)]
+    pub delimiter: Delimiter,
+    /// Decimal separator of numbers: `.` or `,` (with `,`, fields are usually separated by `;`).
+    #[arg(long, value_name = "CHAR", default_value = ".", value_parser = [".", ","])]
+    pub decimal: String,
+    /// Values that mean "missing", comma-separated (the empty field always does) [default:
+    /// NA,N/A,n/a,NaN,nan,null,NULL,None,?,#N/A].
+    #[arg(long, value_name = "VALUES", value_delimiter = ',')]
+    pub na_values: Option<Vec<String>>,
+}
+
+/// A field separator given on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delimiter {
+    /// Detected from the header.
+    Auto,
+    /// This byte.
+    Byte(u8),
+}
+
+/// Parses `--delimiter`: `auto`, `tab`, or one ASCII character other than a quote or a line end.
+fn parse_delimiter(s: &str) -> Result<Delimiter, String> {
+    match s {
+        "auto" => Ok(Delimiter::Auto),
+        "tab" | "\\t" => Ok(Delimiter::Byte(b'\t')),
+        _ => match s.as_bytes() {
+            [b] if b.is_ascii() && !matches!(b, b'"' | b'\n' | b'\r') => Ok(Delimiter::Byte(*b)),
+            _ => Err(format!(
+                "\"{s}\" is not a separator (expected one character such as , ; | or tab)"
+            )),
+        },
+    }
 }
 
 /// Target and dropped columns.
@@ -71,6 +108,27 @@ pub struct ColumnArgs {
     /// Columns to ignore, comma-separated.
     #[arg(long, value_name = "COLUMNS", value_delimiter = ',')]
     pub drop: Vec<String>,
+}
+
+/// The user's word on column types.
+#[derive(Debug, Args, Clone, Default)]
+pub struct TypeArgs {
+    /// Columns to treat as categories, whatever they hold (comma-separated).
+    #[arg(long, value_name = "COLUMNS", value_delimiter = ',')]
+    pub categorical: Vec<String>,
+    /// Columns to treat as numbers: text in them reads as missing (comma-separated).
+    #[arg(long, value_name = "COLUMNS", value_delimiter = ',')]
+    pub numeric: Vec<String>,
+}
+
+impl TypeArgs {
+    /// The overrides for the library.
+    pub fn overrides(&self) -> mlp::schema::Overrides {
+        mlp::schema::Overrides {
+            categorical: self.categorical.clone(),
+            numeric: self.numeric.clone(),
+        }
+    }
 }
 
 /// A model file to read.

@@ -1,22 +1,30 @@
 //! Reading data and models, writing outputs: the command-line conventions in one place.
 
-use crate::cli::{ColumnArgs, DataArgs};
+use crate::cli::{ColumnArgs, DataArgs, Delimiter};
 use crate::datasets;
-use anyhow::Result;
-use mlp::Float;
+use anyhow::{Result, bail};
 use mlp::data::{Columns, Source, Table};
+use mlp::{Float, Model};
+use ndarray::Array2;
 use std::io::Write;
 use std::path::Path;
 
-/// A data file or built-in data set, read with the given columns. The target defaults to
-/// `default_targets` (a model's), then to a built-in data set's target.
-pub fn load<T: Float>(
-    data: &DataArgs,
-    columns: &ColumnArgs,
-    features: Option<Vec<String>>,
-    default_targets: Option<&[String]>,
-    targets_optional: bool,
-) -> Result<Table<T>> {
+/// What to read besides the feature columns.
+#[derive(Debug, Default)]
+pub struct Reading<'a> {
+    /// The model whose features, column types and missing-value markers decide how to read.
+    pub model: Option<&'a Model>,
+    /// Target columns may be absent from the file (prediction).
+    pub targets_optional: bool,
+    /// Columns to read as text (categorical columns named by the user).
+    pub text: Vec<String>,
+    /// Columns to copy into the output.
+    pub keep: Vec<String>,
+}
+
+/// A data file or built-in data set, read with the given columns. The target defaults to the
+/// model's targets, then to a built-in data set's target.
+pub fn load<T: Float>(data: &DataArgs, columns: &ColumnArgs, how: Reading<'_>) -> Result<Table<T>> {
     let (source, builtin) = match (&data.data, &data.dataset) {
         (_, Some(name)) => {
             let d = datasets::find(name)?;
@@ -31,6 +39,7 @@ pub fn load<T: Float>(
         (Some(arg), None) => (Source::from_arg(arg), None),
         (None, None) => anyhow::bail!("give --data FILE or --dataset NAME"),
     };
+    let default_targets = how.model.and_then(|m| m.targets.as_deref());
     let targets = if !columns.target.is_empty() {
         columns.target.clone()
     } else if let Some(t) = default_targets {
@@ -40,13 +49,83 @@ pub fn load<T: Float>(
     } else {
         Vec::new()
     };
-    let columns = Columns {
+    let mut read = Columns {
         targets,
         drop: columns.drop.clone(),
-        features,
-        targets_optional,
+        targets_optional: how.targets_optional,
+        text: how.text,
+        keep: how.keep,
+        delimiter: match data.delimiter {
+            Delimiter::Auto => None,
+            Delimiter::Byte(b) => Some(b),
+        },
+        decimal: if data.decimal == "," { b',' } else { b'.' },
+        ..Columns::default()
     };
-    Ok(mlp::data::read_csv(&source, &columns)?)
+    if let Some(na) = &data.na_values {
+        read.na_values = std::iter::once(String::new())
+            .chain(na.iter().map(|v| v.trim().to_owned()))
+            .collect();
+    }
+    if let Some(model) = how.model {
+        read = model.read_options(read);
+    }
+    Ok(mlp::data::read_csv(&source, &read)?)
+}
+
+/// A model's data prepared for its network.
+pub struct Prepared {
+    /// The inputs, encoded and standardized.
+    pub x: Array2<f64>,
+    /// The encoded targets.
+    pub y: Array2<f64>,
+    /// The table as read (its feature matrix taken), for names and lines.
+    pub table: Table<f64>,
+    /// What the user should know (rows left out, values read as missing, unseen levels).
+    pub notes: Vec<String>,
+}
+
+/// A model's data prepared for its network, for the rows whose targets are present.
+pub fn prepared(model: &Model, data: &DataArgs, columns: &ColumnArgs) -> Result<Prepared> {
+    let how = Reading {
+        model: Some(model),
+        ..Reading::default()
+    };
+    let mut table = load::<f64>(data, columns, how)?;
+    if table.targets.is_empty() {
+        bail!("no target column: give --target (the model does not name its targets)");
+    }
+    let mut notes = Vec::new();
+    let labelled = table.rows_with_targets();
+    if labelled.len() < table.x.nrows() {
+        if labelled.is_empty() {
+            bail!("{}: every row's target is missing", table.name);
+        }
+        let left = table.x.nrows() - labelled.len();
+        notes.push(format!(
+            "{left} row{} with a missing target left out",
+            if left == 1 { "" } else { "s" }
+        ));
+        table.retain_rows(&labelled);
+    }
+    let y = model.encode_targets(&table.targets, &table.name)?;
+    let encoded = model.inputs(&mut table)?;
+    notes.extend(encoded.notes);
+    Ok(Prepared {
+        x: encoded.x,
+        y,
+        table,
+        notes,
+    })
+}
+
+/// Prints notes to standard error, one line each, unless `quiet`.
+pub fn print_notes(notes: &[String], quiet: bool) {
+    if !quiet {
+        for n in notes {
+            eprintln!("note: {n}");
+        }
+    }
 }
 
 /// Writes `bytes` to `path` atomically, or to standard output for `-`.

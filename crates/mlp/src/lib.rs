@@ -36,6 +36,7 @@ mod network;
 mod params;
 pub mod pipeline;
 pub mod preprocess;
+pub mod schema;
 pub mod train;
 
 pub use activation::Activation;

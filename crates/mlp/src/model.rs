@@ -4,7 +4,12 @@
 //! The file layout is documented in `docs/model-format.md`; the structs here that mirror it are
 //! private, so renaming a field of [`Model`] can never change the format by accident.
 
-use crate::{Activation, Error, Location, Loss, Network, Params, Result};
+use crate::activation::Activation;
+use crate::error::{Error, Location, Result};
+use crate::loss::Loss;
+use crate::network::Network;
+use crate::params::Params;
+use crate::schema::{Encoding, InputColumn, Schema};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 use std::path::Path;
@@ -13,8 +18,11 @@ use std::path::Path;
 pub const MODEL_FORMAT: &str = "mlp-model";
 /// The `format` value of gradient files.
 pub const GRADIENT_FORMAT: &str = "mlp-gradient";
-/// The newest format version this library reads and the one it writes.
+/// The format version of files without an input schema (and of gradient files).
 pub const FORMAT_VERSION: u64 = 1;
+/// The format version of files with an input schema ([`Model::schema`]); the newest this
+/// library reads.
+pub const SCHEMA_VERSION: u64 = 2;
 
 /// A per-column affine map: standardized = (raw - mean) / std.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -42,6 +50,9 @@ pub struct Model {
     pub target_scaling: Option<Scaling>,
     /// A free record of how the model was trained.
     pub training: Option<serde_json::Value>,
+    /// How the data file's columns become the inputs (format version 2): categories, dates,
+    /// missing values. `None`: the inputs are the `features` columns as numbers (version 1).
+    pub schema: Option<Schema>,
 }
 
 #[derive(Deserialize)]
@@ -66,6 +77,12 @@ struct FileV1 {
     target_scaling: Option<Scaling>,
     #[serde(default)]
     training: Option<serde_json::Value>,
+    #[serde(default)]
+    columns: Option<Vec<InputColumn>>,
+    #[serde(default)]
+    na_values: Option<Vec<String>>,
+    #[serde(default)]
+    decimal: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -94,6 +111,7 @@ impl Model {
             input_scaling: None,
             target_scaling: None,
             training: None,
+            schema: None,
         }
     }
 
@@ -112,12 +130,13 @@ impl Model {
         };
         check_object(bytes).map_err(bad)?;
         let header: Header = serde_json::from_slice(bytes).map_err(|e| bad(json_message(&e)))?;
-        check_header(header, MODEL_FORMAT).map_err(bad)?;
+        let version = check_header(header, MODEL_FORMAT, SCHEMA_VERSION).map_err(bad)?;
         let file: FileV1 = serde_json::from_slice(bytes).map_err(|e| bad(json_message(&e)))?;
-        Model::from_file(file).map_err(bad)
+        Model::from_file(file, version).map_err(bad)
     }
 
-    fn from_file(file: FileV1) -> std::result::Result<Self, String> {
+    fn from_file(file: FileV1, version: u64) -> std::result::Result<Self, String> {
+        let schema = read_schema(&file, version)?;
         let loss: Loss = file.loss.parse()?;
         if file.layers.is_empty() {
             return Err("the model has no layers".into());
@@ -181,7 +200,15 @@ impl Model {
                 })
                 .collect::<Vec<_>>()
         });
-        check_len("features", file.features.as_ref().map(Vec::len), n_in)?;
+        match &schema {
+            None => check_len("features", file.features.as_ref().map(Vec::len), n_in)?,
+            Some(schema) => {
+                check_len("the columns' inputs", Some(schema.width()), n_in)?;
+                if file.features.as_ref().is_some_and(|f| *f != schema.names()) {
+                    return Err("features must name the columns, in their order".into());
+                }
+            }
+        }
         if let Some(c) = &classes {
             let binary_sigmoid = n_out == 1 && c.len() == 2;
             if c.len() != n_out && !binary_sigmoid {
@@ -199,12 +226,13 @@ impl Model {
         check_scaling("target_scaling", file.target_scaling.as_ref(), n_out)?;
         Ok(Model {
             network,
-            features: file.features,
+            features: schema.as_ref().map(Schema::names).or(file.features),
             targets: file.targets,
             classes,
             input_scaling: file.input_scaling,
             target_scaling: file.target_scaling,
             training: file.training,
+            schema,
         })
     }
 
@@ -225,10 +253,14 @@ impl Model {
                 message: "refusing to write a model that holds NaN or infinity".into(),
             });
         }
+        let version = match &self.schema {
+            Some(_) => SCHEMA_VERSION,
+            None => FORMAT_VERSION,
+        };
         let mut out = String::new();
         let _ = write!(
             out,
-            "{{\n  \"format\": \"{MODEL_FORMAT}\",\n  \"version\": {FORMAT_VERSION},\n  \"loss\": \"{}\",\n  \"layers\": [",
+            "{{\n  \"format\": \"{MODEL_FORMAT}\",\n  \"version\": {version},\n  \"loss\": \"{}\",\n  \"layers\": [",
             net.loss()
         );
         write_layers(&mut out, net.params(), Some(net.activations()));
@@ -241,6 +273,20 @@ impl Model {
         key("features", self.features.as_ref().map(to_json));
         key("targets", self.targets.as_ref().map(to_json));
         key("classes", self.classes.as_ref().map(to_json));
+        if let Some(schema) = &self.schema {
+            key("na_values", Some(to_json(&schema.na_values)));
+            if schema.decimal != b'.' {
+                key(
+                    "decimal",
+                    Some(to_json(&char::from(schema.decimal).to_string())),
+                );
+            }
+            let columns: Vec<String> = schema.columns.iter().map(to_json).collect();
+            key(
+                "columns",
+                Some(format!("[\n    {}\n  ]", columns.join(",\n    "))),
+            );
+        }
         key("input_scaling", self.input_scaling.as_ref().map(to_json));
         key("target_scaling", self.target_scaling.as_ref().map(to_json));
         key("training", self.training.as_ref().map(to_json));
@@ -317,7 +363,9 @@ fn check_object(bytes: &[u8]) -> std::result::Result<(), String> {
     }
 }
 
-fn check_header(header: Header, expected: &str) -> std::result::Result<(), String> {
+/// Checks the format name and returns the version, which must be at least 1 and at most
+/// `newest`.
+fn check_header(header: Header, expected: &str, newest: u64) -> std::result::Result<u64, String> {
     match header.format {
         None => return Err(format!("not an {expected} file: no \"format\" key")),
         Some(serde_json::Value::String(f)) if f == expected => {}
@@ -326,15 +374,53 @@ fn check_header(header: Header, expected: &str) -> std::result::Result<(), Strin
     match header.version {
         None => Err("no \"version\" key".into()),
         Some(v) => match v.as_u64() {
-            Some(FORMAT_VERSION) => Ok(()),
-            Some(n) if n > FORMAT_VERSION => Err(format!(
-                "format version {n} is newer than this mlp reads (version {FORMAT_VERSION}); upgrade mlp"
+            Some(n) if (FORMAT_VERSION..=newest).contains(&n) => Ok(n),
+            Some(n) if n > newest => Err(format!(
+                "format version {n} is newer than this mlp reads (version {newest}); upgrade mlp"
             )),
             _ => Err(format!(
-                "version {v} is not a valid format version (expected {FORMAT_VERSION})"
+                "version {v} is not a valid format version (expected {FORMAT_VERSION} to {newest})"
             )),
         },
     }
+}
+
+/// The input schema of a version-2 file (which must have one); `None` for version 1.
+fn read_schema(file: &FileV1, version: u64) -> std::result::Result<Option<Schema>, String> {
+    if version < SCHEMA_VERSION {
+        return Ok(None);
+    }
+    let Some(columns) = file.columns.clone().filter(|c| !c.is_empty()) else {
+        return Err(format!("a version-{version} model needs \"columns\""));
+    };
+    let mut seen = std::collections::HashSet::new();
+    for c in &columns {
+        if !seen.insert(c.name.as_str()) {
+            return Err(format!("column \"{}\" appears twice in columns", c.name));
+        }
+        let finite = match &c.encoding {
+            Encoding::Numeric { fill, .. } => fill.is_finite(),
+            Encoding::Date { fill, .. } => fill.iter().all(|v| v.is_finite()),
+            Encoding::Categorical { .. } => true,
+        };
+        if !finite {
+            return Err(format!("column \"{}\": fill values must be finite", c.name));
+        }
+    }
+    let decimal = match file.decimal.as_deref() {
+        None | Some(".") => b'.',
+        Some(",") => b',',
+        Some(other) => return Err(format!("decimal must be \".\" or \",\", got {other:?}")),
+    };
+    let mut na_values = file.na_values.clone().unwrap_or_default();
+    if !na_values.iter().any(String::is_empty) {
+        na_values.insert(0, String::new());
+    }
+    Ok(Some(Schema {
+        columns,
+        na_values,
+        decimal,
+    }))
 }
 
 fn check_len(key: &str, len: Option<usize>, expected: usize) -> std::result::Result<(), String> {

@@ -3,6 +3,7 @@
 
 use crate::data::Table;
 use crate::preprocess::classes_of;
+use crate::schema::{ColumnPlan, Overrides, Schema, fit as fit_schema, infer};
 use crate::train::{Hooks, TrainState};
 use crate::{
     Activation, Error, Float, Init, Location, Loss, Model, Network, Result, Scaling, Task,
@@ -32,6 +33,8 @@ pub struct FitOptions {
     pub init: Init,
     /// The training settings.
     pub train: TrainConfig,
+    /// The user's word on column types (`--categorical`, `--numeric`).
+    pub overrides: Overrides,
 }
 
 impl FitOptions {
@@ -77,6 +80,7 @@ impl Default for FitOptions {
             validation_fraction: 0.1,
             init: Init::Glorot,
             train: TrainConfig::default(),
+            overrides: Overrides::default(),
         }
     }
 }
@@ -94,15 +98,30 @@ pub struct Fitted<T> {
     pub train: (Array2<T>, Array2<T>),
     /// Validation inputs and targets, when a split was made.
     pub validation: Option<(Array2<T>, Array2<T>)>,
+    /// The plan of every feature column (types, left-out columns); empty with `init_model`.
+    pub plan: Vec<ColumnPlan>,
+    /// What the user should know about the data: rows left out, values read as missing.
+    pub notes: Vec<String>,
 }
 
 /// Infers the task: text labels mean classification; integer labels with at most 20 distinct
 /// values too; other numbers mean regression. Returns the reason with the task.
-pub fn infer_task<T>(table: &Table<T>) -> (Task, String) {
-    if Task::infer(&table.targets) == Task::Classification {
+pub fn infer_task<T: Float>(table: &Table<T>) -> (Task, String) {
+    // Missing labels say nothing about the task.
+    let rows = table.rows_with_targets();
+    let labelled: Vec<crate::data::TargetColumn> = table
+        .targets
+        .iter()
+        .map(|t| crate::data::TargetColumn {
+            name: t.name.clone(),
+            values: rows.iter().map(|&i| t.values[i].clone()).collect(),
+            lines: rows.iter().map(|&i| t.line(i)).collect(),
+        })
+        .collect();
+    if Task::infer(&labelled) == Task::Classification {
         return (Task::Classification, "the targets hold text labels".into());
     }
-    if let [column] = table.targets.as_slice() {
+    if let [column] = labelled.as_slice() {
         let integers = column.values.iter().all(|v| v.parse::<i64>().is_ok());
         let distinct = classes_of(&column.values).len();
         if integers && distinct <= 20 {
@@ -154,6 +173,22 @@ pub fn fit_with<T: Float>(
         return Err(Error::config("target", "name the target column(s)"));
     }
     let file = table.name.clone();
+    let mut notes = Vec::new();
+    let labelled = table.rows_with_targets();
+    if labelled.len() < table.x.nrows() {
+        let left = table.x.nrows() - labelled.len();
+        if labelled.is_empty() {
+            return Err(Error::Data {
+                at: Location::file(file.as_str()),
+                message: "every row's target is missing".into(),
+            });
+        }
+        notes.push(format!(
+            "{left} row{} with a missing target left out of training",
+            if left == 1 { "" } else { "s" }
+        ));
+        table.retain_rows(&labelled);
+    }
     let (task, reason) = match (options.task, init_model) {
         (Some(t), _) => (t, None),
         (None, Some(m)) => (
@@ -169,9 +204,45 @@ pub fn fit_with<T: Float>(
             (t, Some(why))
         }
     };
+    // The validation rows, stratified by class for classification: the classes come from the
+    // warm start's model or from the labels.
+    let n = table.x.nrows();
+    let strata = match (task, init_model) {
+        (Task::Classification, Some(m)) => {
+            let y: Array2<T> = m.encode_targets(&table.targets, &file)?;
+            Some(y.rows().into_iter().map(crate::metrics::class_of).collect())
+        }
+        (Task::Classification, None) => {
+            let [column] = table.targets.as_slice() else {
+                return Err(Error::config(
+                    "target",
+                    "classification takes exactly one label column",
+                ));
+            };
+            let classes = classes_of(&column.values);
+            Some(crate::preprocess::class_indices(column, &classes, &file)?)
+        }
+        (Task::Regression, _) => None,
+    };
+    let val_rows = validation_rows(n, f, options.train.seed, strata.as_deref())?;
+    let train_rows = complement(n, &val_rows);
+    let (schema, plan) = match init_model {
+        Some(m) => (m.schema.clone(), Vec::new()),
+        None => {
+            let format = table.format();
+            let plan = infer(&table, &format, &options.overrides, false);
+            let schema = fit_schema(&table, &plan, &format, &train_rows);
+            notes.extend(plan.iter().filter_map(|p| {
+                p.note
+                    .as_ref()
+                    .map(|n| format!("column \"{}\": {n}", p.name))
+            }));
+            (Some(schema), plan)
+        }
+    };
     let mut model = match init_model {
         Some(m) => m.clone(),
-        None => new_model(&table, task, options)?,
+        None => new_model(&table, task, options, schema.as_ref())?,
     };
     // A warm start from a bare model (weights only) learns the names it was trained with.
     model
@@ -189,22 +260,30 @@ pub fn fit_with<T: Float>(
     }
     // A new model has no target scaling yet; a warm start's encodes as it was trained.
     let mut y: Array2<T> = model.encode_targets(&table.targets, &file)?;
-    let strata = (task == Task::Classification).then(|| {
-        y.rows()
-            .into_iter()
-            .map(crate::metrics::class_of)
-            .collect::<Vec<_>>()
-    });
-    let val_rows = validation_rows(table.x.nrows(), f, options.train.seed, strata.as_deref())?;
-    let validation = (!val_rows.is_empty()).then(|| {
-        (
-            gather(table.x.view(), &val_rows),
-            gather(y.view(), &val_rows),
-        )
-    });
-    compact(&mut table.x, &val_rows);
+    // The inputs: the table's own matrix when its columns are used as they are (no copy),
+    // else the schema's encoding.
+    let as_is = schema
+        .as_ref()
+        .is_none_or(|s| s.is_plain() && s.columns.len() == table.x.ncols() && !has_missing(&table));
+    let mut x = match &schema {
+        Some(s) if !as_is => {
+            let encoded = s.encode(&table)?;
+            notes.extend(encoded.notes);
+            encoded.x
+        }
+        _ => {
+            table.require_numbers()?;
+            std::mem::take(&mut table.x)
+        }
+    };
+    if init_model.is_none() {
+        model.schema = schema.filter(|s| !s.is_plain());
+    }
+    let validation =
+        (!val_rows.is_empty()).then(|| (gather(x.view(), &val_rows), gather(y.view(), &val_rows)));
+    compact(&mut x, &val_rows);
     compact(&mut y, &val_rows);
-    let (mut x, mut validation) = (table.x, validation);
+    let mut validation = validation;
     if init_model.is_none() && options.standardize {
         model.input_scaling = Some(Scaling::fit(x.view()));
         if task == Task::Regression {
@@ -242,12 +321,39 @@ pub fn fit_with<T: Float>(
         task: (task, reason),
         train: (x, y),
         validation,
+        plan,
+        notes,
     })
 }
 
-fn new_model<T: Float>(table: &Table<T>, task: Task, options: &FitOptions) -> Result<Model> {
+/// Whether any feature value of `table` is missing.
+fn has_missing<T>(table: &Table<T>) -> bool {
+    table.columns.iter().any(|c| c.missing > 0)
+}
+
+/// The rows 0..n that are not in the sorted `rows`.
+fn complement(n: usize, rows: &[usize]) -> Vec<usize> {
+    let mut skip = rows.iter().peekable();
+    (0..n)
+        .filter(|i| {
+            if skip.peek() == Some(&i) {
+                skip.next();
+                false
+            } else {
+                true
+            }
+        })
+        .collect()
+}
+
+fn new_model<T: Float>(
+    table: &Table<T>,
+    task: Task,
+    options: &FitOptions,
+    schema: Option<&Schema>,
+) -> Result<Model> {
     let file = &table.name;
-    let n_in = table.x.ncols();
+    let n_in = schema.map_or(table.x.ncols(), Schema::width);
     let (classes, k, output) = match task {
         Task::Classification => {
             let [column] = table.targets.as_slice() else {
@@ -297,7 +403,7 @@ fn new_model<T: Float>(table: &Table<T>, task: Task, options: &FitOptions) -> Re
     acts.push(output);
     let network = Network::seeded(&sizes, &acts, loss, options.init, options.train.seed)?;
     let mut model = Model::new(network);
-    model.features = Some(table.feature_names.clone());
+    model.features = Some(schema.map_or_else(|| table.feature_names.clone(), Schema::names));
     model.targets = Some(table.targets.iter().map(|t| t.name.clone()).collect());
     model.classes = classes;
     Ok(model)

@@ -2,8 +2,9 @@
 //! standardization of inputs, class labels and one-hot targets, scaling of regression targets.
 //! All of it is stored in the [`Model`], so `predict` on raw data just works.
 
-use crate::data::TargetColumn;
+use crate::data::{Columns, Table, TargetColumn};
 use crate::fastmath::vectorized;
+use crate::schema::Encoded;
 use crate::{Activation, Error, Float, Location, Model, Result, Scaling};
 use ndarray::{Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
@@ -163,6 +164,41 @@ impl Model {
     /// Whether the model predicts class labels.
     pub fn is_classifier(&self) -> bool {
         self.classes.is_some()
+    }
+
+    /// How to read a data file for this model: its features by name, its categorical and date
+    /// columns as text, its missing-value markers and decimal separator; the other fields of
+    /// `columns` (targets, dropped and kept columns) as given.
+    pub fn read_options(&self, columns: Columns) -> Columns {
+        let mut columns = Columns {
+            features: self.features.clone(),
+            ..columns
+        };
+        if let Some(schema) = &self.schema {
+            columns.text = schema.text_columns();
+            columns.na_values = schema.na_values.clone();
+            columns.decimal = schema.decimal;
+        }
+        columns
+    }
+
+    /// The network's inputs for the rows of `table` (read with [`Model::read_options`]): the
+    /// schema's encoding, or for a model without one the numbers as they are (every value must
+    /// be one), then the input standardization. The table's matrix is moved, not copied, when
+    /// it is used as it is.
+    pub fn inputs<T: Float>(&self, table: &mut Table<T>) -> Result<Encoded<T>> {
+        let mut encoded = match &self.schema {
+            Some(schema) => schema.encode(table)?,
+            None => {
+                table.require_numbers()?;
+                Encoded {
+                    x: std::mem::take(&mut table.x),
+                    notes: Vec::new(),
+                }
+            }
+        };
+        self.scale_inputs(&mut encoded.x);
+        Ok(encoded)
     }
 
     /// Applies the model's input standardization (if any) to raw inputs.

@@ -120,8 +120,13 @@ const MALFORMED: &[(&str, &str, &str)] = &[
     ("no format", r#"{"version": 1}"#, "no \"format\" key"),
     (
         "newer version",
-        r#"{"format": "mlp-model", "version": 2, "loss": "x", "layers": []}"#,
-        "version 2 is newer",
+        r#"{"format": "mlp-model", "version": 3, "loss": "x", "layers": []}"#,
+        "version 3 is newer",
+    ),
+    (
+        "version 2 without its schema",
+        r#"{"format": "mlp-model", "version": 2, "loss": "squared_error", "layers": [{"activation": "identity", "weights": [[1]], "bias": [0]}]}"#,
+        "a version-2 model needs \"columns\"",
     ),
     (
         "bad version",

@@ -27,32 +27,6 @@ pub struct CostArgs {
     gradient: Option<String>,
 }
 
-/// A model's data prepared for its network: standardized inputs and encoded targets.
-pub fn prepared(
-    model: &Model,
-    data: &DataArgs,
-    columns: &ColumnArgs,
-) -> Result<(
-    ndarray::Array2<f64>,
-    ndarray::Array2<f64>,
-    mlp::data::Table<f64>,
-)> {
-    let mut table = io::load::<f64>(
-        data,
-        columns,
-        model.features.clone(),
-        model.targets.as_deref(),
-        false,
-    )?;
-    if table.targets.is_empty() {
-        bail!("no target column: give --target (the model does not name its targets)");
-    }
-    let y = model.encode_targets(&table.targets, &table.name)?;
-    let mut x = std::mem::replace(&mut table.x, ndarray::Array2::zeros((0, 0)));
-    model.scale_inputs(&mut x);
-    Ok((x, y, table))
-}
-
 /// Runs `mlp cost`.
 pub fn run(args: CostArgs) -> Result<()> {
     if args.gradient.as_deref() == Some("-") {
@@ -62,7 +36,8 @@ pub fn run(args: CostArgs) -> Result<()> {
         io::check_output(g)?;
     }
     let model = Model::load(&args.model.model)?;
-    let (x, y, _) = prepared(&model, &args.data, &args.columns)?;
+    let io::Prepared { x, y, notes, .. } = io::prepared(&model, &args.data, &args.columns)?;
+    io::print_notes(&notes, false);
     let net = &model.network;
     let mut grad = net.params().zeros_like();
     let cost = net.cost_and_gradient(

@@ -25,18 +25,11 @@ pub struct EvaluateArgs {
 /// Runs `mlp evaluate`.
 pub fn run(args: EvaluateArgs) -> Result<()> {
     let model = Model::load(&args.model.model)?;
-    let mut table = io::load::<f64>(
-        &args.data,
-        &args.columns,
-        model.features.clone(),
-        model.targets.as_deref(),
-        false,
-    )?;
-    if table.targets.is_empty() {
-        bail!("no target column: give --target (the model does not name its targets)");
-    }
-    model.scale_inputs(&mut table.x);
-    let out = model.decode_outputs(model.network.predict(table.x.view())?);
+    let io::Prepared {
+        x, table, notes, ..
+    } = io::prepared(&model, &args.data, &args.columns)?;
+    io::print_notes(&notes, false);
+    let out = model.decode_outputs(model.network.predict(x.view())?);
     let report = match &model.classes {
         Some(classes) => {
             let [column] = table.targets.as_slice() else {

@@ -50,7 +50,8 @@ pub struct ExplainArgs {
 /// Runs `mlp explain`.
 pub fn run(args: ExplainArgs) -> Result<()> {
     let model = Model::load(&args.model.model)?;
-    let (x, y, _) = super::cost::prepared(&model, &args.data, &args.columns)?;
+    let io::Prepared { x, y, notes, .. } = io::prepared(&model, &args.data, &args.columns)?;
+    io::print_notes(&notes, false);
     if let Some(&bad) = args.row.iter().find(|&&r| r == 0 || r > x.nrows()) {
         bail!("--row {bad}: the data has rows 1 to {}", x.nrows());
     }

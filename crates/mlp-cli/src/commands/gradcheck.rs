@@ -80,8 +80,13 @@ pub fn run(args: GradcheckArgs) -> Result<()> {
             let data = DataArgs {
                 data: args.data.clone(),
                 dataset: args.dataset.clone(),
+                delimiter: crate::cli::Delimiter::Auto,
+                decimal: ".".into(),
+                na_values: None,
             };
-            let (x, y, _) = super::cost::prepared(&model, &data, &args.columns)?;
+            let crate::io::Prepared { x, y, notes, .. } =
+                crate::io::prepared(&model, &data, &args.columns)?;
+            crate::io::print_notes(&notes, false);
             (model.network, x, y)
         }
         None => random_case(&args)?,

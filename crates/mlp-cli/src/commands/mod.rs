@@ -1,6 +1,7 @@
 //! One module per command: read the inputs, call the library, print or write the results.
 
 pub mod cost;
+pub mod describe;
 pub mod evaluate;
 pub mod explain;
 pub mod gradcheck;
@@ -24,6 +25,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Init(args) => init::run(args),
         Command::Gradcheck(args) => gradcheck::run(args),
         Command::Show(args) => show::run(args),
+        Command::Describe(args) => describe::run(args),
         Command::Datasets => datasets(),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "mlp", &mut std::io::stdout());

@@ -20,9 +20,16 @@ pub struct PredictArgs {
     /// Columns to ignore (when the model does not name its features).
     #[arg(long, value_name = "COLUMNS", value_delimiter = ',')]
     drop: Vec<String>,
+    /// Input columns to copy into the predictions file, before the predictions
+    /// (comma-separated; e.g. an ID to join them back).
+    #[arg(long, value_name = "COLUMNS", value_delimiter = ',')]
+    keep: Vec<String>,
     /// Where to write the CSV (default `-`: standard output).
     #[arg(long, value_name = "FILE", default_value = "-")]
     out: String,
+    /// No notes on standard error.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 /// Runs `mlp predict`.
@@ -34,24 +41,47 @@ pub fn run(args: PredictArgs) -> Result<()> {
         drop: args.drop.clone(),
     };
     // Target columns present in the file are skipped, not required.
-    let mut table = io::load::<f64>(
-        &args.data,
-        &columns,
-        model.features.clone(),
-        model.targets.as_deref(),
-        true,
-    )?;
-    model.scale_inputs(&mut table.x);
-    let out = model.decode_outputs(model.network.predict(table.x.view())?);
+    let how = io::Reading {
+        model: Some(&model),
+        targets_optional: true,
+        keep: args.keep.clone(),
+        ..io::Reading::default()
+    };
+    let mut table = io::load::<f64>(&args.data, &columns, how)?;
+    let mut notes = Vec::new();
+    if !table.ignored.is_empty() {
+        let n = table.ignored.len();
+        notes.push(format!(
+            "{n} column{} the model does not use: {}",
+            if n == 1 { "" } else { "s" },
+            shorten(&table.ignored)
+        ));
+    }
+    let encoded = model.inputs(&mut table)?;
+    notes.extend(encoded.notes);
+    io::print_notes(&notes, args.quiet);
+    let out = model.decode_outputs(model.network.predict(encoded.x.view())?);
+    let kept = &table.kept;
+    let keep_cells = |i: usize| -> String {
+        kept.iter()
+            .map(|k| format!("{},", quote(k.values.get(i).map_or("", String::as_str))))
+            .collect()
+    };
+    let keep_header: String = kept
+        .iter()
+        .map(|k| format!("{},", quote(&k.name)))
+        .collect();
     let mut csv = String::new();
     match &model.classes {
         Some(classes) => {
+            csv.push_str(&keep_header);
             csv.push_str("prediction");
             for c in classes {
                 let _ = write!(csv, ",{}", quote(&format!("p_{c}")));
             }
             csv.push('\n');
-            for row in out.rows() {
+            for (i, row) in out.rows().into_iter().enumerate() {
+                csv.push_str(&keep_cells(i));
                 csv.push_str(&quote(&classes[mlp::metrics::argmax(row.iter().copied())]));
                 for p in row {
                     let _ = write!(csv, ",{p}");
@@ -67,9 +97,11 @@ pub fn run(args: PredictArgs) -> Result<()> {
                 _ => (1..=k).map(|j| format!("prediction_{j}")).collect(),
             };
             let header: Vec<String> = names.iter().map(|n| quote(n)).collect();
+            csv.push_str(&keep_header);
             csv.push_str(&header.join(","));
             csv.push('\n');
-            for row in out.rows() {
+            for (i, row) in out.rows().into_iter().enumerate() {
+                csv.push_str(&keep_cells(i));
                 let cells: Vec<String> = row.iter().map(f64::to_string).collect();
                 csv.push_str(&cells.join(","));
                 csv.push('\n');
@@ -77,6 +109,15 @@ pub fn run(args: PredictArgs) -> Result<()> {
         }
     }
     io::write_output(&args.out, csv.as_bytes())
+}
+
+/// At most five names, then how many more.
+fn shorten(names: &[String]) -> String {
+    let mut s = names.iter().take(5).cloned().collect::<Vec<_>>().join(", ");
+    if names.len() > 5 {
+        let _ = write!(s, " and {} more", names.len() - 5);
+    }
+    s
 }
 
 /// A CSV field, quoted when it holds a comma, quote or line break.

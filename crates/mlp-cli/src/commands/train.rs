@@ -1,7 +1,7 @@
 //! `mlp train`: read data, build and train a network, write the model.
 
 use crate::Exit;
-use crate::cli::{ColumnArgs, DataArgs};
+use crate::cli::{ColumnArgs, DataArgs, TypeArgs};
 use crate::io;
 use anyhow::{Result, bail};
 use clap::Args;
@@ -27,6 +27,8 @@ pub struct TrainArgs {
     data: DataArgs,
     #[command(flatten)]
     columns: ColumnArgs,
+    #[command(flatten)]
+    types: TypeArgs,
     /// Where to write the model (`-`: standard output; without it, nothing is written).
     #[arg(long, value_name = "FILE")]
     out: Option<String>,
@@ -177,6 +179,7 @@ fn fit_options(args: &TrainArgs, task: Task, threads: usize) -> Result<FitOption
         bail!("--batch-size must be at least 1");
     }
     o.task = Some(task);
+    o.overrides = args.types.overrides();
     o.activation = args.activation.unwrap_or(o.activation);
     o.output = args.output;
     o.loss = args.loss;
@@ -218,15 +221,12 @@ fn fit_options(args: &TrainArgs, task: Task, threads: usize) -> Result<FitOption
 }
 
 fn train_in<T: Float>(args: &TrainArgs, threads: usize, init_model: Option<&Model>) -> Result<()> {
-    let features = init_model.and_then(|m| m.features.clone());
-    let targets = init_model.and_then(|m| m.targets.clone());
-    let table = io::load::<T>(
-        &args.data,
-        &args.columns,
-        features,
-        targets.as_deref(),
-        false,
-    )?;
+    let how = io::Reading {
+        model: init_model,
+        text: args.types.categorical.clone(),
+        ..io::Reading::default()
+    };
+    let table = io::load::<T>(&args.data, &args.columns, how)?;
     if table.targets.is_empty() {
         bail!("no target column: give --target COLUMN");
     }
@@ -263,7 +263,6 @@ fn train_in<T: Float>(args: &TrainArgs, threads: usize, init_model: Option<&Mode
         }
         None => None,
     };
-    let rows = table.x.nrows();
     let mut hooks = CliHooks {
         progress: Progress::new(args.quiet, options.train.epochs),
         interrupted: interrupt_flag()?,
@@ -295,9 +294,58 @@ fn train_in<T: Float>(args: &TrainArgs, threads: usize, init_model: Option<&Mode
         io::write_output(out, fitted.model.to_json()?.as_bytes())?;
     }
     if !args.quiet {
+        columns_summary(&fitted);
+        let rows = fitted.train.0.nrows() + fitted.validation.as_ref().map_or(0, |v| v.0.nrows());
         summary(args, &fitted, rows)?;
     }
     Ok(())
+}
+
+/// The plan of the columns in one line, and a note per column left out or read with care;
+/// nothing for a table whose columns are all complete numbers used as they are.
+fn columns_summary<T>(f: &Fitted<T>) {
+    use mlp::schema::Kind;
+    let left: Vec<_> = f
+        .plan
+        .iter()
+        .filter_map(|p| match &p.kind {
+            Kind::LeftOut(why) => Some((p.name.as_str(), why.as_str())),
+            _ => None,
+        })
+        .collect();
+    if f.model.schema.is_some() {
+        let count = |k: Kind| f.plan.iter().filter(|p| p.kind == k).count();
+        let mut parts = Vec::new();
+        for (kind, name) in [
+            (Kind::Numeric, "numeric"),
+            (Kind::Categorical, "categorical"),
+            (Kind::Date, "date"),
+        ] {
+            let n = count(kind);
+            if n > 0 {
+                parts.push(format!("{n} {name}"));
+            }
+        }
+        let missing = f
+            .plan
+            .iter()
+            .filter(|p| p.missing > 0 && !matches!(p.kind, Kind::LeftOut(_)))
+            .count();
+        if missing > 0 {
+            parts.push(format!("{missing} with missing values"));
+        }
+        let width = f.model.network.n_inputs();
+        let mut line = format!("columns: {} -> {width} inputs", parts.join(", "));
+        if !left.is_empty() {
+            let names: Vec<&str> = left.iter().map(|l| l.0).collect();
+            let _ = write!(line, "; left out: {}", names.join(", "));
+        }
+        eprintln!("{line} (mlp describe shows the plan)");
+    }
+    for (name, why) in left {
+        eprintln!("note: column \"{name}\" left out: {why}");
+    }
+    io::print_notes(&f.notes, false);
 }
 
 /// Where an interrupted run is saved: --checkpoint, else beside --out.

@@ -12,8 +12,9 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use csv::{ByteRecord, Reader};
 
-use super::{Plan, TargetColumn, data, finite, grow, next, quote, small_integer};
-use crate::{Error, Float, Location, Result};
+use super::{ColumnRead, Columns, Plan, TargetColumn, data, grow, next, small_integer};
+use crate::error::{Error, Location, Result};
+use crate::float::Float;
 
 /// Records per batch: enough that passing a batch costs nothing next to parsing it.
 const BATCH_RECORDS: usize = 256;
@@ -21,24 +22,38 @@ const BATCH_RECORDS: usize = 256;
 /// Batches in flight: the splitter may run this far ahead of the parser.
 const BATCHES_IN_FLIGHT: usize = 4;
 
-/// The feature values (row after row), the target columns and the number of rows.
-pub(super) type Rows<T> = (Vec<T>, Vec<TargetColumn>, usize);
+/// What the data rows hold.
+pub(super) struct Rows<T> {
+    /// The feature values, row after row.
+    pub x: Vec<T>,
+    /// What was seen in each feature column.
+    pub columns: Vec<ColumnRead>,
+    /// The target columns, as text.
+    pub targets: Vec<TargetColumn>,
+    /// The kept columns, as text.
+    pub kept: Vec<TargetColumn>,
+    /// The file line of each row.
+    pub lines: Vec<u64>,
+}
 
-/// Reads every data row after the header from `reader`.
+/// Reads every data row after the header from `reader` as numbers; `None` when a feature holds
+/// text that is neither a number nor a missing-value marker, so the file must be read as text
+/// (see `super::text`).
 pub(super) fn read_rows<T: Float, R: Read>(
     mut reader: Reader<R>,
     name: &str,
     gzip: bool,
     header: &[String],
     plan: &Plan,
-) -> Result<Rows<T>> {
+    options: &Columns,
+) -> Result<Option<Rows<T>>> {
     let (full_tx, full_rx) = sync_channel::<Vec<ByteRecord>>(BATCHES_IN_FLIGHT);
     let (empty_tx, empty_rx) = sync_channel::<Vec<ByteRecord>>(BATCHES_IN_FLIGHT + 2);
     std::thread::scope(|scope| {
         let parser = std::thread::Builder::new()
             .name("csv-parser".into())
             .spawn_scoped(scope, move || {
-                parse_batches(full_rx, empty_tx, name, header, plan)
+                parse_batches(full_rx, empty_tx, name, header, plan, options)
             })
             .map_err(|e| Error::io(name, e))?;
         let split = split_records(&mut reader, name, gzip, header.len(), full_tx, empty_rx);
@@ -48,7 +63,11 @@ pub(super) fn read_rows<T: Float, R: Read>(
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         let parsed = parsed?;
-        split.map(|()| parsed)
+        match parsed {
+            // The parser stopped listening: what the splitter found after that does not count.
+            None => Ok(None),
+            Some(rows) => split.map(|()| Some(rows)),
+        }
     })
 }
 
@@ -100,89 +119,100 @@ fn split_records<R: Read>(
     }
 }
 
-/// Parses the batches of records, in order, into the feature values and the target columns.
-fn parse_batches<T: Float>(
-    full: Receiver<Vec<ByteRecord>>,
-    empty: SyncSender<Vec<ByteRecord>>,
-    name: &str,
-    header: &[String],
-    plan: &Plan,
-) -> Result<Rows<T>> {
-    let mut targets: Vec<TargetColumn> = plan
-        .targets
+/// Empty text columns named as the header names the columns at `indices`.
+pub(super) fn text_columns(header: &[String], indices: &[usize]) -> Vec<TargetColumn> {
+    indices
         .iter()
         .map(|&i| TargetColumn {
             name: header.get(i).cloned().unwrap_or_default(),
             values: Vec::new(),
             lines: Vec::new(),
         })
-        .collect();
-    let mut x: Vec<T> = Vec::new();
-    let mut rows = 0usize;
+        .collect()
+}
+
+/// Parses the batches of records, in order, into the feature values and the target columns;
+/// `None` as soon as a feature holds text.
+fn parse_batches<T: Float>(
+    full: Receiver<Vec<ByteRecord>>,
+    empty: SyncSender<Vec<ByteRecord>>,
+    name: &str,
+    header: &[String],
+    plan: &Plan,
+    options: &Columns,
+) -> Result<Option<Rows<T>>> {
+    let mut rows = Rows {
+        x: Vec::new(),
+        columns: vec![ColumnRead::default(); plan.features.len()],
+        targets: text_columns(header, &plan.targets),
+        kept: text_columns(header, &plan.keep),
+        lines: Vec::new(),
+    };
     for batch in full {
         for record in &batch {
-            parse_record(record, name, header, plan, &mut x, &mut targets)?;
-            rows += 1;
+            if !parse_record(record, name, header, plan, options, &mut rows)? {
+                return Ok(None);
+            }
         }
         // The splitter may have finished: then the batch is simply dropped.
         let _ = empty.try_send(batch);
     }
-    Ok((x, targets, rows))
+    Ok(Some(rows))
 }
 
-/// Appends one record's feature values to `x` and its target values to `targets`.
+/// Appends one record's feature values to `rows.x` and its target and kept values to theirs;
+/// false when a feature value is text.
 fn parse_record<T: Float>(
     record: &ByteRecord,
     name: &str,
     header: &[String],
     plan: &Plan,
-    x: &mut Vec<T>,
-    targets: &mut [TargetColumn],
-) -> Result<()> {
+    options: &Columns,
+    rows: &mut Rows<T>,
+) -> Result<bool> {
+    let _ = header;
     let line = record.position().map_or(0, csv::Position::line);
     let bad_utf8 = || data(Location::file(name).at_line(line), "invalid UTF-8");
     std::str::from_utf8(record.as_slice()).map_err(|_| bad_utf8())?;
-    let field = |i: usize| -> (&[u8], &str) {
-        let bytes = record
+    let field = |i: usize| -> &[u8] {
+        record
             .get(i)
-            .expect("invariant: the row has as many fields as the header");
-        (bytes, header.get(i).map_or("", String::as_str))
+            .expect("invariant: the row has as many fields as the header")
     };
+    let x = &mut rows.x;
     if x.capacity() - x.len() < plan.features.len() {
         grow(x, plan.features.len(), name)?;
     }
-    for &i in &plan.features {
-        let (bytes, column) = field(i);
-        let bytes = bytes.trim_ascii();
+    for (&i, seen) in plan.features.iter().zip(rows.columns.iter_mut()) {
+        let bytes = field(i).trim_ascii();
         if let Some(value) = small_integer(bytes) {
             x.push(T::of(value));
             continue;
         }
         let text = std::str::from_utf8(bytes).map_err(|_| bad_utf8())?;
-        let at = || Location::file(name).at_line(line).at_column(column);
-        if text.is_empty() {
-            return Err(data(at(), "empty value"));
+        match super::number(text, options.decimal) {
+            Some(value) if T::of(value).is_finite() => x.push(T::of(value)),
+            _ if options.is_missing(text) => {
+                x.push(T::nan());
+                seen.missing += 1;
+                seen.first_missing
+                    .get_or_insert_with(|| (line, text.to_owned()));
+            }
+            _ => return Ok(false),
         }
-        let value = T::of(finite(text).map_err(|message| data(at(), message))?);
-        if !value.is_finite() {
-            return Err(data(
-                at(),
-                format!("{} is too large for {}", quote(text), T::NAME),
-            ));
-        }
-        x.push(value);
     }
-    for (&i, target) in plan.targets.iter().zip(targets.iter_mut()) {
-        let (bytes, column) = field(i);
-        let text = std::str::from_utf8(bytes).map_err(|_| bad_utf8())?.trim();
-        if text.is_empty() {
-            return Err(data(
-                Location::file(name).at_line(line).at_column(column),
-                "empty value",
-            ));
-        }
+    for (&i, target) in plan
+        .targets
+        .iter()
+        .chain(&plan.keep)
+        .zip(rows.targets.iter_mut().chain(rows.kept.iter_mut()))
+    {
+        let text = std::str::from_utf8(field(i))
+            .map_err(|_| bad_utf8())?
+            .trim();
         target.values.push(text.to_owned());
         target.lines.push(line);
     }
-    Ok(())
+    rows.lines.push(line);
+    Ok(true)
 }

@@ -1,0 +1,183 @@
+//! Reading a file whose feature columns hold text: every field is kept as its trimmed text,
+//! each column interned (one copy of each distinct value), and a column whose values all turn
+//! out to be numbers or missing-value markers is then converted to numbers like any other.
+//!
+//! This path is taken only when the numeric reader (`super::rows`) meets text, or when columns
+//! are asked to be read as text; it runs on one thread.
+
+use std::collections::HashMap;
+use std::io::Read;
+
+use csv::{ByteRecord, Reader};
+
+use super::rows::{Rows, text_columns};
+use super::{ColumnRead, Columns, Plan, data, grow, next, number, quote};
+use crate::error::{Location, Result};
+use crate::float::Float;
+
+/// One column's values as text: the distinct trimmed values, and the index of each row's.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TextColumn {
+    /// The distinct values, in order of first appearance.
+    pub values: Vec<String>,
+    /// For each row, the index of its value in `values`.
+    pub codes: Vec<u32>,
+}
+
+impl TextColumn {
+    /// Row `i`'s text ("" when there is no such row).
+    pub fn get(&self, i: usize) -> &str {
+        self.codes
+            .get(i)
+            .and_then(|&c| self.values.get(c as usize))
+            .map_or("", String::as_str)
+    }
+
+    /// How many rows hold each distinct value (indexed as `values`), among `rows`.
+    pub fn counts(&self, rows: impl Iterator<Item = usize>) -> Vec<usize> {
+        let mut counts = vec![0; self.values.len()];
+        for i in rows {
+            if let Some(&c) = self.codes.get(i) {
+                counts[c as usize] += 1;
+            }
+        }
+        counts
+    }
+
+    /// The line and message of the first row whose value is not a finite number of type `T`
+    /// (missing values included), given each row's line.
+    pub(super) fn first_not_number<T: Float>(&self, lines: &[u64]) -> Option<(u64, String)> {
+        let bad: Vec<Option<String>> = self
+            .values
+            .iter()
+            .map(|v| match v.parse::<f64>() {
+                _ if v.is_empty() => Some("empty value".to_owned()),
+                Ok(x) if x.is_finite() && T::of(x).is_finite() => None,
+                Ok(x) if x.is_finite() => {
+                    Some(format!("{} is too large for {}", quote(v), T::NAME))
+                }
+                Ok(_) => Some(format!("{} is not a finite number", quote(v))),
+                Err(_) => Some(format!("{} is not a number", quote(v))),
+            })
+            .collect();
+        let i = self.codes.iter().position(|&c| bad[c as usize].is_some())?;
+        let message = bad[self.codes[i] as usize].clone()?;
+        Some((lines.get(i).copied().unwrap_or(0), message))
+    }
+}
+
+/// Interns the values of one column.
+#[derive(Default)]
+struct Interner {
+    column: TextColumn,
+    index: HashMap<String, u32>,
+}
+
+impl Interner {
+    fn push(&mut self, value: &str) {
+        let code = match self.index.get(value) {
+            Some(&c) => c,
+            None => {
+                let c = self.column.values.len() as u32;
+                self.column.values.push(value.to_owned());
+                self.index.insert(value.to_owned(), c);
+                c
+            }
+        };
+        self.column.codes.push(code);
+    }
+}
+
+/// Reads every data row after the header as text, then converts the feature columns that hold
+/// only numbers and missing values (and are not in [`Columns::text`]) to numbers.
+pub(super) fn read_text_rows<T: Float, R: Read>(
+    mut reader: Reader<R>,
+    name: &str,
+    gzip: bool,
+    header: &[String],
+    plan: &Plan,
+    options: &Columns,
+) -> Result<Rows<T>> {
+    let mut features: Vec<Interner> = plan.features.iter().map(|_| Interner::default()).collect();
+    let mut targets = text_columns(header, &plan.targets);
+    let mut kept = text_columns(header, &plan.keep);
+    let mut lines = Vec::new();
+    let mut record = ByteRecord::new();
+    while next(&mut reader, &mut record, name, gzip)? {
+        let line = record.position().map_or(0, csv::Position::line);
+        if record.len() != header.len() {
+            let message = format!(
+                "line {line} has {} fields, the header has {}",
+                record.len(),
+                header.len()
+            );
+            return Err(data(Location::file(name), message));
+        }
+        let text = |i: usize| -> Result<&str> {
+            let bytes = record.get(i).unwrap_or_default();
+            std::str::from_utf8(bytes)
+                .map(str::trim)
+                .map_err(|_| data(Location::file(name).at_line(line), "invalid UTF-8"))
+        };
+        // Ignored columns must be valid text too.
+        std::str::from_utf8(record.as_slice())
+            .map_err(|_| data(Location::file(name).at_line(line), "invalid UTF-8"))?;
+        for (&i, interner) in plan.features.iter().zip(features.iter_mut()) {
+            interner.push(text(i)?);
+        }
+        for (&i, column) in plan
+            .targets
+            .iter()
+            .chain(&plan.keep)
+            .zip(targets.iter_mut().chain(kept.iter_mut()))
+        {
+            column.values.push(text(i)?.to_owned());
+            column.lines.push(line);
+        }
+        lines.push(line);
+    }
+    let rows = lines.len();
+    let width = plan.features.len();
+    let mut x: Vec<T> = Vec::new();
+    grow(&mut x, rows.saturating_mul(width), name)?;
+    x.resize(rows * width, T::nan());
+    let mut columns = Vec::with_capacity(width);
+    for (j, interner) in features.into_iter().enumerate() {
+        let text = interner.column;
+        let column_name = header.get(plan.features[j]).map_or("", String::as_str);
+        // Each distinct value once: its number, or whether it marks a missing value.
+        let parsed: Vec<Option<f64>> = text
+            .values
+            .iter()
+            .map(|v| number(v, options.decimal).filter(|x| T::of(*x).is_finite()))
+            .collect();
+        let missing: Vec<bool> = text.values.iter().map(|v| options.is_missing(v)).collect();
+        let mut seen = ColumnRead::default();
+        for (i, &c) in text.codes.iter().enumerate() {
+            if missing[c as usize] && parsed[c as usize].is_none() {
+                seen.missing += 1;
+                seen.first_missing
+                    .get_or_insert_with(|| (lines[i], text.values[c as usize].clone()));
+            }
+        }
+        let numeric = !options.text.iter().any(|t| t == column_name)
+            && parsed.iter().zip(&missing).all(|(p, m)| p.is_some() || *m);
+        if numeric {
+            for (i, &c) in text.codes.iter().enumerate() {
+                if let Some(v) = parsed[c as usize] {
+                    x[i * width + j] = T::of(v);
+                }
+            }
+        } else {
+            seen.text = Some(text);
+        }
+        columns.push(seen);
+    }
+    Ok(Rows {
+        x,
+        columns,
+        targets,
+        kept,
+        lines,
+    })
+}

@@ -1,0 +1,156 @@
+//! ISO dates and date-times as numbers: days since 1970-01-01T00:00:00 (UTC), and the calendar
+//! parts a network can use (year, month, day of month, weekday).
+//!
+//! Accepted: `YYYY-MM-DD`, optionally followed by `T` or a space and `HH:MM`, `HH:MM:SS` or
+//! `HH:MM:SS.fraction`, optionally followed by `Z`. The conversions between days and the civil
+//! calendar are Howard Hinnant's `days_from_civil` and `civil_from_days` (proleptic Gregorian).
+
+/// The names of the inputs a date column becomes, in order.
+pub const PARTS: [&str; 5] = ["days", "year", "month", "day", "weekday"];
+
+/// Days since 1970-01-01T00:00:00 of an ISO date or date-time, or `None`.
+pub fn parse_days(s: &str) -> Option<f64> {
+    let b = s.as_bytes();
+    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let year = digits(&b[0..4])?;
+    let month = digits(&b[5..7])?;
+    let day = digits(&b[8..10])?;
+    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
+        return None;
+    }
+    let date = days_from_civil(year, month, day) as f64;
+    let rest = b.get(10..)?;
+    let rest = rest.strip_suffix(b"Z").unwrap_or(rest);
+    if rest.is_empty() {
+        return Some(date);
+    }
+    let time = match rest {
+        [b'T' | b' ', time @ ..] => time,
+        _ => return None,
+    };
+    if time.len() < 5 || time[2] != b':' {
+        return None;
+    }
+    let hour = digits(&time[0..2])?;
+    let minute = digits(&time[3..5])?;
+    let mut second = 0.0;
+    if let Some(tail) = time.get(5..).filter(|t| !t.is_empty()) {
+        if tail.len() < 3 || tail[0] != b':' {
+            return None;
+        }
+        let whole = digits(&tail[1..3])?;
+        let fraction = match &tail[3..] {
+            [] => 0.0,
+            [b'.', f @ ..] if !f.is_empty() && f.iter().all(u8::is_ascii_digit) => {
+                std::str::from_utf8(tail.get(3..)?)
+                    .ok()?
+                    .parse::<f64>()
+                    .ok()?
+            }
+            _ => return None,
+        };
+        if whole > 60 {
+            return None;
+        }
+        second = whole as f64 + fraction;
+    }
+    if hour > 23 || minute > 59 {
+        return None;
+    }
+    Some(date + (hour as f64 * 3600.0 + minute as f64 * 60.0 + second) / 86400.0)
+}
+
+/// The inputs of a date: days since the epoch, year, month (1-12), day of month, weekday
+/// (Monday 0 .. Sunday 6), the calendar parts of the day that holds the instant.
+pub fn parts(days: f64) -> [f64; 5] {
+    let whole = days.floor() as i64;
+    let (year, month, day) = civil_from_days(whole);
+    let weekday = (whole + 3).rem_euclid(7);
+    [days, year as f64, month as f64, day as f64, weekday as f64]
+}
+
+fn digits(b: &[u8]) -> Option<i64> {
+    b.iter().try_fold(0i64, |n, &c| {
+        c.is_ascii_digit().then(|| n * 10 + i64::from(c - b'0'))
+    })
+}
+
+fn days_in_month(year: i64, month: i64) -> i64 {
+    match month {
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date.
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The proleptic Gregorian date of a day counted from 1970-01-01.
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_days() {
+        assert_eq!(parse_days("1970-01-01"), Some(0.0));
+        assert_eq!(parse_days("1970-01-02T12:00"), Some(1.5));
+        assert_eq!(parse_days("1970-01-02 06:00:00Z"), Some(1.25));
+        assert_eq!(parse_days("2000-03-01"), Some(11_017.0));
+        assert_eq!(parse_days("1967-06-30"), Some(-916.0));
+        let t = parse_days("1970-01-01T00:00:01.5").unwrap();
+        assert!((t - 1.5 / 86400.0).abs() < 1e-15);
+        for bad in [
+            "1970-13-01",
+            "1970-02-30",
+            "2001-02-29",
+            "70-01-01",
+            "1970/01/01",
+            "1970-01-01x",
+            "1970-01-01T25:00",
+            "1970-01-01T10",
+            "abc",
+            "",
+        ] {
+            assert_eq!(parse_days(bad), None, "{bad}");
+        }
+        assert_eq!(parse_days("2000-02-29"), Some(11_016.0));
+    }
+
+    #[test]
+    fn calendar_parts() {
+        // 1967-06-30 was a Friday; 2000-03-01 a Wednesday; 1970-01-01 a Thursday.
+        assert_eq!(parts(-916.0), [-916.0, 1967.0, 6.0, 30.0, 4.0]);
+        assert_eq!(parts(11_017.0), [11_017.0, 2000.0, 3.0, 1.0, 2.0]);
+        assert_eq!(parts(0.75), [0.75, 1970.0, 1.0, 1.0, 3.0]);
+        // Round trip over four centuries.
+        for z in (-146_097..146_097).step_by(97) {
+            let (y, m, d) = civil_from_days(z);
+            assert_eq!(days_from_civil(y, m, d), z);
+        }
+    }
+}

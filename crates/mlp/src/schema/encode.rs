@@ -1,0 +1,219 @@
+//! Applying a [`Schema`]: a table's columns become the network's input matrix, the same way at
+//! training and at prediction time.
+
+use std::collections::HashMap;
+
+use ndarray::{Array2, ArrayViewMut1};
+
+use super::date::{PARTS, parse_days, parts};
+use super::{Encoding, Schema};
+use crate::data::{ColumnRead, Table, number};
+use crate::error::{Error, Location, Result};
+use crate::float::Float;
+
+/// How many example values a note quotes.
+const EXAMPLES: usize = 3;
+
+/// A table's input matrix, and what the user should know about how it was made (values read as
+/// missing, levels not seen in training).
+#[derive(Clone, Debug)]
+pub struct Encoded<T> {
+    /// The inputs, one row per table row: shape (rows, [`Schema::width`]).
+    pub x: Array2<T>,
+    /// One line per column that needed a word.
+    pub notes: Vec<String>,
+}
+
+impl Schema {
+    /// The input matrix of `table`, whose features include this schema's columns (by name).
+    pub fn encode<T: Float>(&self, table: &Table<T>) -> Result<Encoded<T>> {
+        let n = table.x.nrows();
+        let mut x = Array2::zeros((n, self.width()));
+        let mut notes = Vec::new();
+        let mut offset = 0;
+        for c in &self.columns {
+            let Some(j) = table.feature_names.iter().position(|f| *f == c.name) else {
+                return Err(Error::Data {
+                    at: Location::file(&table.name),
+                    message: format!("column \"{}\" that the model needs is missing", c.name),
+                });
+            };
+            let width = c.encoding.width();
+            let values = Values::of(table, j, &table.columns[j]);
+            let note = match &c.encoding {
+                Encoding::Numeric { fill, indicator } => {
+                    let parsed = values.map(|v| self.number(v));
+                    for (i, p) in values.rows(&parsed).enumerate() {
+                        let mut row = x.row_mut(i);
+                        row[offset] = T::of(p.unwrap_or(*fill));
+                        if *indicator {
+                            row[offset + 1] = T::of(f64::from(u8::from(p.is_none())));
+                        }
+                    }
+                    let bad =
+                        values.count_where(|v| !self.is_missing(v) && self.number(v).is_none());
+                    bad.describe("not numbers", "read as missing")
+                }
+                Encoding::Categorical {
+                    levels,
+                    other,
+                    missing,
+                } => {
+                    let index: HashMap<&str, usize> = levels
+                        .iter()
+                        .enumerate()
+                        .map(|(k, l)| (l.as_str(), k))
+                        .collect();
+                    let input = values.map(|v| {
+                        if self.is_missing(v) {
+                            missing.then(|| levels.len() + usize::from(*other))
+                        } else {
+                            match index.get(v) {
+                                Some(&k) => Some(k),
+                                None => other.then_some(levels.len()),
+                            }
+                        }
+                    });
+                    for (i, k) in values.rows(&input).enumerate() {
+                        if let Some(k) = k {
+                            x[[i, offset + k]] = T::one();
+                        }
+                    }
+                    let unseen =
+                        values.count_where(|v| !self.is_missing(v) && !index.contains_key(v));
+                    let what = if *other {
+                        "counted as other"
+                    } else {
+                        "no level's input is set"
+                    };
+                    unseen.describe("levels not seen in training", what)
+                }
+                Encoding::Date { fill, indicator } => {
+                    let parsed = values.map(|v| parse_days(v).map(parts));
+                    for (i, p) in values.rows(&parsed).enumerate() {
+                        let mut row: ArrayViewMut1<'_, T> = x.row_mut(i);
+                        for (k, v) in p.unwrap_or(*fill).into_iter().enumerate() {
+                            row[offset + k] = T::of(v);
+                        }
+                        if *indicator {
+                            row[offset + PARTS.len()] = T::of(f64::from(u8::from(p.is_none())));
+                        }
+                    }
+                    let bad =
+                        values.count_where(|v| !self.is_missing(v) && parse_days(v).is_none());
+                    bad.describe("not dates", "read as missing")
+                }
+            };
+            if let Some(note) = note {
+                notes.push(format!("column \"{}\": {note}", c.name));
+            }
+            offset += width;
+        }
+        Ok(Encoded { x, notes })
+    }
+
+    /// A trimmed field as a number, `None` when missing or not a number.
+    fn number(&self, v: &str) -> Option<f64> {
+        if self.is_missing(v) {
+            None
+        } else {
+            number(v, self.decimal)
+        }
+    }
+}
+
+/// A column's values as text, each distinct value once, and each row's index among them.
+struct Values {
+    distinct: Vec<String>,
+    codes: Vec<u32>,
+    lines: Vec<u64>,
+}
+
+impl Values {
+    fn of<T: Float>(table: &Table<T>, j: usize, column: &ColumnRead) -> Values {
+        match &column.text {
+            Some(text) => Values {
+                distinct: text.values.clone(),
+                codes: text.codes.clone(),
+                lines: table.lines.clone(),
+            },
+            // A column read as numbers: its numbers as text (NaN, a missing value, as "").
+            None => {
+                let mut distinct = Vec::new();
+                let mut index: HashMap<u64, u32> = HashMap::new();
+                let codes = table
+                    .x
+                    .column(j)
+                    .iter()
+                    .map(|v| {
+                        let v = v.wide();
+                        *index.entry(v.to_bits()).or_insert_with(|| {
+                            distinct.push(if v.is_nan() {
+                                String::new()
+                            } else {
+                                v.to_string()
+                            });
+                            (distinct.len() - 1) as u32
+                        })
+                    })
+                    .collect();
+                Values {
+                    distinct,
+                    codes,
+                    lines: table.lines.clone(),
+                }
+            }
+        }
+    }
+
+    /// `f` of each distinct value.
+    fn map<U>(&self, f: impl Fn(&str) -> U) -> Vec<U> {
+        self.distinct.iter().map(|v| f(v)).collect()
+    }
+
+    /// Each row's entry of `per_value` (as made by [`Values::map`]).
+    fn rows<'a, U: Copy>(&'a self, per_value: &'a [U]) -> impl Iterator<Item = U> + 'a {
+        self.codes.iter().map(move |&c| per_value[c as usize])
+    }
+
+    /// The rows whose value satisfies `f`: how many, the first one's line, a few examples.
+    fn count_where(&self, f: impl Fn(&str) -> bool) -> Found {
+        let hit = self.map(|v| f(v));
+        let mut found = Found::default();
+        for (i, &c) in self.codes.iter().enumerate() {
+            if hit[c as usize] {
+                found.rows += 1;
+                found
+                    .first_line
+                    .get_or_insert(self.lines.get(i).copied().unwrap_or(0));
+                let v = &self.distinct[c as usize];
+                if found.examples.len() < EXAMPLES && !found.examples.contains(v) {
+                    found.examples.push(v.clone());
+                }
+            }
+        }
+        found
+    }
+}
+
+/// Rows found by [`Values::count_where`].
+#[derive(Default)]
+struct Found {
+    rows: usize,
+    first_line: Option<u64>,
+    examples: Vec<String>,
+}
+
+impl Found {
+    /// `3 rows hold not numbers ("abc", "?x"; first on line 57): read as missing`, or nothing.
+    fn describe(&self, what: &str, done: &str) -> Option<String> {
+        let line = self.first_line?;
+        let examples: Vec<String> = self.examples.iter().map(|e| format!("{e:?}")).collect();
+        Some(format!(
+            "{} row{} {what} ({}; first on line {line}): {done}",
+            self.rows,
+            if self.rows == 1 { " holds" } else { "s hold" },
+            examples.join(", ")
+        ))
+    }
+}

@@ -1,0 +1,215 @@
+//! The input schema: how the columns of a real table (numbers, text categories, dates, missing
+//! values) become the network's inputs a^(1).
+//!
+//! Three steps, each its own function:
+//! 1. [`infer`] decides each column's type from the whole table ([`ColumnPlan`]): numeric,
+//!    categorical, date, or left out (constant, an ID, free text, a row index), with the reason.
+//! 2. [`fit`] learns what encoding needs from the training rows ([`Schema`]): the median that
+//!    fills a missing number, the levels of a category, the fills of a date's parts.
+//! 3. [`Schema::encode`] turns any table with those columns into the input matrix, the same way
+//!    at training and at prediction time.
+//!
+//! The schema is stored in the model file (format version 2, docs/model-format.md).
+
+mod date;
+mod encode;
+mod infer;
+
+pub use date::{PARTS as DATE_PARTS, parse_days};
+pub use encode::Encoded;
+pub use infer::{ColumnPlan, Kind, Overrides, fit, infer};
+
+use serde::{Deserialize, Serialize};
+
+/// Categorical columns with at most this many levels are one-hot encoded whole.
+pub const ONE_HOT_LEVELS: usize = 20;
+/// Beyond [`ONE_HOT_LEVELS`], a level is kept when it has at least this many training rows...
+pub const MIN_LEVEL_ROWS: usize = 5;
+/// ... up to this many levels, the most frequent; the others share one "other" input.
+pub const MAX_LEVELS: usize = 50;
+
+/// How one input column becomes network inputs (the `type` key of its entry in the model file).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Encoding {
+    /// One input, the number; a missing value (or text that is not a number) takes `fill`.
+    /// With `indicator`, a second input is 1 for a missing value and 0 otherwise.
+    Numeric {
+        /// The value of a missing number: the median of the training rows.
+        fill: f64,
+        /// Whether a missing-indicator input follows.
+        indicator: bool,
+    },
+    /// One input per level (1 where the text equals it), then an "other" input (`other`: 1 for
+    /// a value that is none of the levels), then a "missing" input (`missing`).
+    Categorical {
+        /// The levels, sorted.
+        levels: Vec<String>,
+        /// Whether an input for values outside `levels` follows them.
+        other: bool,
+        /// Whether an input for missing values comes last.
+        missing: bool,
+    },
+    /// Five inputs (see [`DATE_PARTS`]): days since 1970-01-01, year, month, day, weekday; a
+    /// missing or unreadable date takes `fill`; then an indicator as for numbers.
+    Date {
+        /// The value of each of the five inputs for a missing date: training medians.
+        fill: [f64; 5],
+        /// Whether a missing-indicator input follows.
+        indicator: bool,
+    },
+}
+
+/// One input column of the schema.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InputColumn {
+    /// The column's name in the data file.
+    pub name: String,
+    /// How it becomes inputs.
+    #[serde(flatten)]
+    pub encoding: Encoding,
+}
+
+/// The columns a model reads, in order, with how each becomes inputs, and how the file marks
+/// missing values.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Schema {
+    /// The input columns, in the order their inputs are laid out.
+    pub columns: Vec<InputColumn>,
+    /// The trimmed field values that mean "missing" (the empty field among them).
+    pub na_values: Vec<String>,
+    /// The decimal separator of numbers in the data: `b'.'` or `b','`.
+    pub decimal: u8,
+}
+
+impl Encoding {
+    /// How many network inputs this encoding makes.
+    pub fn width(&self) -> usize {
+        match self {
+            Encoding::Numeric { indicator, .. } => 1 + usize::from(*indicator),
+            Encoding::Categorical {
+                levels,
+                other,
+                missing,
+            } => levels.len() + usize::from(*other) + usize::from(*missing),
+            Encoding::Date { indicator, .. } => DATE_PARTS.len() + usize::from(*indicator),
+        }
+    }
+
+    /// Whether the data file's values are read as text (categories and dates).
+    pub fn is_text(&self) -> bool {
+        !matches!(self, Encoding::Numeric { .. })
+    }
+
+    /// A few words on what the encoding does, for plans and summaries.
+    pub fn describe(&self) -> String {
+        match self {
+            Encoding::Numeric { indicator, .. } => {
+                if *indicator {
+                    "number, median fill + missing indicator".into()
+                } else {
+                    "number".into()
+                }
+            }
+            Encoding::Categorical {
+                levels,
+                other,
+                missing,
+            } => {
+                let mut s = format!("one-hot, {} levels", levels.len());
+                if *other {
+                    s.push_str(" + other");
+                }
+                if *missing {
+                    s.push_str(" + missing");
+                }
+                s
+            }
+            Encoding::Date { indicator, .. } => {
+                let mut s = DATE_PARTS.join(", ");
+                if *indicator {
+                    s.push_str(" + missing indicator");
+                }
+                s
+            }
+        }
+    }
+}
+
+impl Schema {
+    /// The number of network inputs.
+    pub fn width(&self) -> usize {
+        self.columns.iter().map(|c| c.encoding.width()).sum()
+    }
+
+    /// The input columns' names, in order.
+    pub fn names(&self) -> Vec<String> {
+        self.columns.iter().map(|c| c.name.clone()).collect()
+    }
+
+    /// The columns to read as text.
+    pub fn text_columns(&self) -> Vec<String> {
+        self.columns
+            .iter()
+            .filter(|c| c.encoding.is_text())
+            .map(|c| c.name.clone())
+            .collect()
+    }
+
+    /// True when every column is a number used as it is, without a missing indicator: the
+    /// inputs are the table's columns, as a version-1 model takes them.
+    pub fn is_plain(&self) -> bool {
+        self.columns.iter().all(|c| {
+            matches!(
+                c.encoding,
+                Encoding::Numeric {
+                    indicator: false,
+                    ..
+                }
+            )
+        })
+    }
+
+    /// The name of each network input: the column's for a number, `column=level`,
+    /// `column=(other)`, `column=(missing)` for categories, `column.part` for dates,
+    /// `column (missing)` for indicators.
+    pub fn input_names(&self) -> Vec<String> {
+        let mut names = Vec::with_capacity(self.width());
+        for c in &self.columns {
+            let n = &c.name;
+            match &c.encoding {
+                Encoding::Numeric { indicator, .. } => {
+                    names.push(n.clone());
+                    if *indicator {
+                        names.push(format!("{n} (missing)"));
+                    }
+                }
+                Encoding::Categorical {
+                    levels,
+                    other,
+                    missing,
+                } => {
+                    names.extend(levels.iter().map(|l| format!("{n}={l}")));
+                    if *other {
+                        names.push(format!("{n}=(other)"));
+                    }
+                    if *missing {
+                        names.push(format!("{n}=(missing)"));
+                    }
+                }
+                Encoding::Date { indicator, .. } => {
+                    names.extend(DATE_PARTS.iter().map(|p| format!("{n}.{p}")));
+                    if *indicator {
+                        names.push(format!("{n} (missing)"));
+                    }
+                }
+            }
+        }
+        names
+    }
+
+    /// Whether a trimmed field marks a missing value.
+    pub fn is_missing(&self, field: &str) -> bool {
+        field.is_empty() || self.na_values.iter().any(|na| na == field)
+    }
+}
