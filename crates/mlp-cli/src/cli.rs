@@ -67,9 +67,10 @@ pub struct DataArgs {
     /// comma, tab and semicolon).
     #[arg(long, value_name = "CHAR", default_value = "auto", value_parser = parse_delimiter)]
     pub delimiter: Delimiter,
-    /// Decimal separator of numbers: `.` or `,` (with `,`, fields are usually separated by `;`).
-    #[arg(long, value_name = "CHAR", default_value = ".", value_parser = [".", ","])]
-    pub decimal: String,
+    /// Decimal separator of numbers: `.` or `,` [default: `.`, or `,` for a file separated by
+    /// semicolons that writes its numbers so; a model's own when it has one].
+    #[arg(long, value_name = "CHAR", value_parser = [".", ","])]
+    pub decimal: Option<String>,
     /// Values that mean "missing", comma-separated (the empty field always does) [default:
     /// NA,N/A,n/a,NaN,nan,null,NULL,None,?,#N/A].
     #[arg(long, value_name = "VALUES", value_delimiter = ',')]

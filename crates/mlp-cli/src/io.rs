@@ -59,7 +59,12 @@ pub fn load<T: Float>(data: &DataArgs, columns: &ColumnArgs, how: Reading<'_>) -
             Delimiter::Auto => None,
             Delimiter::Byte(b) => Some(b),
         },
-        decimal: if data.decimal == "," { b',' } else { b'.' },
+        decimal: if data.decimal.as_deref() == Some(",") {
+            b','
+        } else {
+            b'.'
+        },
+        guess_decimal: data.decimal.is_none(),
         ..Columns::default()
     };
     if let Some(na) = &data.na_values {

@@ -172,6 +172,7 @@ impl Model {
     pub fn read_options(&self, columns: Columns) -> Columns {
         let mut columns = Columns {
             features: self.features.clone(),
+            guess_decimal: false,
             ..columns
         };
         if let Some(schema) = &self.schema {

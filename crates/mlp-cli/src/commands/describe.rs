@@ -111,7 +111,7 @@ fn print_table(report: &Value) -> Result<()> {
             c["name"].as_str().unwrap_or(""),
             c["type"].as_str().unwrap_or(""),
             missing,
-            c["distinct"],
+            c["distinct"].as_u64().unwrap_or(0),
             c["encoding"].as_str().unwrap_or("")
         )?;
         if let Some(note) = c["note"].as_str() {

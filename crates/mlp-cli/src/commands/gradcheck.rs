@@ -81,7 +81,7 @@ pub fn run(args: GradcheckArgs) -> Result<()> {
                 data: args.data.clone(),
                 dataset: args.dataset.clone(),
                 delimiter: crate::cli::Delimiter::Auto,
-                decimal: ".".into(),
+                decimal: None,
                 na_values: None,
             };
             let crate::io::Prepared { x, y, notes, .. } =

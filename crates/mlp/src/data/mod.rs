@@ -101,6 +101,10 @@ pub struct Columns {
     pub delimiter: Option<u8>,
     /// The decimal separator of numbers: `b'.'` or `b','`.
     pub decimal: u8,
+    /// Whether the decimal separator may be guessed instead: a file separated by semicolons
+    /// whose text columns hold numbers such as `6,3` (and no number such as `6.3`) is read with
+    /// a decimal comma.
+    pub guess_decimal: bool,
 }
 
 impl Default for Columns {
@@ -115,6 +119,7 @@ impl Default for Columns {
             na_values: DEFAULT_NA_VALUES.iter().map(|s| (*s).to_owned()).collect(),
             delimiter: None,
             decimal: b'.',
+            guess_decimal: false,
         }
     }
 }
@@ -751,7 +756,10 @@ fn parse<'a, T: Float>(
             Some(rows) => rows,
             None => return Ok(None),
         },
-        Mode::Text => text::read_text_rows(reader, name, gzip, &header, &plan, columns)?,
+        Mode::Text => {
+            let guess = columns.guess_decimal && delimiter == b';';
+            text::read_text_rows(reader, name, gzip, &header, &plan, columns, guess)?
+        }
     };
     let n = rows.lines.len();
     if n == 0 {
@@ -781,7 +789,7 @@ fn parse<'a, T: Float>(
         lines: rows.lines,
         ignored: plan.ignored,
         na_values: columns.na_values.clone(),
-        decimal: columns.decimal,
+        decimal: rows.decimal,
     }))
 }
 

@@ -34,6 +34,8 @@ pub(super) struct Rows<T> {
     pub kept: Vec<TargetColumn>,
     /// The file line of each row.
     pub lines: Vec<u64>,
+    /// The decimal separator the numbers were read with.
+    pub decimal: u8,
 }
 
 /// Reads every data row after the header from `reader` as numbers; `None` when a feature holds
@@ -147,6 +149,7 @@ fn parse_batches<T: Float>(
         targets: text_columns(header, &plan.targets),
         kept: text_columns(header, &plan.keep),
         lines: Vec::new(),
+        decimal: options.decimal,
     };
     for batch in full {
         for record in &batch {

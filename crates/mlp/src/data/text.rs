@@ -89,7 +89,9 @@ impl Interner {
 }
 
 /// Reads every data row after the header as text, then converts the feature columns that hold
-/// only numbers and missing values (and are not in [`Columns::text`]) to numbers.
+/// only numbers and missing values (and are not in [`Columns::text`]) to numbers. With
+/// `guess_decimal`, the decimal separator is a comma when a column's values are all numbers
+/// written with one (`6,3`) and no column writes a number with a point.
 pub(super) fn read_text_rows<T: Float, R: Read>(
     mut reader: Reader<R>,
     name: &str,
@@ -97,6 +99,7 @@ pub(super) fn read_text_rows<T: Float, R: Read>(
     header: &[String],
     plan: &Plan,
     options: &Columns,
+    guess_decimal: bool,
 ) -> Result<Rows<T>> {
     let mut features: Vec<Interner> = plan.features.iter().map(|_| Interner::default()).collect();
     let mut targets = text_columns(header, &plan.targets);
@@ -136,6 +139,11 @@ pub(super) fn read_text_rows<T: Float, R: Read>(
         }
         lines.push(line);
     }
+    let decimal = if guess_decimal && decimal_comma(&features, options) {
+        b','
+    } else {
+        options.decimal
+    };
     let rows = lines.len();
     let width = plan.features.len();
     let mut x: Vec<T> = Vec::new();
@@ -149,7 +157,7 @@ pub(super) fn read_text_rows<T: Float, R: Read>(
         let parsed: Vec<Option<f64>> = text
             .values
             .iter()
-            .map(|v| number(v, options.decimal).filter(|x| T::of(*x).is_finite()))
+            .map(|v| number(v, decimal).filter(|x| T::of(*x).is_finite()))
             .collect();
         let missing: Vec<bool> = text.values.iter().map(|v| options.is_missing(v)).collect();
         let mut seen = ColumnRead::default();
@@ -179,5 +187,28 @@ pub(super) fn read_text_rows<T: Float, R: Read>(
         targets,
         kept,
         lines,
+        decimal,
     })
+}
+
+/// Whether some column holds only numbers with a decimal comma (at least one `6,3`, the rest
+/// integers or missing) and no column holds a number with a decimal point.
+fn decimal_comma(columns: &[Interner], options: &Columns) -> bool {
+    let mut comma_column = false;
+    for c in columns {
+        let values = c.column.values.iter().filter(|v| !options.is_missing(v));
+        let (mut commas, mut all) = (0usize, true);
+        for v in values {
+            if v.contains('.') && number(v, b'.').is_some() {
+                return false;
+            }
+            match number(v, b',') {
+                Some(_) if v.contains(',') => commas += 1,
+                Some(_) => {}
+                None => all = false,
+            }
+        }
+        comma_column |= all && commas > 0;
+    }
+    comma_column
 }

@@ -22,10 +22,10 @@ pub fn parse_days(s: &str) -> Option<f64> {
     }
     let date = days_from_civil(year, month, day) as f64;
     let rest = b.get(10..)?;
-    let rest = rest.strip_suffix(b"Z").unwrap_or(rest);
     if rest.is_empty() {
         return Some(date);
     }
+    let rest = rest.strip_suffix(b"Z").unwrap_or(rest);
     let time = match rest {
         [b'T' | b' ', time @ ..] => time,
         _ => return None,
@@ -51,7 +51,7 @@ pub fn parse_days(s: &str) -> Option<f64> {
             }
             _ => return None,
         };
-        if whole > 60 {
+        if whole > 59 {
             return None;
         }
         second = whole as f64 + fraction;

@@ -301,10 +301,19 @@ pub fn fit<T: Float>(
     read: &Columns,
     train: &[usize],
 ) -> Schema {
+    // Complete numbers are used as they are: no fill to learn (it would sort every column).
+    let complete = table
+        .columns
+        .iter()
+        .all(|c| c.text.is_none() && c.missing == 0);
     let mut columns = Vec::new();
     for (j, (plan, column)) in plans.iter().zip(&table.columns).enumerate() {
         let encoding = match plan.kind {
             Kind::LeftOut(_) => continue,
+            Kind::Numeric if complete => Encoding::Numeric {
+                fill: 0.0,
+                indicator: false,
+            },
             Kind::Numeric => {
                 let values = numeric_values(table, j, column, read, train);
                 let present: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();

@@ -156,18 +156,19 @@ impl Schema {
             .collect()
     }
 
-    /// True when every column is a number used as it is, without a missing indicator: the
-    /// inputs are the table's columns, as a version-1 model takes them.
+    /// True when every column is a number used as it is, without a missing indicator, written
+    /// with a decimal point: the inputs are the table's columns, as a version-1 model takes them.
     pub fn is_plain(&self) -> bool {
-        self.columns.iter().all(|c| {
-            matches!(
-                c.encoding,
-                Encoding::Numeric {
-                    indicator: false,
-                    ..
-                }
-            )
-        })
+        self.decimal == b'.'
+            && self.columns.iter().all(|c| {
+                matches!(
+                    c.encoding,
+                    Encoding::Numeric {
+                        indicator: false,
+                        ..
+                    }
+                )
+            })
     }
 
     /// The name of each network input: the column's for a number, `column=level`,
@@ -206,6 +207,31 @@ impl Schema {
             }
         }
         names
+    }
+
+    /// For each network input, whether it is a 0/1 input (a category's level, an indicator).
+    pub fn binary_inputs(&self) -> Vec<bool> {
+        let mut out = Vec::with_capacity(self.width());
+        for c in &self.columns {
+            match &c.encoding {
+                Encoding::Numeric { indicator, .. } => {
+                    out.push(false);
+                    if *indicator {
+                        out.push(true);
+                    }
+                }
+                Encoding::Categorical { .. } => {
+                    out.extend(std::iter::repeat_n(true, c.encoding.width()));
+                }
+                Encoding::Date { indicator, .. } => {
+                    out.extend([false; 5]);
+                    if *indicator {
+                        out.push(true);
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// Whether a trimmed field marks a missing value.

@@ -1,0 +1,365 @@
+//! One command on the CSV a user actually has: text, categories, dates, IDs and missing values,
+//! in training, prediction and evaluation, on small files made here.
+#![allow(clippy::unwrap_used)]
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::Path;
+
+fn mlp(dir: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("mlp").unwrap();
+    cmd.current_dir(dir);
+    cmd
+}
+
+/// Runs `mlp ARGS` in `dir`; returns (exit code, stdout, stderr).
+fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = mlp(dir).args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn ok(dir: &Path, args: &[&str]) -> (String, String) {
+    let (code, out, err) = run(dir, args);
+    assert_eq!(code, 0, "mlp {args:?}\n{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    (out, err)
+}
+
+/// A penguin-like table: an ID, two categorical columns (one with missing values, one yes/no),
+/// numbers with missing values and a typo, a date, free text, and a label that is sometimes
+/// missing. Deterministic: the values follow the row number.
+fn penguins(rows: usize, sep: char) -> String {
+    let mut s = [
+        "id", "island", "bill", "flipper", "tagged", "seen", "comment", "species",
+    ]
+    .join(&sep.to_string());
+    s.push('\n');
+    for i in 0..rows {
+        let species = ["Adelie", "Gentoo", "Chinstrap"][i % 3];
+        let island = ["Biscoe", "Dream", "Torgersen", "NA"][(i / 3 + i % 3) % 4];
+        let bill = 38.0 + 5.0 * (i % 3) as f64 + (i % 7) as f64 * 0.3;
+        let flipper = match i % 11 {
+            4 => String::new(),
+            9 if i == 20 => "?".into(),
+            _ => format!("{}", 180 + 10 * (i % 3) + i % 5),
+        };
+        let tagged = if i % 2 == 0 { "yes" } else { "no" };
+        let seen = format!("2008-{:02}-{:02}", 1 + i % 12, 1 + i % 28);
+        let label = if i == 13 { "" } else { species };
+        let fields = [
+            format!("{}", i + 1),
+            island.into(),
+            format!("{bill}"),
+            flipper,
+            tagged.into(),
+            seen,
+            format!("note number {i}"),
+            label.into(),
+        ];
+        s.push_str(&fields.join(&sep.to_string()));
+        s.push('\n');
+    }
+    s
+}
+
+#[test]
+fn raw_table_trains_predicts_and_evaluates_with_no_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("train.csv"), penguins(90, ',')).unwrap();
+    let (_, err) = ok(
+        d,
+        &[
+            "train",
+            "--data",
+            "train.csv",
+            "--target",
+            "species",
+            "--out",
+            "m.json",
+        ],
+    );
+    assert!(
+        err.contains("note: column \"id\" left out: it counts the rows"),
+        "{err}"
+    );
+    assert!(
+        err.contains("note: column \"comment\" left out: a different text in every row"),
+        "{err}"
+    );
+    assert!(
+        err.contains("note: 1 row with a missing target left out of training"),
+        "{err}"
+    );
+    assert!(
+        err.contains("columns: 2 numeric, 2 categorical, 1 date"),
+        "{err}"
+    );
+    let model: Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("m.json")).unwrap()).unwrap();
+    assert_eq!(model["version"], 2);
+    assert_eq!(
+        model["features"],
+        serde_json::json!(["island", "bill", "flipper", "tagged", "seen"])
+    );
+    let columns = model["columns"].as_array().unwrap();
+    assert_eq!(columns[0]["type"], "categorical");
+    assert_eq!(columns[0]["missing"], true);
+    assert_eq!(columns[2]["type"], "numeric");
+    assert_eq!(columns[2]["indicator"], true);
+    assert_eq!(columns[3]["levels"], serde_json::json!(["no", "yes"]));
+    assert_eq!(columns[4]["type"], "date");
+
+    // Held-out rows, raw: columns in another order, an extra column, a new island, a missing
+    // number, text in a number; an ID kept for joining.
+    let holdout = "species,extra,seen,tagged,flipper,bill,island,id\n\
+                   Adelie,1,2008-03-03,yes,,38.1,Atlantis,501\n\
+                   Gentoo,2,,no,bad,43.5,Dream,502\n\
+                   Chinstrap,3,2008-05-05,yes,202,48.2,Biscoe,503\n";
+    std::fs::write(d.join("holdout.csv"), holdout).unwrap();
+    let (out, err) = ok(
+        d,
+        &[
+            "predict",
+            "--model",
+            "m.json",
+            "--data",
+            "holdout.csv",
+            "--keep",
+            "id",
+            "--out",
+            "-",
+        ],
+    );
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 4, "{out}");
+    assert!(lines[0].starts_with("id,prediction,p_Adelie,"), "{out}");
+    assert!(
+        lines[1].starts_with("501,") && lines[3].starts_with("503,"),
+        "{out}"
+    );
+    assert!(
+        err.contains("column the model does not use: extra"),
+        "{err}"
+    );
+    assert!(
+        err.contains("column \"island\": 1 row holds levels not seen in training (\"Atlantis\""),
+        "{err}"
+    );
+    assert!(
+        err.contains("column \"flipper\": 1 row holds not numbers (\"bad\"; first on line 3)"),
+        "{err}"
+    );
+    let (out, _) = ok(
+        d,
+        &["evaluate", "--model", "m.json", "--data", "holdout.csv"],
+    );
+    let scores: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(scores["examples"], 3);
+    assert!(
+        scores["accuracy"].as_f64().unwrap() >= 2.0 / 3.0,
+        "{scores}"
+    );
+}
+
+#[test]
+fn describe_prints_the_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("p.csv"), penguins(60, ',')).unwrap();
+    let (out, _) = ok(
+        d,
+        &[
+            "describe", "--data", "p.csv", "--target", "species", "--format", "json",
+        ],
+    );
+    let plan: Value = serde_json::from_str(&out).unwrap();
+    let types: Vec<&str> = plan["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "left out",
+            "categorical",
+            "numeric",
+            "numeric",
+            "categorical",
+            "date",
+            "left out"
+        ]
+    );
+    let flipper = &plan["columns"][3];
+    assert_eq!(flipper["missing"], 7, "{flipper}");
+    assert_eq!(plan["targets"][0]["missing"], 1);
+    assert_eq!(plan["task"]["task"], "classification");
+    let (table, _) = ok(d, &["describe", "--data", "p.csv", "--target", "species"]);
+    assert!(
+        table.contains("island") && table.contains("one-hot, 3 levels + missing"),
+        "{table}"
+    );
+    assert!(table.contains("network inputs: 14"), "{table}");
+}
+
+#[test]
+fn tab_and_semicolon_files_with_decimal_commas() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("t.tsv"), penguins(60, '\t')).unwrap();
+    let semi = penguins(60, ';').replace("38.3", "38,3").replace('.', ",");
+    std::fs::write(d.join("s.csv"), &semi).unwrap();
+    for file in ["t.tsv", "s.csv"] {
+        let (out, _) = ok(
+            d,
+            &[
+                "describe", "--data", file, "--target", "species", "--format", "json",
+            ],
+        );
+        let plan: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(plan["columns"][2]["type"], "numeric", "{file}: {out}");
+        assert_eq!(plan["columns"].as_array().unwrap().len(), 7, "{file}");
+    }
+    ok(
+        d,
+        &[
+            "train", "--data", "s.csv", "--target", "species", "--out", "s.json", "--quiet",
+        ],
+    );
+    let model = std::fs::read_to_string(d.join("s.json")).unwrap();
+    assert!(
+        model.contains("\"decimal\": \",\""),
+        "the model keeps its decimal comma"
+    );
+    ok(
+        d,
+        &[
+            "predict", "--model", "s.json", "--data", "s.csv", "--out", "p.csv",
+        ],
+    );
+    // Given explicitly, the separator and the decimal mark are used as given.
+    let (code, _, err) = run(
+        d,
+        &[
+            "describe",
+            "--data",
+            "s.csv",
+            "--delimiter",
+            ",",
+            "--target",
+            "species",
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no column \"species\""), "{err}");
+}
+
+#[test]
+fn overrides_decide_the_types() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("p.csv"), penguins(60, ',')).unwrap();
+    let (out, _) = ok(
+        d,
+        &[
+            "describe",
+            "--data",
+            "p.csv",
+            "--target",
+            "species",
+            "--format",
+            "json",
+            "--numeric",
+            "id",
+            "--categorical",
+            "bill",
+            "--drop",
+            "comment",
+        ],
+    );
+    let plan: Value = serde_json::from_str(&out).unwrap();
+    let names: Vec<&str> = plan["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert!(!names.contains(&"comment"));
+    assert_eq!(plan["columns"][0]["type"], "numeric");
+    assert_eq!(plan["columns"][2]["type"], "categorical");
+}
+
+#[test]
+fn numeric_complete_tables_still_make_version_1_models() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut data = String::from("id,a,b,y\n");
+    for i in 0..40 {
+        data.push_str(&format!("{},{},{},{}\n", i, i % 5, (i * 7) % 11, i % 2));
+    }
+    std::fs::write(d.join("n.csv"), data).unwrap();
+    let (_, err) = ok(
+        d,
+        &[
+            "train", "--data", "n.csv", "--target", "y", "--out", "n.json",
+        ],
+    );
+    assert!(
+        err.contains("note: column \"id\" left out: it counts the rows (0, 1, ...)"),
+        "{err}"
+    );
+    let model: Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("n.json")).unwrap()).unwrap();
+    assert_eq!(model["version"], 1);
+    assert_eq!(model["features"], serde_json::json!(["a", "b"]));
+    // Such a model knows no fill: a missing value at prediction time is an error naming it.
+    std::fs::write(d.join("m.csv"), "a,b\n1,\n").unwrap();
+    let (code, _, err) = run(d, &["predict", "--model", "n.json", "--data", "m.csv"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("m.csv line 2, column \"b\": empty value"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bad_input_still_fails_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut data = penguins(30, ',');
+    data.push_str("1,2,3\n");
+    std::fs::write(d.join("ragged.csv"), data).unwrap();
+    let (code, _, err) = run(d, &["train", "--data", "ragged.csv", "--target", "species"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("ragged.csv: line 32 has 3 fields, the header has 8"),
+        "{err}"
+    );
+    std::fs::write(d.join("p.csv"), penguins(30, ',')).unwrap();
+    let (code, _, err) = run(d, &["train", "--data", "p.csv", "--target", "specie"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("no column \"specie\" (did you mean \"species\"?)"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    let (code, _, err) = run(
+        d,
+        &[
+            "predict",
+            "--model",
+            "nothing.json",
+            "--data",
+            "p.csv",
+            "--keep",
+            "x",
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
+}

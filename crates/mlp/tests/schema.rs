@@ -1,0 +1,238 @@
+//! The input schema on small tables whose encodings are worked out by hand: types inferred,
+//! statistics learned on the training rows only, the same encoding at prediction time.
+#![allow(clippy::unwrap_used)]
+
+use mlp::data::{Columns, Table, read_csv_from};
+use mlp::schema::{Encoding, Kind, Overrides, fit, infer};
+use ndarray::array;
+
+fn read(text: &str, columns: &Columns) -> Table<f64> {
+    read_csv_from("t.csv", text.as_bytes(), columns).unwrap()
+}
+
+fn with_target(t: &str) -> Columns {
+    Columns {
+        targets: vec![t.to_owned()],
+        ..Columns::default()
+    }
+}
+
+const TABLE: &str = "\
+num,cat,when,y
+1.5,red,2020-01-01,a
+,blue,2020-01-03,b
+3.5,red,NA,a
+2.5,NA,2020-01-02T12:00,b
+";
+
+#[test]
+fn a_table_encoded_by_hand() {
+    let table = read(TABLE, &with_target("y"));
+    let format = table.format();
+    let plan = infer(&table, &format, &Overrides::default(), true);
+    let kinds: Vec<&Kind> = plan.iter().map(|p| &p.kind).collect();
+    assert_eq!(kinds, [&Kind::Numeric, &Kind::Categorical, &Kind::Date]);
+    assert_eq!(plan[0].missing, 1);
+    assert_eq!(plan[1].distinct, 2);
+    // Statistics from rows 0, 1, 2 only: the median of 1.5 and 3.5, the levels seen there.
+    let schema = fit(&table, &plan, &format, &[0, 1, 2]);
+    assert_eq!(
+        schema.columns[0].encoding,
+        Encoding::Numeric {
+            fill: 2.5,
+            indicator: true
+        }
+    );
+    assert_eq!(
+        schema.columns[1].encoding,
+        Encoding::Categorical {
+            levels: vec!["blue".into(), "red".into()],
+            other: false,
+            missing: false
+        }
+    );
+    // 2020-01-01 is day 18262, a Wednesday (2); 2020-01-03 is day 18264; their medians fill.
+    assert_eq!(
+        schema.columns[2].encoding,
+        Encoding::Date {
+            fill: [18263.0, 2020.0, 1.0, 2.0, 3.0],
+            indicator: true
+        }
+    );
+    assert_eq!(
+        schema.input_names(),
+        [
+            "num",
+            "num (missing)",
+            "cat=blue",
+            "cat=red",
+            "when.days",
+            "when.year",
+            "when.month",
+            "when.day",
+            "when.weekday",
+            "when (missing)"
+        ]
+    );
+    let encoded = schema.encode(&table).unwrap();
+    #[rustfmt::skip]
+    let expected = array![
+        [1.5, 0.0, 0.0, 1.0, 18262.0, 2020.0, 1.0, 1.0, 2.0, 0.0],
+        [2.5, 1.0, 1.0, 0.0, 18264.0, 2020.0, 1.0, 3.0, 4.0, 0.0],
+        [3.5, 0.0, 0.0, 1.0, 18263.0, 2020.0, 1.0, 2.0, 3.0, 1.0],
+        [2.5, 0.0, 0.0, 0.0, 18263.5, 2020.0, 1.0, 2.0, 3.0, 0.0],
+    ];
+    assert_eq!(encoded.x, expected);
+    assert!(encoded.notes.is_empty(), "{:?}", encoded.notes);
+}
+
+#[test]
+fn prediction_rows_with_new_levels_and_bad_values_are_encoded_with_notes() {
+    let table = read(TABLE, &with_target("y"));
+    let format = table.format();
+    let plan = infer(&table, &format, &Overrides::default(), false);
+    let schema = fit(&table, &plan, &format, &[0, 1, 2, 3]);
+    // Columns in another order, an extra column, a new level, text in a number, a bad date.
+    let new = "when,extra,cat,num\nsoon,1,green,abc\n2020-01-01,2,red,4\n";
+    let columns = Columns {
+        features: Some(schema.names()),
+        text: schema.text_columns(),
+        ..Columns::default()
+    };
+    let t = read(new, &columns);
+    assert_eq!(t.ignored, ["extra"]);
+    let encoded = schema.encode(&t).unwrap();
+    // num, num (missing), cat=blue, cat=red, cat=(missing), when.days, ...: the fills are the
+    // medians of all four training rows.
+    assert_eq!(
+        encoded.x.row(0).to_vec()[..6],
+        [2.5, 1.0, 0.0, 0.0, 0.0, 18263.5]
+    );
+    assert_eq!(
+        encoded.x.row(1).to_vec()[..6],
+        [4.0, 0.0, 0.0, 1.0, 0.0, 18262.0]
+    );
+    let notes = encoded.notes.join("\n");
+    assert!(
+        notes.contains("column \"num\": 1 row holds not numbers (\"abc\"; first on line 2)"),
+        "{notes}"
+    );
+    assert!(
+        notes.contains("column \"cat\": 1 row holds levels not seen in training (\"green\""),
+        "{notes}"
+    );
+    assert!(
+        notes.contains("column \"when\": 1 row holds not dates (\"soon\""),
+        "{notes}"
+    );
+}
+
+#[test]
+fn left_out_columns_say_why() {
+    let mut text = String::from("row,id_text,const,code,typo,y\n");
+    for i in 0..30 {
+        let typo = if i == 7 {
+            "n.a.".to_owned()
+        } else {
+            (i % 4).to_string()
+        };
+        text.push_str(&format!("{},u{i},same,{},{typo},{}\n", i + 1, i % 3, i % 2));
+    }
+    let table = read(&text, &with_target("y"));
+    let format = table.format();
+    let plan = infer(&table, &format, &Overrides::default(), true);
+    let why = |j: usize| match &plan[j].kind {
+        Kind::LeftOut(why) => why.clone(),
+        other => panic!("column {j} is {other:?}"),
+    };
+    assert!(why(0).contains("row index"), "{}", why(0));
+    assert!(
+        why(1).contains("a different text in every row"),
+        "{}",
+        why(1)
+    );
+    assert!(why(2).contains("constant"), "{}", why(2));
+    assert_eq!(plan[3].kind, Kind::Numeric);
+    // One value in thirty is text: the column stays numeric, with a note naming line and value.
+    assert_eq!(plan[4].kind, Kind::Numeric);
+    let note = plan[4].note.clone().unwrap();
+    assert!(
+        note.contains("1 value is not a number (first \"n.a.\" on line 9)"),
+        "{note}"
+    );
+    // The user's word wins.
+    let overrides = Overrides {
+        numeric: vec!["row".into()],
+        categorical: vec!["code".into()],
+    };
+    let columns = Columns {
+        text: vec!["code".into()],
+        ..with_target("y")
+    };
+    let table = read(&text, &columns);
+    let plan = infer(&table, &table.format(), &overrides, true);
+    assert_eq!(plan[0].kind, Kind::Numeric);
+    assert_eq!(plan[3].kind, Kind::Categorical);
+}
+
+#[test]
+fn many_levels_keep_the_frequent_ones_and_group_the_rest() {
+    // 60 levels: L0..L29 six times each, M0..M29 once each.
+    let mut text = String::from("c,y\n");
+    for i in 0..30 {
+        for _ in 0..6 {
+            text.push_str(&format!("L{i:02},1\n"));
+        }
+        text.push_str(&format!("M{i:02},0\n"));
+    }
+    let table = read(&text, &with_target("y"));
+    let format = table.format();
+    let plan = infer(&table, &format, &Overrides::default(), false);
+    let rows: Vec<usize> = (0..table.x.nrows()).collect();
+    let schema = fit(&table, &plan, &format, &rows);
+    match &schema.columns[0].encoding {
+        Encoding::Categorical {
+            levels,
+            other,
+            missing,
+        } => {
+            assert_eq!(levels.len(), 30);
+            assert!(levels.iter().all(|l| l.starts_with('L')));
+            assert!(*other && !*missing);
+        }
+        e => panic!("{e:?}"),
+    }
+    let encoded = schema.encode(&table).unwrap();
+    assert_eq!(encoded.x.ncols(), 31);
+    // Every row sets exactly one input; the rare levels set the last, "other".
+    assert!(encoded.x.rows().into_iter().all(|r| r.sum() == 1.0));
+    assert_eq!(encoded.x.column(30).sum(), 30.0);
+}
+
+#[test]
+fn separators_and_decimal_commas() {
+    let tab = read("a\tb\ty\n1.5\tx\t1\n2\tz\t0\n", &with_target("y"));
+    assert_eq!(tab.feature_names, ["a", "b"]);
+    let semi = "a;b;y\n1,5;x;1\n2;z;0\n";
+    let guessed = read(
+        semi,
+        &Columns {
+            guess_decimal: true,
+            ..with_target("y")
+        },
+    );
+    assert_eq!(guessed.decimal, b',');
+    assert_eq!(guessed.x.column(0).to_vec(), [1.5, 2.0]);
+    assert!(guessed.columns[0].text.is_none());
+    let given = read(
+        semi,
+        &Columns {
+            decimal: b',',
+            ..with_target("y")
+        },
+    );
+    assert_eq!(given.x.column(0).to_vec(), [1.5, 2.0]);
+    // Without a decimal comma, "1,5" is text.
+    let plain = read(semi, &with_target("y"));
+    assert!(plain.columns[0].text.is_some());
+}
