@@ -4,7 +4,6 @@
 //! Every problem with a file is an [`Error::Data`] naming the file and, where there is one, the
 //! line and column; operating-system failures are [`Error::Io`].
 
-use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::PathBuf;
@@ -16,14 +15,19 @@ use ndarray::Array2;
 use crate::error::{Error, Location, Result};
 use crate::float::Float;
 
+mod plan;
 mod rows;
 mod sniff;
+mod table;
 #[cfg(test)]
 mod tests;
 mod text;
 
+pub use plan::did_you_mean;
+pub use table::{ColumnRead, Table, TargetColumn};
 pub use text::TextColumn;
 
+use plan::{Plan, header_names, plan};
 use rows::read_rows;
 
 /// The first two bytes of every gzip stream.
@@ -128,185 +132,6 @@ impl Columns {
     /// Whether a trimmed field marks a missing value.
     pub fn is_missing(&self, field: &str) -> bool {
         field.is_empty() || self.na_values.iter().any(|na| na == field)
-    }
-}
-
-/// A data file read into a feature matrix and raw target columns.
-#[derive(Clone, Debug)]
-pub struct Table<T> {
-    /// The source's name, for messages.
-    pub name: String,
-    /// The feature columns' names, in the order of the columns of `x`.
-    pub feature_names: Vec<String>,
-    /// The features, one row per data row: shape (rows, features). A missing value is NaN; so
-    /// is every value of a column read as text (see [`Table::columns`]).
-    pub x: Array2<T>,
-    /// What the reader saw in each feature column, in the order of the columns of `x`.
-    pub columns: Vec<ColumnRead>,
-    /// The target columns, in the order of [`Columns::targets`] (only those present when
-    /// [`Columns::targets_optional`] is set). Values may be missing (see [`Columns::is_missing`]).
-    pub targets: Vec<TargetColumn>,
-    /// The columns named by [`Columns::keep`], as text.
-    pub kept: Vec<TargetColumn>,
-    /// The 1-based file line of each row, for messages.
-    pub lines: Vec<u64>,
-    /// Columns of the file that were neither features, targets nor dropped (with
-    /// [`Columns::features`] given).
-    pub ignored: Vec<String>,
-    /// The missing-value markers it was read with ([`Columns::na_values`]).
-    pub na_values: Vec<String>,
-    /// The decimal separator it was read with ([`Columns::decimal`]).
-    pub decimal: u8,
-}
-
-/// What the reader saw in one feature column.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ColumnRead {
-    /// The column's values as text, when it holds text that is not a number (or was asked to
-    /// be read as text); its values in [`Table::x`] are then NaN.
-    pub text: Option<TextColumn>,
-    /// How many of its values are missing.
-    pub missing: usize,
-    /// The line and trimmed text of its first missing value.
-    pub first_missing: Option<(u64, String)>,
-}
-
-impl<T: Float> Table<T> {
-    /// Checks that every feature value is a number: the first missing or non-numeric value in
-    /// file order is an error naming its line and column, e.g. `data.csv line 57, column "b":
-    /// "abc" is not a number`.
-    pub fn require_numbers(&self) -> Result<()> {
-        let mut first: Option<(u64, usize, String)> = None;
-        for (j, column) in self.columns.iter().enumerate() {
-            let found = match &column.text {
-                Some(text) => text.first_not_number::<T>(&self.lines),
-                None => column
-                    .first_missing
-                    .as_ref()
-                    .map(|(line, raw)| (*line, missing_message(raw))),
-            };
-            if let Some((line, message)) = found
-                && first.as_ref().is_none_or(|f| (line, j) < (f.0, f.1))
-            {
-                first = Some((line, j, message));
-            }
-        }
-        match first {
-            None => Ok(()),
-            Some((line, j, message)) => {
-                let column = self.feature_names.get(j).map_or("", String::as_str);
-                Err(data(
-                    Location::file(&self.name).at_line(line).at_column(column),
-                    message,
-                ))
-            }
-        }
-    }
-
-    /// How the table's values were written: its missing-value markers and decimal separator
-    /// (the other fields at their defaults).
-    pub fn format(&self) -> Columns {
-        Columns {
-            na_values: self.na_values.clone(),
-            decimal: self.decimal,
-            ..Columns::default()
-        }
-    }
-
-    /// Whether a trimmed field marks a missing value, as the table was read.
-    pub fn is_missing(&self, field: &str) -> bool {
-        field.is_empty() || self.na_values.iter().any(|na| na == field)
-    }
-
-    /// The rows whose target values are all present.
-    pub fn rows_with_targets(&self) -> Vec<usize> {
-        (0..self.x.nrows())
-            .filter(|&i| {
-                self.targets
-                    .iter()
-                    .all(|t| t.values.get(i).is_some_and(|v| !self.is_missing(v)))
-            })
-            .collect()
-    }
-
-    /// The 1-based file line of row `i` (0 when unknown).
-    pub fn line(&self, i: usize) -> u64 {
-        self.lines.get(i).copied().unwrap_or(0)
-    }
-
-    /// Keeps only the rows `keep` (sorted, distinct) of every column.
-    pub fn retain_rows(&mut self, keep: &[usize]) {
-        if keep.len() == self.x.nrows() {
-            return;
-        }
-        let mut x = Array2::zeros((keep.len(), self.x.ncols()));
-        for (mut dst, &i) in x.rows_mut().into_iter().zip(keep) {
-            dst.assign(&self.x.row(i));
-        }
-        self.x = x;
-        for c in &mut self.columns {
-            if let Some(t) = c.text.as_mut() {
-                t.codes = keep.iter().map(|&i| t.codes[i]).collect();
-            }
-        }
-        for t in self.targets.iter_mut().chain(self.kept.iter_mut()) {
-            t.values = keep
-                .iter()
-                .map(|&i| std::mem::take(&mut t.values[i]))
-                .collect();
-            t.lines = keep.iter().map(|&i| t.lines[i]).collect();
-        }
-        self.lines = keep.iter().map(|&i| self.lines[i]).collect();
-    }
-}
-
-/// Why a missing value is not a number, as the strict reader of earlier versions said it.
-fn missing_message(raw: &str) -> String {
-    if raw.is_empty() {
-        "empty value".to_owned()
-    } else if raw.parse::<f64>().is_ok() {
-        format!("{} is not a finite number", quote(raw))
-    } else {
-        format!("{} is a missing value", quote(raw))
-    }
-}
-
-/// One target column as text, so the caller decides between class labels and numbers.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TargetColumn {
-    /// The column's name in the header.
-    pub name: String,
-    /// One value per data row, trimmed of surrounding whitespace; never empty.
-    pub values: Vec<String>,
-    /// The 1-based file line of each value, for messages.
-    pub lines: Vec<u64>,
-}
-
-impl TargetColumn {
-    /// Parses every value as a finite number; errors name file, line and column, e.g.
-    /// `data.csv line 57, column "y": "abc" is not a number`.
-    pub fn numbers(&self, source_name: &str) -> Result<Vec<f64>> {
-        let mut out = Vec::new();
-        for (i, value) in self.values.iter().enumerate() {
-            let x = finite(value).map_err(|message| {
-                let at = Location::file(source_name)
-                    .at_line(self.line(i))
-                    .at_column(&self.name);
-                Error::Data { at, message }
-            })?;
-            out.push(x);
-        }
-        Ok(out)
-    }
-
-    /// True when every value parses as a finite number.
-    pub fn is_numeric(&self) -> bool {
-        self.values.iter().all(|v| finite(v).is_ok())
-    }
-
-    /// The 1-based file line of row `i` (0 when there is no such row).
-    pub fn line(&self, i: usize) -> u64 {
-        self.lines.get(i).copied().unwrap_or(0)
     }
 }
 
@@ -561,160 +386,6 @@ fn stream_error(name: &str, err: io::Error, gzip: bool) -> Error {
     }
 }
 
-/// The header's column names, trimmed, with a byte-order mark removed; unique and non-empty.
-fn header_names(name: &str, record: &ByteRecord, line: u64) -> Result<Vec<String>> {
-    let mut names = Vec::new();
-    let mut seen = HashMap::new();
-    for (i, field) in record.iter().enumerate() {
-        let text = std::str::from_utf8(field)
-            .map_err(|_| data(Location::file(name).at_line(line), "invalid UTF-8"))?;
-        let text = if i == 0 {
-            text.trim_start_matches('\u{feff}')
-        } else {
-            text
-        };
-        let text = text.trim();
-        if text.is_empty() {
-            let at = Location::file(name).at_line(line);
-            return Err(data(
-                at,
-                format!("column {} of the header has no name", i + 1),
-            ));
-        }
-        if seen.insert(text, i).is_some() {
-            let message = format!("column \"{text}\" appears twice in the header");
-            return Err(data(Location::file(name), message));
-        }
-        names.push(text.to_owned());
-    }
-    Ok(names)
-}
-
-/// The header indices of the feature, target and kept columns, and the names of the columns
-/// left unused.
-struct Plan {
-    features: Vec<usize>,
-    targets: Vec<usize>,
-    keep: Vec<usize>,
-    ignored: Vec<String>,
-}
-
-/// Decides which columns are features and which are targets.
-fn plan(name: &str, header: &[String], columns: &Columns) -> Result<Plan> {
-    let fail = |message: String| Err(data(Location::file(name), message));
-    let index: HashMap<&str, usize> = header
-        .iter()
-        .enumerate()
-        .map(|(i, h)| (h.as_str(), i))
-        .collect();
-    let mut used = vec![false; header.len()];
-    let mut targets = Vec::new();
-    for (k, t) in columns.targets.iter().enumerate() {
-        if columns.drop.contains(t) {
-            return fail(format!("column \"{t}\" is both a target and dropped"));
-        }
-        if columns.targets.iter().take(k).any(|u| u == t) {
-            return fail(format!("column \"{t}\" is named twice as a target"));
-        }
-        match index.get(t.as_str()) {
-            Some(&i) => {
-                targets.push(i);
-                if let Some(u) = used.get_mut(i) {
-                    *u = true;
-                }
-            }
-            None if columns.targets_optional => {}
-            None => {
-                return fail(format!(
-                    "no column \"{t}\"{} (columns: {})",
-                    did_you_mean(t, header),
-                    list(header)
-                ));
-            }
-        }
-    }
-    for d in &columns.drop {
-        match index.get(d.as_str()) {
-            Some(&i) => {
-                if let Some(u) = used.get_mut(i) {
-                    *u = true;
-                }
-            }
-            None => {
-                return fail(format!(
-                    "no column \"{d}\" to drop{} (columns: {})",
-                    did_you_mean(d, header),
-                    list(header)
-                ));
-            }
-        }
-    }
-    let features = match &columns.features {
-        Some(wanted) => {
-            if wanted.is_empty() {
-                return fail("no feature columns: the list of features is empty".to_owned());
-            }
-            let mut features = Vec::new();
-            for (k, f) in wanted.iter().enumerate() {
-                if wanted.iter().take(k).any(|g| g == f) {
-                    return fail(format!("column \"{f}\" is listed twice as a feature"));
-                }
-                if columns.targets.contains(f) {
-                    return fail(format!("column \"{f}\" is both a feature and a target"));
-                }
-                if columns.drop.contains(f) {
-                    return fail(format!("column \"{f}\" is both a feature and dropped"));
-                }
-                match index.get(f.as_str()) {
-                    Some(&i) => features.push(i),
-                    None => return fail(format!("column \"{f}\" that the model needs is missing")),
-                }
-            }
-            features
-        }
-        None => used
-            .iter()
-            .enumerate()
-            .filter(|(_, u)| !**u)
-            .map(|(i, _)| i)
-            .collect(),
-    };
-    if features.is_empty() {
-        return fail("no feature columns left after removing targets and dropped columns".into());
-    }
-    let mut keep = Vec::new();
-    for k in &columns.keep {
-        match index.get(k.as_str()) {
-            Some(&i) => keep.push(i),
-            None => {
-                return fail(format!(
-                    "no column \"{k}\" to keep{} (columns: {})",
-                    did_you_mean(k, header),
-                    list(header)
-                ));
-            }
-        }
-    }
-    let ignored = if columns.features.is_some() {
-        header
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| {
-                !features.contains(i) && !targets.contains(i) && !keep.contains(i) && !used[*i]
-            })
-            .map(|(_, h)| h.clone())
-            .collect()
-    } else {
-        Vec::new()
-    };
-    Ok(Plan {
-        features,
-        targets,
-        keep,
-        ignored,
-    })
-}
-
 /// Reads the CSV text of `input` (gzip-compressed or not); `None` when [`Mode::Numbers`] met
 /// text in a feature.
 fn parse<'a, T: Float>(
@@ -791,9 +462,4 @@ fn parse<'a, T: Float>(
         na_values: columns.na_values.clone(),
         decimal: rows.decimal,
     }))
-}
-
-/// ` (did you mean "x"?)` when one name of `names` is within a few edits of `name`.
-pub fn did_you_mean(name: &str, names: &[String]) -> String {
-    sniff::closest(name, names).map_or(String::new(), |n| format!(" (did you mean \"{n}\"?)"))
 }
