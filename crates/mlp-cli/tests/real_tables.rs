@@ -363,3 +363,60 @@ fn bad_input_still_fails_clearly() {
     );
     assert_eq!(code, 2, "{err}");
 }
+
+#[test]
+fn compressed_piped_and_marked_inputs_read_the_same() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let text = penguins(60, ',');
+    std::fs::write(d.join("p.csv"), &text).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(text.as_bytes()).unwrap();
+    std::fs::write(d.join("p.csv.gz"), gz.finish().unwrap()).unwrap();
+    let args = ["--target", "species", "--quiet", "--out"];
+    ok(
+        d,
+        &[&["train", "--data", "p.csv"][..], &args, &["a.json"]].concat(),
+    );
+    ok(
+        d,
+        &[&["train", "--data", "p.csv.gz"][..], &args, &["b.json"]].concat(),
+    );
+    let piped = mlp(d)
+        .args([&["train", "--data", "-"][..], &args, &["c.json"]].concat())
+        .write_stdin(text.clone())
+        .output()
+        .unwrap();
+    assert!(
+        piped.status.success(),
+        "{}",
+        String::from_utf8_lossy(&piped.stderr)
+    );
+    let a = std::fs::read(d.join("a.json")).unwrap();
+    assert_eq!(a, std::fs::read(d.join("b.json")).unwrap());
+    assert_eq!(a, std::fs::read(d.join("c.json")).unwrap());
+    // `--na-values` replaces the markers: "NA" becomes an island of its own.
+    let (out, _) = ok(
+        d,
+        &[
+            "describe",
+            "--data",
+            "p.csv",
+            "--target",
+            "species",
+            "--na-values",
+            "?",
+            "--format",
+            "json",
+        ],
+    );
+    let plan: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(plan["columns"][1]["distinct"], 4, "{out}");
+    assert_eq!(plan["columns"][1]["missing"], 0, "{out}");
+    let (shown, _) = ok(d, &["show", "a.json"]);
+    assert!(
+        shown.contains("island") && shown.contains("one-hot, 3 levels + missing"),
+        "{shown}"
+    );
+}

@@ -52,6 +52,23 @@ pub fn run(args: ShowArgs) -> Result<()> {
     if let Some(f) = &model.features {
         writeln!(out, "features: {} ({})", f.len(), preview(f))?;
     }
+    if let Some(schema) = &model.schema {
+        writeln!(out, "input columns ({} inputs):", schema.width())?;
+        for c in &schema.columns {
+            let kind = match c.encoding {
+                mlp::schema::Encoding::Numeric { .. } => "numeric",
+                mlp::schema::Encoding::Categorical { .. } => "categorical",
+                mlp::schema::Encoding::Date { .. } => "date",
+            };
+            writeln!(
+                out,
+                "  {:<20} {:<12} {}",
+                c.name,
+                kind,
+                c.encoding.describe()
+            )?;
+        }
+    }
     if let Some(t) = &model.targets {
         writeln!(out, "targets: {}", t.join(", "))?;
     }
