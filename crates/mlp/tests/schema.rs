@@ -236,3 +236,20 @@ fn separators_and_decimal_commas() {
     let plain = read(semi, &with_target("y"));
     assert!(plain.columns[0].text.is_some());
 }
+
+#[test]
+fn missing_markers_win_over_numbers_and_decimal_commas_reach_the_targets() {
+    let columns = Columns {
+        na_values: vec![String::new(), "-999".into()],
+        ..with_target("y")
+    };
+    let t = read("a,y\n1,1\n-999,2\n3,3\n", &columns);
+    assert_eq!(t.columns[0].missing, 1);
+    assert!(t.x[[1, 0]].is_nan());
+    let columns = Columns {
+        decimal: b',',
+        ..with_target("y")
+    };
+    let t = read("a;y\n1,5;3,25\n2;4\n", &columns);
+    assert_eq!(t.targets[0].values, ["3.25", "4"]);
+}

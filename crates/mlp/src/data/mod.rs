@@ -432,6 +432,19 @@ fn parse<'a, T: Float>(
             text::read_text_rows(reader, name, gzip, &header, &plan, columns, guess)?
         }
     };
+    let mut rows = rows;
+    if rows.decimal == b',' {
+        // Numbers in the targets are written as the features write them: "3,1" is 3.1.
+        for t in &mut rows.targets {
+            for v in &mut t.values {
+                if v.contains(',')
+                    && let Some(x) = number(v, b',')
+                {
+                    *v = x.to_string();
+                }
+            }
+        }
+    }
     let n = rows.lines.len();
     if n == 0 {
         return Err(data(Location::file(name), "has a header but no data rows"));

@@ -154,12 +154,17 @@ pub(super) fn read_text_rows<T: Float, R: Read>(
         let text = interner.column;
         let column_name = header.get(plan.features[j]).map_or("", String::as_str);
         // Each distinct value once: its number, or whether it marks a missing value.
+        // A marker of a missing value wins over the number it may also be (`--na-values -999`).
+        let missing: Vec<bool> = text.values.iter().map(|v| options.is_missing(v)).collect();
         let parsed: Vec<Option<f64>> = text
             .values
             .iter()
-            .map(|v| number(v, decimal).filter(|x| T::of(*x).is_finite()))
+            .zip(&missing)
+            .map(|(v, m)| {
+                let x = number(v, decimal).filter(|x| T::of(*x).is_finite());
+                x.filter(|_| !m)
+            })
             .collect();
-        let missing: Vec<bool> = text.values.iter().map(|v| options.is_missing(v)).collect();
         let mut seen = ColumnRead::default();
         for (i, &c) in text.codes.iter().enumerate() {
             if missing[c as usize] && parsed[c as usize].is_none() {

@@ -26,6 +26,10 @@ pub const ONE_HOT_LEVELS: usize = 20;
 /// Beyond [`ONE_HOT_LEVELS`], a level is kept when it has at least this many training rows...
 pub const MIN_LEVEL_ROWS: usize = 5;
 /// ... up to this many levels, the most frequent; the others share one "other" input.
+///
+/// Measured on txhousing's `city` (46 levels, held-out r2, 3 seeds): keeping at most 10 levels
+/// gave 0.920-0.930, 25 levels 0.925-0.929, 50 (all of them) 0.950, the same as no limit. The
+/// limit bounds the width for columns of hundreds of levels; below it, levels pay their way.
 pub const MAX_LEVELS: usize = 50;
 
 /// How one input column becomes network inputs (the `type` key of its entry in the model file).
