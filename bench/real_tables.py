@@ -23,7 +23,8 @@ every command go to OUTDIR/<table>/run/). Needs scikit-learn and lightgbm as wel
 written with a decimal comma is run once more with `--decimal ,` given to the new binary.
 
 `edge` writes a small synthetic table (OUTDIR/_edge) whose holdout holds the corner cases of the
-version-2 input schema, and compares the new binary's predictions with the reference row by row.
+version-2 input schema, and compares the new binary's predictions with the reference row by row
+(exit 1 on any difference over 1e-9; continuous integration runs it).
 The metric is accuracy for classification and R^2 for regression.
 """
 
@@ -559,7 +560,7 @@ def edge(outdir, binary):
                           "--out", m], log)
     print(f"train exit {rc}\n{err.strip()}")
     if rc != 0:
-        return
+        sys.exit(1)
     with open(m) as f:
         model = json.load(f)
     print("schema:", json.dumps({k: model.get(k) for k in ("version", "features", "columns",
@@ -567,11 +568,13 @@ def edge(outdir, binary):
     sys.path.insert(0, HERE)
     import reference_predict as ref
 
+    failed = 0
     for data in (hp, os.path.join(d, "holdout_numeric_codes.csv")):
         p = data[:-4] + ".pred.csv"
         rc, out, err, _ = sh([binary, "predict", "--model", m, "--data", data, "--out", p], log)
         print(f"\n{os.path.basename(data)}: predict exit {rc} {err.strip()[:400]}")
         if rc != 0:
+            failed += 1
             continue
         got = pd.read_csv(p, dtype=str, keep_default_na=False)["prediction"].astype(float).values
         df, _ = ref.read_table(data)
@@ -582,8 +585,11 @@ def edge(outdir, binary):
         for i, g in enumerate(got):
             diff = abs(g - want[i, 0])
             flag = "ok  " if diff <= 1e-9 else "DIFF"
+            failed += diff > 1e-9
             enc = "" if x is None else " inputs " + ",".join(f"{v:g}" for v in x[i])
             print(f"  {flag} {diff:8.1e}  {cases[i + offset][0]:52s}{enc}")
+    if failed:
+        sys.exit(1)
 
 
 def main():
