@@ -40,6 +40,9 @@ pub enum Command {
     /// Describe a data file: each column's inferred type, missing values, distinct values and
     /// encoding, without training.
     Describe(crate::commands::describe::DescribeArgs),
+    /// Permutation importance of each input column: how much the score drops when its values
+    /// are shuffled among the rows.
+    Importance(crate::commands::importance::ImportanceArgs),
     /// List the built-in data sets.
     Datasets,
     /// Print a shell completion script.

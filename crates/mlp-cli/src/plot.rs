@@ -1,10 +1,12 @@
-//! Pictures: learning curves (SVG or PNG) and PNG images of weights.
+//! Pictures: learning curves and permutation importances (SVG or PNG), and PNG images of
+//! weights.
 //!
 //! Text is drawn with the embedded DejaVu Sans Mono font (assets/, Bitstream Vera license), so
 //! PNG output needs no font installed on the machine.
 
 use anyhow::{Context, Result, bail};
 use mlp::EpochStats;
+use mlp::importance::ColumnImportance;
 use plotters::prelude::*;
 use std::sync::Once;
 
@@ -160,4 +162,104 @@ fn short(v: f64) -> String {
     } else {
         format!("{v:.1e}")
     }
+}
+
+/// Draws permutation importances as horizontal bars (the most important on top) with one
+/// standard deviation as a line, to `path` (`.svg` or `.png`), atomically.
+pub fn importance(path: &str, columns: &[ColumnImportance], metric: &str) -> Result<()> {
+    let w = 900u32;
+    let h = (120 + 28 * columns.len()).clamp(240, 4000) as u32;
+    if path.ends_with(".svg") {
+        let mut svg = String::new();
+        draw_importance(
+            SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area(),
+            columns,
+            metric,
+        )?;
+        return crate::io::write_output(path, svg.as_bytes());
+    }
+    let mut rgb = vec![0u8; (w * h * 3) as usize];
+    draw_importance(
+        BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area(),
+        columns,
+        metric,
+    )?;
+    write_png(path, w, h, rgb)
+}
+
+fn draw_importance<DB: DrawingBackend>(
+    area: DrawingArea<DB, plotters::coord::Shift>,
+    columns: &[ColumnImportance],
+    metric: &str,
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    register_font();
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow::anyhow!("drawing the plot: {e:?}");
+    area.fill(&WHITE).map_err(err)?;
+    let n = columns.len();
+    let hi = columns
+        .iter()
+        .map(|c| c.mean + c.std)
+        .fold(0.0f64, f64::max)
+        .max(1e-6);
+    let lo = columns
+        .iter()
+        .map(|c| c.mean - c.std)
+        .fold(0.0f64, f64::min);
+    // Row k from the bottom (k..k+1) shows the column ranked n-1-k, so the first is on top;
+    // each name is written after its bar's whisker.
+    let mut chart = ChartBuilder::on(&area)
+        .caption(
+            format!("permutation importance (drop of {metric})"),
+            ("sans-serif", 18),
+        )
+        .margin(12)
+        .x_label_area_size(36)
+        .y_label_area_size(12)
+        .build_cartesian_2d(lo * 1.05..hi * 1.45, 0.0..n.max(1) as f64)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .disable_y_axis()
+        .x_label_formatter(&|v| short(*v))
+        .light_line_style(WHITE)
+        .draw()
+        .map_err(err)?;
+    let row = |i: usize| (n - 1 - i) as f64;
+    let bars = columns.iter().enumerate().map(|(i, c)| {
+        Rectangle::new(
+            [(0.0, row(i) + 0.15), (c.mean, row(i) + 0.85)],
+            BLUE.mix(0.6).filled(),
+        )
+    });
+    chart.draw_series(bars).map_err(err)?;
+    let spreads = columns.iter().enumerate().map(|(i, c)| {
+        let y = row(i) + 0.5;
+        PathElement::new(
+            [(c.mean - c.std, y), (c.mean + c.std, y)],
+            BLACK.stroke_width(2),
+        )
+    });
+    chart.draw_series(spreads).map_err(err)?;
+    let gap = 0.02 * (hi - lo);
+    let names = columns.iter().enumerate().map(|(i, c)| {
+        let x = (c.mean + c.std).max(0.0) + gap;
+        let name: String = c.name.chars().take(32).collect();
+        Text::new(
+            name,
+            (x, row(i) + 0.5),
+            TextStyle::from(("sans-serif", 13).into_font())
+                .color(&BLACK)
+                .pos(plotters::style::text_anchor::Pos::new(
+                    plotters::style::text_anchor::HPos::Left,
+                    plotters::style::text_anchor::VPos::Center,
+                )),
+        )
+    });
+    chart.draw_series(names).map_err(err)?;
+    area.present().map_err(err)?;
+    Ok(())
 }

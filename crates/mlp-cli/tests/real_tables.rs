@@ -420,3 +420,41 @@ fn compressed_piped_and_marked_inputs_read_the_same() {
         "{shown}"
     );
 }
+
+#[test]
+fn importance_by_original_column_with_a_chart() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("p.csv"), penguins(90, ',')).unwrap();
+    ok(
+        d,
+        &[
+            "train", "--data", "p.csv", "--target", "species", "--out", "m.json", "--quiet",
+        ],
+    );
+    let (out, _) = ok(
+        d,
+        &[
+            "importance",
+            "--model",
+            "m.json",
+            "--data",
+            "p.csv",
+            "--plot",
+            "imp.svg",
+        ],
+    );
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["metric"], "accuracy");
+    let mut names: Vec<&str> = report["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["column"].as_str().unwrap())
+        .collect();
+    names.sort_unstable();
+    // One entry per input column, not per one-hot unit.
+    assert_eq!(names, ["bill", "flipper", "island", "seen", "tagged"]);
+    let svg = std::fs::read_to_string(d.join("imp.svg")).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("island"));
+}

@@ -27,6 +27,7 @@ pub mod explain;
 mod fastmath;
 mod float;
 pub mod gradcheck;
+pub mod importance;
 pub mod init;
 mod linalg;
 pub mod loss;

@@ -5,6 +5,7 @@ pub mod describe;
 pub mod evaluate;
 pub mod explain;
 pub mod gradcheck;
+pub mod importance;
 pub mod init;
 pub mod predict;
 pub mod show;
@@ -26,6 +27,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Gradcheck(args) => gradcheck::run(args),
         Command::Show(args) => show::run(args),
         Command::Describe(args) => describe::run(args),
+        Command::Importance(args) => importance::run(args),
         Command::Datasets => datasets(),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "mlp", &mut std::io::stdout());
