@@ -43,6 +43,9 @@ pub enum Command {
     /// Permutation importance of each input column: how much the score drops when its values
     /// are shuffled among the rows.
     Importance(crate::commands::importance::ImportanceArgs),
+    /// Cross-validate the options of `mlp train`: K models, each scored on the rows it did not
+    /// see.
+    Cv(Box<crate::commands::train::cv::CvArgs>),
     /// List the built-in data sets.
     Datasets,
     /// Print a shell completion script.

@@ -458,3 +458,43 @@ fn importance_by_original_column_with_a_chart() {
     let svg = std::fs::read_to_string(d.join("imp.svg")).unwrap();
     assert!(svg.starts_with("<svg") && svg.contains("island"));
 }
+
+#[test]
+fn cross_validation_scores_every_fold_the_same_way_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("p.csv"), penguins(90, ',')).unwrap();
+    let args = [
+        "cv", "--folds", "3", "--data", "p.csv", "--target", "species", "--quiet", "--seed", "4",
+    ];
+    let (out, _) = ok(d, &args);
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let scores: Vec<f64> = report["scores"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_f64().unwrap())
+        .collect();
+    assert_eq!(scores.len(), 3);
+    assert!(scores.iter().all(|s| (0.0..=1.0).contains(s)));
+    let mean = scores.iter().sum::<f64>() / 3.0;
+    assert!((report["mean"].as_f64().unwrap() - mean).abs() < 1e-12);
+    // 89 labelled rows (one target is missing), dealt into 30, 30 and 29.
+    assert_eq!(report["rows"], 89);
+    assert_eq!(ok(d, &args).0, out, "same seed, same scores");
+    let (code, _, err) = run(
+        d,
+        &[
+            "cv", "--data", "p.csv", "--target", "species", "--out", "m.json",
+        ],
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("--out is an option of mlp train"), "{err}");
+    let (code, _, _) = run(
+        d,
+        &[
+            "cv", "--folds", "1", "--data", "p.csv", "--target", "species",
+        ],
+    );
+    assert_eq!(code, 2);
+}

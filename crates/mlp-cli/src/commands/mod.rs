@@ -28,6 +28,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Show(args) => show::run(args),
         Command::Describe(args) => describe::run(args),
         Command::Importance(args) => importance::run(args),
+        Command::Cv(args) => train::cv::run(*args),
         Command::Datasets => datasets(),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "mlp", &mut std::io::stdout());

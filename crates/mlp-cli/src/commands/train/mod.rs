@@ -15,6 +15,7 @@ use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+pub mod cv;
 mod report;
 
 use report::{columns_summary, history_csv, summary};
@@ -149,21 +150,27 @@ pub fn run(args: TrainArgs) -> Result<()> {
     {
         bail!("--plot {p}: the file name must end in .svg or .png");
     }
+    let threads = threads(&args)?;
+    let init_model = args.init_model.as_deref().map(Model::load).transpose()?;
+    match args.precision.as_str() {
+        "f32" => train_in::<f32>(&args, threads, init_model.as_ref()),
+        _ => train_in::<f64>(&args, threads, init_model.as_ref()),
+    }
+}
+
+/// The threads of this run (`--threads`, else all cores), set once for rayon's global pool, on
+/// which the matrix products run.
+fn threads(args: &TrainArgs) -> Result<usize> {
     let threads = args
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
     if threads == 0 {
         bail!("--threads must be at least 1");
     }
-    // The matrix products run on rayon's global pool; it is set once, here.
     let _ = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build_global();
-    let init_model = args.init_model.as_deref().map(Model::load).transpose()?;
-    match args.precision.as_str() {
-        "f32" => train_in::<f32>(&args, threads, init_model.as_ref()),
-        _ => train_in::<f64>(&args, threads, init_model.as_ref()),
-    }
+    Ok(threads)
 }
 
 /// The options of this run: the measured defaults for the task (see docs/defaults.md),

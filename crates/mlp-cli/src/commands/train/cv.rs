@@ -1,0 +1,161 @@
+//! `mlp cv`: K-fold cross-validation of `mlp train`'s settings: every fold trains on the other
+//! folds, with the same options, and is scored on its own rows.
+
+use super::{TrainArgs, fit_options};
+use crate::io::{self, num};
+use anyhow::{Result, bail};
+use clap::Args;
+use mlp::pipeline::score;
+use mlp::{Float, Task};
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use serde_json::json;
+use std::ops::ControlFlow;
+
+/// Options of `mlp cv`: the folds, and any option of `mlp train`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Example:\n  mlp cv --folds 5 --data penguins.csv --target species --format table"
+)]
+pub struct CvArgs {
+    /// How many folds (at least 2); classification folds keep the classes' shares.
+    #[arg(long, default_value_t = 5)]
+    folds: usize,
+    /// json (default) or table.
+    #[arg(long, default_value = "json", value_parser = ["json", "table"])]
+    format: String,
+    #[command(flatten)]
+    train: TrainArgs,
+}
+
+/// Runs `mlp cv`.
+pub fn run(args: CvArgs) -> Result<()> {
+    let t = &args.train;
+    if args.folds < 2 {
+        bail!("--folds must be at least 2, got {}", args.folds);
+    }
+    let unused = [
+        ("--out", t.out.is_some()),
+        ("--history", t.history.is_some()),
+        ("--plot", t.plot.is_some()),
+        ("--checkpoint", t.checkpoint.is_some()),
+        ("--resume", t.resume.is_some()),
+        ("--init-model", t.init_model.is_some()),
+    ];
+    if let Some((flag, _)) = unused.iter().find(|(_, given)| *given) {
+        bail!("{flag} is an option of mlp train; mlp cv trains one model per fold and keeps none");
+    }
+    let threads = super::threads(t)?;
+    match t.precision.as_str() {
+        "f32" => cv_in::<f32>(&args, threads),
+        _ => cv_in::<f64>(&args, threads),
+    }
+}
+
+fn cv_in<T: Float>(args: &CvArgs, threads: usize) -> Result<()> {
+    let t = &args.train;
+    let how = io::Reading {
+        text: t.types.categorical.clone(),
+        ..io::Reading::default()
+    };
+    let mut table = io::load::<T>(&t.data, &t.columns, how)?;
+    if table.targets.is_empty() {
+        bail!("no target column: give --target COLUMN");
+    }
+    let labelled = table.rows_with_targets();
+    table.retain_rows(&labelled);
+    let (task, _) = match t.task {
+        Some(task) => (task, String::new()),
+        None => mlp::pipeline::infer_task(&table),
+    };
+    let options = fit_options(t, task, threads)?;
+    let n = table.x.nrows();
+    if n < args.folds {
+        bail!("{} rows cannot make {} folds", n, args.folds);
+    }
+    let fold = folds(&table, task, args.folds, t.seed)?;
+    let mut scores = Vec::new();
+    for k in 0..args.folds {
+        let (test_rows, train_rows): (Vec<usize>, Vec<usize>) = (0..n).partition(|&i| fold[i] == k);
+        let mut train = table.clone();
+        train.retain_rows(&train_rows);
+        let mut test = table.clone();
+        test.retain_rows(&test_rows);
+        let fitted = mlp::fit(train, &options, None, |_| ControlFlow::Continue(()))?;
+        let model = &fitted.model;
+        let y: ndarray::Array2<T> = model.encode_targets(&test.targets, &test.name)?;
+        let x = model.inputs(&mut test)?.x;
+        let s = score(&model.network.cast::<T>(), x.view(), y.view(), task)?;
+        if !t.quiet {
+            eprintln!(
+                "fold {}/{}: {s:.4} on {} rows",
+                k + 1,
+                args.folds,
+                test_rows.len()
+            );
+        }
+        scores.push(s);
+    }
+    let mean = scores.iter().sum::<f64>() / scores.len() as f64;
+    let var = scores.iter().map(|s| (s - mean).powi(2)).sum::<f64>() / (scores.len() - 1) as f64;
+    let metric = if task == Task::Classification {
+        "accuracy"
+    } else {
+        "r2"
+    };
+    if args.format == "table" {
+        println!("{metric} over {} folds of {n} rows", args.folds);
+        for (k, s) in scores.iter().enumerate() {
+            println!("  fold {:<3} {s:.4}", k + 1);
+        }
+        println!(
+            "  mean     {mean:.4} (standard deviation {:.4})",
+            var.sqrt()
+        );
+        return Ok(());
+    }
+    io::print_json(&json!({
+        "task": task.name(),
+        "metric": metric,
+        "folds": args.folds,
+        "rows": n,
+        "seed": t.seed,
+        "scores": scores.iter().map(|s| num(*s)).collect::<Vec<_>>(),
+        "mean": num(mean),
+        "std": num(var.sqrt()),
+    }))
+}
+
+/// The fold of each row: rows shuffled from `seed` and dealt out in turn, class by class for
+/// classification (so every fold keeps the classes' shares).
+fn folds<T: Float>(
+    table: &mlp::data::Table<T>,
+    task: Task,
+    k: usize,
+    seed: u64,
+) -> Result<Vec<usize>> {
+    let n = table.x.nrows();
+    let groups: Vec<Vec<usize>> = match (task, table.targets.as_slice()) {
+        (Task::Classification, [column]) => {
+            let classes = mlp::preprocess::classes_of(&column.values);
+            let idx = mlp::preprocess::class_indices(column, &classes, &table.name)?;
+            let mut g = vec![Vec::new(); classes.len()];
+            for (i, c) in idx.into_iter().enumerate() {
+                g[c].push(i);
+            }
+            g
+        }
+        _ => vec![(0..n).collect()],
+    };
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0xC0FF_EE00);
+    let mut fold = vec![0; n];
+    let mut next = 0;
+    for mut g in groups {
+        g.shuffle(&mut rng);
+        for i in g {
+            fold[i] = next % k;
+            next += 1;
+        }
+    }
+    Ok(fold)
+}
