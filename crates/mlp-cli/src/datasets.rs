@@ -63,9 +63,10 @@ pub const ALL: [Dataset; 6] = [
 /// The data set called `name`.
 pub fn find(name: &str) -> anyhow::Result<&'static Dataset> {
     ALL.iter().find(|d| d.name == name).ok_or_else(|| {
-        let names: Vec<&str> = ALL.iter().map(|d| d.name).collect();
+        let names: Vec<String> = ALL.iter().map(|d| d.name.to_owned()).collect();
         anyhow::anyhow!(
-            "unknown data set \"{name}\" (built-in: {})",
+            "unknown data set \"{name}\"{} (built-in: {})",
+            mlp::data::did_you_mean(name, &names),
             names.join(", ")
         )
     })

@@ -88,7 +88,20 @@ pub fn run(args: ShowArgs) -> Result<()> {
         writeln!(out, "target scaling: yes (predictions are mapped back)")?;
     }
     if let Some(t) = &model.training {
-        writeln!(out, "training: {}", serde_json::to_string(t)?)?;
+        writeln!(out, "training:")?;
+        match t.as_object() {
+            Some(record) => {
+                for (key, value) in record {
+                    let text = match value {
+                        serde_json::Value::String(s) => s.clone(),
+                        serde_json::Value::Null => "-".into(),
+                        other => other.to_string(),
+                    };
+                    writeln!(out, "  {:<20} {text}", key.replace('_', " "))?;
+                }
+            }
+            None => writeln!(out, "  {}", serde_json::to_string(t)?)?,
+        }
     }
     if let Some(path) = &args.weights_image {
         weights_image(&model, path)?;

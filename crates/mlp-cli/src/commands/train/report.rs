@@ -151,6 +151,12 @@ pub(super) fn summary<T: Float>(args: &TrainArgs, f: &Fitted<T>, rows: usize) ->
         let _ = write!(line, " (best validation loss {loss:.6} at epoch {epoch})");
     }
     eprintln!("{line}");
+    if f.validation.is_none() {
+        eprintln!(
+            "no rows were held out, so the train {metric} says nothing about new data: \
+             --validation-fraction 0.2 holds some out, mlp cv --folds 5 scores every row"
+        );
+    }
     if let Some(last) = r.history.last() {
         for (k, d) in last.layers.iter().enumerate() {
             let mut l = format!(
