@@ -1,6 +1,6 @@
 //! Reading data and models, writing outputs: the command-line conventions in one place.
 
-use crate::cli::{ColumnArgs, DataArgs, Delimiter};
+use crate::args::{ColumnArgs, DataArgs, Delimiter};
 use crate::datasets;
 use anyhow::{Result, bail};
 use mlp::data::{Columns, Source, Table};

@@ -1,12 +1,14 @@
 //! `mlp`: a thin command-line program over the `mlp` library.
 
+mod args;
 mod cli;
 mod commands;
 mod datasets;
 mod io;
 mod plot;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
+use cli::{Cli, Command};
 use std::process::ExitCode;
 
 /// Failures that exit with a code other than 2 (bad usage or bad input).
@@ -29,8 +31,11 @@ impl std::fmt::Display for Exit {
 impl std::error::Error for Exit {}
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
-    match commands::run(cli) {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e),
+    };
+    match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             let broken_pipe = err.chain().any(|c| {
@@ -50,6 +55,58 @@ fn main() -> ExitCode {
                 },
             };
             ExitCode::from(code)
+        }
+    }
+}
+
+/// Help and version go to standard output as clap writes them; a usage error is one line on
+/// standard error (the first of clap's, which names the option and the problem), exit 2.
+fn usage_error(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = e.print();
+        return if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+            ExitCode::from(2)
+        } else {
+            ExitCode::SUCCESS
+        };
+    }
+    let text = e.render().to_string();
+    let first = text
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("error: bad usage");
+    match text.lines().find_map(|l| l.trim().strip_prefix("tip: ")) {
+        Some(tip) => eprintln!("{first} ({tip})"),
+        None => eprintln!("{first}"),
+    }
+    ExitCode::from(2)
+}
+
+/// Runs the parsed command line.
+fn run(cli: Cli) -> anyhow::Result<()> {
+    use commands::*;
+    match cli.command {
+        Command::Train(args) => train::run(*args),
+        Command::Predict(args) => predict::run(args),
+        Command::Evaluate(args) => evaluate::run(args),
+        Command::Cost(args) => cost::run(args),
+        Command::Explain(args) => explain::run(args),
+        Command::Init(args) => init::run(args),
+        Command::Gradcheck(args) => gradcheck::run(args),
+        Command::Show(args) => show::run(args),
+        Command::Describe(args) => describe::run(args),
+        Command::Importance(args) => importance::run(args),
+        Command::Cv(args) => train::cv::run(*args),
+        Command::Datasets => datasets(),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "mlp", &mut std::io::stdout());
+            Ok(())
         }
     }
 }

@@ -1,6 +1,6 @@
 //! `mlp cost`: J(W) and, optionally, dJ/dW of a model on data, in float64.
 
-use crate::cli::{ColumnArgs, DataArgs, ModelArg};
+use crate::args::{ColumnArgs, DataArgs, ModelArg};
 use crate::io;
 use anyhow::{Result, bail};
 use clap::Args;

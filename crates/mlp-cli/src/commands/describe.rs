@@ -1,6 +1,6 @@
 //! `mlp describe`: the plan for each column of a data file, without training.
 
-use crate::cli::{ColumnArgs, DataArgs, TypeArgs};
+use crate::args::{ColumnArgs, DataArgs, TypeArgs};
 use crate::io::{self, num};
 use anyhow::Result;
 use clap::Args;

@@ -1,6 +1,6 @@
 //! `mlp evaluate`: scores of a model on labelled data.
 
-use crate::cli::{ColumnArgs, DataArgs, ModelArg};
+use crate::args::{ColumnArgs, DataArgs, ModelArg};
 use crate::io;
 use anyhow::{Result, bail};
 use clap::Args;

@@ -1,7 +1,7 @@
 //! `mlp explain`: one example's forward pass, cost, backward pass, gradients and one
 //! gradient-descent update, in the seed's notation.
 
-use crate::cli::{ColumnArgs, DataArgs, ModelArg};
+use crate::args::{ColumnArgs, DataArgs, ModelArg};
 use crate::io::{self, num};
 use anyhow::{Result, bail};
 use clap::Args;

@@ -2,7 +2,7 @@
 //! random network with random data.
 
 use super::init::InitArgs;
-use crate::cli::{ColumnArgs, DataArgs};
+use crate::args::{ColumnArgs, DataArgs};
 use crate::{Exit, io};
 use anyhow::{Result, bail};
 use clap::Args;
@@ -80,7 +80,7 @@ pub fn run(args: GradcheckArgs) -> Result<()> {
             let data = DataArgs {
                 data: args.data.clone(),
                 dataset: args.dataset.clone(),
-                delimiter: crate::cli::Delimiter::Auto,
+                delimiter: crate::args::Delimiter::Auto,
                 decimal: None,
                 na_values: None,
             };

@@ -1,6 +1,6 @@
 //! `mlp importance`: permutation importance of each input column on labelled data.
 
-use crate::cli::{ColumnArgs, DataArgs, ModelArg};
+use crate::args::{ColumnArgs, DataArgs, ModelArg};
 use crate::io::{self, num};
 use anyhow::{Result, bail};
 use clap::Args;

@@ -11,33 +11,10 @@ pub mod predict;
 pub mod show;
 pub mod train;
 
-use crate::cli::{Cli, Command};
 use anyhow::Result;
-use clap::CommandFactory;
 
-/// Runs the parsed command line.
-pub fn run(cli: Cli) -> Result<()> {
-    match cli.command {
-        Command::Train(args) => train::run(*args),
-        Command::Predict(args) => predict::run(args),
-        Command::Evaluate(args) => evaluate::run(args),
-        Command::Cost(args) => cost::run(args),
-        Command::Explain(args) => explain::run(args),
-        Command::Init(args) => init::run(args),
-        Command::Gradcheck(args) => gradcheck::run(args),
-        Command::Show(args) => show::run(args),
-        Command::Describe(args) => describe::run(args),
-        Command::Importance(args) => importance::run(args),
-        Command::Cv(args) => train::cv::run(*args),
-        Command::Datasets => datasets(),
-        Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "mlp", &mut std::io::stdout());
-            Ok(())
-        }
-    }
-}
-
-fn datasets() -> Result<()> {
+/// Runs `mlp datasets`: lists the built-in data sets.
+pub fn datasets() -> Result<()> {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     writeln!(

@@ -1,6 +1,6 @@
 //! `mlp predict`: labels or values for the rows of a data file.
 
-use crate::cli::{DataArgs, ModelArg};
+use crate::args::{DataArgs, ModelArg};
 use crate::io;
 use anyhow::Result;
 use clap::Args;
@@ -36,7 +36,7 @@ pub struct PredictArgs {
 pub fn run(args: PredictArgs) -> Result<()> {
     io::check_output(&args.out)?;
     let model = Model::load(&args.model.model)?;
-    let columns = crate::cli::ColumnArgs {
+    let columns = crate::args::ColumnArgs {
         target: Vec::new(),
         drop: args.drop.clone(),
     };

@@ -46,9 +46,9 @@ pub fn run(args: CvArgs) -> Result<()> {
         bail!("{flag} is an option of mlp train; mlp cv trains one model per fold and keeps none");
     }
     let threads = super::threads(t)?;
-    match t.precision.as_str() {
-        "f32" => cv_in::<f32>(&args, threads),
-        _ => cv_in::<f64>(&args, threads),
+    match t.precision {
+        crate::args::Precision::F32 => cv_in::<f32>(&args, threads),
+        crate::args::Precision::F64 => cv_in::<f64>(&args, threads),
     }
 }
 

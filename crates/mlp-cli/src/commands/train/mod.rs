@@ -1,7 +1,7 @@
 //! `mlp train`: read data, build and train a network, write the model.
 
 use crate::Exit;
-use crate::cli::{ColumnArgs, DataArgs, TypeArgs};
+use crate::args::{ColumnArgs, DataArgs, Hidden, Precision, Switch, TypeArgs, parse_hidden};
 use crate::io;
 use anyhow::{Result, bail};
 use clap::Args;
@@ -41,8 +41,8 @@ pub struct TrainArgs {
     #[arg(long)]
     task: Option<Task>,
     /// Sizes of the hidden layers, e.g. 64,32 (0: no hidden layer) [default: 100].
-    #[arg(long, value_name = "SIZES")]
-    hidden: Option<String>,
+    #[arg(long, value_name = "SIZES", value_parser = parse_hidden)]
+    hidden: Option<Hidden>,
     /// Activation of the hidden layers: identity, sigmoid, tanh or relu [default: relu for
     /// classification, tanh for regression].
     #[arg(long)]
@@ -88,8 +88,8 @@ pub struct TrainArgs {
     validation_fraction: Option<f64>,
     /// Early stopping on the validation loss: on or off (default: on, but off for gd, which
     /// runs exactly --epochs steps as the seed writes it).
-    #[arg(long, value_name = "on|off", value_parser = ["on", "off"])]
-    early_stopping: Option<String>,
+    #[arg(long, value_name = "on|off")]
+    early_stopping: Option<Switch>,
     /// Epochs without improvement before early stopping [default: 10, 50 for lbfgs and cg].
     #[arg(long)]
     patience: Option<usize>,
@@ -109,8 +109,8 @@ pub struct TrainArgs {
     #[arg(long)]
     freeze_bias: bool,
     /// Training precision: f64 (exact) or f32 (faster).
-    #[arg(long, default_value = "f64", value_parser = ["f32", "f64"])]
-    precision: String,
+    #[arg(long, value_enum, default_value_t = Precision::F64)]
+    precision: Precision,
     /// Threads for the matrix products (default: all cores).
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
@@ -152,9 +152,9 @@ pub fn run(args: TrainArgs) -> Result<()> {
     }
     let threads = threads(&args)?;
     let init_model = args.init_model.as_deref().map(Model::load).transpose()?;
-    match args.precision.as_str() {
-        "f32" => train_in::<f32>(&args, threads, init_model.as_ref()),
-        _ => train_in::<f64>(&args, threads, init_model.as_ref()),
+    match args.precision {
+        Precision::F32 => train_in::<f32>(&args, threads, init_model.as_ref()),
+        Precision::F64 => train_in::<f64>(&args, threads, init_model.as_ref()),
     }
 }
 
@@ -177,12 +177,8 @@ fn threads(args: &TrainArgs) -> Result<usize> {
 /// overridden by whatever the command line gives.
 fn fit_options(args: &TrainArgs, task: Task, threads: usize) -> Result<FitOptions> {
     let mut o = FitOptions::defaults_for(task);
-    if let Some(h) = &args.hidden {
-        o.hidden = if h.trim().is_empty() || h.trim() == "0" {
-            Vec::new()
-        } else {
-            super::parse_sizes(h).map_err(anyhow::Error::msg)?
-        };
+    if let Some(Hidden(sizes)) = &args.hidden {
+        o.hidden.clone_from(sizes);
     }
     if let Some(b) = args.batch_size
         && b == 0
@@ -225,7 +221,7 @@ fn fit_options(args: &TrainArgs, task: Task, threads: usize) -> Result<FitOption
     t.nesterov = args.nesterov;
     t.seed = args.seed;
     t.tol = args.tol;
-    t.early_stopping = args.early_stopping.as_deref().map(|v| v == "on");
+    t.early_stopping = args.early_stopping.map(Switch::is_on);
     t.freeze_bias = args.freeze_bias;
     t.threads = threads;
     Ok(o)
