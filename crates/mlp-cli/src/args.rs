@@ -78,6 +78,28 @@ pub struct TypeArgs {
 }
 
 impl TypeArgs {
+    /// Checks that every column named is a feature column of `table`.
+    pub fn check<T>(&self, table: &mlp::data::Table<T>) -> anyhow::Result<()> {
+        for (flag, names) in [
+            ("--categorical", &self.categorical),
+            ("--numeric", &self.numeric),
+        ] {
+            for name in names {
+                if !table.feature_names.contains(name) {
+                    anyhow::bail!(
+                        "{flag} {name}: {} has no feature column \"{name}\"{}",
+                        table.name,
+                        mlp::data::did_you_mean(name, &table.feature_names)
+                    );
+                }
+            }
+        }
+        if let Some(both) = self.categorical.iter().find(|c| self.numeric.contains(c)) {
+            anyhow::bail!("column \"{both}\" is given both --categorical and --numeric");
+        }
+        Ok(())
+    }
+
     /// The overrides for the library.
     pub fn overrides(&self) -> mlp::schema::Overrides {
         mlp::schema::Overrides {

@@ -293,6 +293,23 @@ fn overrides_decide_the_types() {
     assert!(!names.contains(&"comment"));
     assert_eq!(plan["columns"][0]["type"], "numeric");
     assert_eq!(plan["columns"][2]["type"], "categorical");
+    let (code, _, err) = run(
+        d,
+        &[
+            "train",
+            "--data",
+            "p.csv",
+            "--target",
+            "species",
+            "--categorical",
+            "islnd",
+        ],
+    );
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("no feature column \"islnd\" (did you mean \"island\"?)"),
+        "{err}"
+    );
 }
 
 #[test]

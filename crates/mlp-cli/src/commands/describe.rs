@@ -31,6 +31,7 @@ pub fn run(args: DescribeArgs) -> Result<()> {
         ..io::Reading::default()
     };
     let table = io::load::<f64>(&args.data, &args.columns, how)?;
+    args.types.check(&table)?;
     let format = table.format();
     let plan = infer(&table, &format, &args.types.overrides(), true);
     let rows: Vec<usize> = (0..table.x.nrows()).collect();

@@ -59,6 +59,7 @@ fn cv_in<T: Float>(args: &CvArgs, threads: usize) -> Result<()> {
         ..io::Reading::default()
     };
     let mut table = io::load::<T>(&t.data, &t.columns, how)?;
+    t.types.check(&table)?;
     if table.targets.is_empty() {
         bail!("no target column: give --target COLUMN");
     }

@@ -234,6 +234,7 @@ fn train_in<T: Float>(args: &TrainArgs, threads: usize, init_model: Option<&Mode
         ..io::Reading::default()
     };
     let table = io::load::<T>(&args.data, &args.columns, how)?;
+    args.types.check(&table)?;
     if table.targets.is_empty() {
         bail!("no target column: give --target COLUMN");
     }
