@@ -515,3 +515,31 @@ fn cross_validation_scores_every_fold_the_same_way_twice() {
     );
     assert_eq!(code, 2);
 }
+
+#[test]
+fn text_larger_than_the_memory_bound_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut data = String::from("name,y\n");
+    for i in 0..60_000 {
+        data.push_str(&format!(
+            "a-rather-long-distinct-text-value-{i},{}\n",
+            i % 2
+        ));
+    }
+    std::fs::write(d.join("t.csv"), &data).unwrap();
+    for input in ["t.csv", "-"] {
+        let out = mlp(d)
+            .env("MLP_MAX_MEMORY_MB", "2")
+            .args(["describe", "--data", input, "--target", "y"])
+            .write_stdin(data.clone())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{input}: {err}");
+        assert!(
+            err.contains("the data does not fit in memory"),
+            "{input}: {err}"
+        );
+    }
+}

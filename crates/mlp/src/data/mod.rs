@@ -160,13 +160,16 @@ pub fn read_csv<T: Float>(source: &Source, columns: &Columns) -> Result<Table<T>
 /// ([`ColumnRead::text`]).
 pub fn read_csv_from<T: Float>(
     name: &str,
-    mut reader: impl Read,
+    reader: impl Read,
     columns: &Columns,
 ) -> Result<Table<T>> {
     let mut bytes = Vec::new();
+    let limit = available_memory().unwrap_or(u64::MAX);
     reader
+        .take(limit.saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(|e| Error::io(name, e))?;
+    fits(bytes.len() as u64, limit, name)?;
     read_with(name, || Ok(&bytes[..]), columns)
 }
 
@@ -222,18 +225,8 @@ fn decompressed<'a>(name: &str, mut reader: impl Read + 'a) -> Result<(Box<dyn R
 fn grow<T>(x: &mut Vec<T>, more: usize, name: &str) -> Result<()> {
     let extra = x.len().max(more).max(1 << 16);
     let bytes = (x.len() + extra).saturating_mul(std::mem::size_of::<T>()) as u64;
-    if let Some(available) = available_memory()
-        && bytes > available
-    {
-        return Err(data(
-            Location::file(name),
-            format!(
-                "the data does not fit in memory: reading it needs more than {} MB, and {} MB \
-                     are available",
-                bytes >> 20,
-                available >> 20
-            ),
-        ));
+    if let Some(available) = available_memory() {
+        fits(bytes, available, name)?;
     }
     x.try_reserve_exact(extra).map_err(|_| {
         data(
@@ -241,6 +234,22 @@ fn grow<T>(x: &mut Vec<T>, more: usize, name: &str) -> Result<()> {
             format!("cannot allocate {} MB for the data", bytes >> 20),
         )
     })
+}
+
+/// An error when reading needs `bytes` and only `available` are there.
+fn fits(bytes: u64, available: u64, name: &str) -> Result<()> {
+    if bytes <= available {
+        return Ok(());
+    }
+    Err(data(
+        Location::file(name),
+        format!(
+            "the data does not fit in memory: reading it needs more than {} MB, and {} MB are \
+             available",
+            bytes >> 20,
+            available >> 20
+        ),
+    ))
 }
 
 /// The memory data may take: what the system can still give (Linux's MemAvailable), capped by

@@ -11,7 +11,7 @@ use std::io::Read;
 use csv::{ByteRecord, Reader};
 
 use super::rows::{Rows, text_columns};
-use super::{ColumnRead, Columns, Plan, data, grow, next, number, quote};
+use super::{ColumnRead, Columns, Plan, available_memory, data, fits, grow, next, number, quote};
 use crate::error::{Location, Result};
 use crate::float::Float;
 
@@ -73,18 +73,25 @@ struct Interner {
     index: HashMap<String, u32>,
 }
 
+/// Bytes a stored string costs beyond its text (two `String`s and a hash-table slot).
+const STRING_OVERHEAD: u64 = 64;
+/// Rows between two checks that the text read so far fits in memory.
+const CHECK_ROWS: usize = 4096;
+
 impl Interner {
-    fn push(&mut self, value: &str) {
-        let code = match self.index.get(value) {
-            Some(&c) => c,
+    /// Adds a row's value; returns the bytes it took.
+    fn push(&mut self, value: &str) -> u64 {
+        let (code, bytes) = match self.index.get(value) {
+            Some(&c) => (c, 4),
             None => {
                 let c = self.column.values.len() as u32;
                 self.column.values.push(value.to_owned());
                 self.index.insert(value.to_owned(), c);
-                c
+                (c, 4 + STRING_OVERHEAD + 2 * value.len() as u64)
             }
         };
         self.column.codes.push(code);
+        bytes
     }
 }
 
@@ -106,6 +113,10 @@ pub(super) fn read_text_rows<T: Float, R: Read>(
     let mut kept = text_columns(header, &plan.keep);
     let mut lines = Vec::new();
     let mut record = ByteRecord::new();
+    // Text has no size known in advance: what is held is counted, and checked against the
+    // memory there was when reading began.
+    let budget = available_memory();
+    let mut held = 0u64;
     while next(&mut reader, &mut record, name, gzip)? {
         let line = record.position().map_or(0, csv::Position::line);
         if record.len() != header.len() {
@@ -126,7 +137,7 @@ pub(super) fn read_text_rows<T: Float, R: Read>(
         std::str::from_utf8(record.as_slice())
             .map_err(|_| data(Location::file(name).at_line(line), "invalid UTF-8"))?;
         for (&i, interner) in plan.features.iter().zip(features.iter_mut()) {
-            interner.push(text(i)?);
+            held += interner.push(text(i)?);
         }
         for (&i, column) in plan
             .targets
@@ -134,10 +145,17 @@ pub(super) fn read_text_rows<T: Float, R: Read>(
             .chain(&plan.keep)
             .zip(targets.iter_mut().chain(kept.iter_mut()))
         {
-            column.values.push(text(i)?.to_owned());
+            let value = text(i)?;
+            held += STRING_OVERHEAD + value.len() as u64;
+            column.values.push(value.to_owned());
             column.lines.push(line);
         }
         lines.push(line);
+        if lines.len() % CHECK_ROWS == 0
+            && let Some(budget) = budget
+        {
+            fits(held, budget, name)?;
+        }
     }
     let decimal = if guess_decimal && decimal_comma(&features, options) {
         b','
