@@ -47,6 +47,9 @@ pub enum Command {
     /// Cross-validate the options of `mlp train`: K models, each scored on the rows it did not
     /// see.
     Cv(Box<crate::commands::train::cv::CvArgs>),
+    /// Search `mlp train`'s settings (hidden layers, activation, lambda, solver) and optionally
+    /// train the best on every row.
+    Tune(Box<crate::commands::train::tune::TuneArgs>),
     /// List the built-in data sets.
     Datasets,
     /// Print a shell completion script.

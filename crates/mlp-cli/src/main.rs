@@ -103,6 +103,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Describe(args) => describe::run(args),
         Command::Importance(args) => importance::run(args),
         Command::Cv(args) => train::cv::run(*args),
+        Command::Tune(args) => train::tune::run(*args),
         Command::Datasets => datasets(),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "mlp", &mut std::io::stdout());

@@ -543,3 +543,41 @@ fn text_larger_than_the_memory_bound_is_refused() {
         );
     }
 }
+
+#[test]
+fn tuning_tries_settings_and_trains_the_best_on_every_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("p.csv"), penguins(60, ',')).unwrap();
+    let args = [
+        "tune",
+        "--trials",
+        "3",
+        "--data",
+        "p.csv",
+        "--target",
+        "species",
+        "--epochs",
+        "30",
+        "--activation",
+        "tanh",
+        "--quiet",
+        "--out",
+        "best.json",
+    ];
+    let (out, _) = ok(d, &args);
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let trials = report["trials"].as_array().unwrap();
+    assert_eq!(trials.len(), 3);
+    // Options given on the command line are not searched.
+    assert!(trials.iter().all(|t| t["settings"]["activation"] == "tanh"));
+    let best = trials
+        .iter()
+        .map(|t| t["score"].as_f64().unwrap())
+        .fold(f64::NEG_INFINITY, f64::max);
+    assert_eq!(report["best"]["score"].as_f64().unwrap(), best);
+    let model: Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("best.json")).unwrap()).unwrap();
+    assert_eq!(model["version"], 2);
+    assert_eq!(ok(d, &args).0, out, "same seed, same trials");
+}

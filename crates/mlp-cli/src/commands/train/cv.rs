@@ -5,7 +5,7 @@ use super::{TrainArgs, fit_options};
 use crate::io::{self, num};
 use anyhow::{Result, bail};
 use clap::Args;
-use mlp::pipeline::score;
+use mlp::pipeline::{FitOptions, score};
 use mlp::{Float, Task};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
@@ -54,49 +54,11 @@ pub fn run(args: CvArgs) -> Result<()> {
 
 fn cv_in<T: Float>(args: &CvArgs, threads: usize) -> Result<()> {
     let t = &args.train;
-    let how = io::Reading {
-        text: t.types.categorical.clone(),
-        ..io::Reading::default()
-    };
-    let mut table = io::load::<T>(&t.data, &t.columns, how)?;
-    t.types.check(&table)?;
-    if table.targets.is_empty() {
-        bail!("no target column: give --target COLUMN");
-    }
-    let labelled = table.rows_with_targets();
-    table.retain_rows(&labelled);
-    let (task, _) = match t.task {
-        Some(task) => (task, String::new()),
-        None => mlp::pipeline::infer_task(&table),
-    };
+    let (table, task) = labelled_table::<T>(t)?;
     let options = fit_options(t, task, threads)?;
     let n = table.x.nrows();
-    if n < args.folds {
-        bail!("{} rows cannot make {} folds", n, args.folds);
-    }
     let fold = folds(&table, task, args.folds, t.seed)?;
-    let mut scores = Vec::new();
-    for k in 0..args.folds {
-        let (test_rows, train_rows): (Vec<usize>, Vec<usize>) = (0..n).partition(|&i| fold[i] == k);
-        let mut train = table.clone();
-        train.retain_rows(&train_rows);
-        let mut test = table.clone();
-        test.retain_rows(&test_rows);
-        let fitted = mlp::fit(train, &options, None, |_| ControlFlow::Continue(()))?;
-        let model = &fitted.model;
-        let y: ndarray::Array2<T> = model.encode_targets(&test.targets, &test.name)?;
-        let x = model.inputs(&mut test)?.x;
-        let s = score(&model.network.cast::<T>(), x.view(), y.view(), task)?;
-        if !t.quiet {
-            eprintln!(
-                "fold {}/{}: {s:.4} on {} rows",
-                k + 1,
-                args.folds,
-                test_rows.len()
-            );
-        }
-        scores.push(s);
-    }
+    let scores = fold_scores(&table, task, &options, &fold, args.folds, !t.quiet)?;
     let mean = scores.iter().sum::<f64>() / scores.len() as f64;
     let var = scores.iter().map(|s| (s - mean).powi(2)).sum::<f64>() / (scores.len() - 1) as f64;
     let metric = if task == Task::Classification {
@@ -127,9 +89,66 @@ fn cv_in<T: Float>(args: &CvArgs, threads: usize) -> Result<()> {
     }))
 }
 
+/// The data of `mlp train`'s options, its rows without a target left out, and the task.
+pub(super) fn labelled_table<T: Float>(t: &TrainArgs) -> Result<(mlp::data::Table<T>, Task)> {
+    let how = io::Reading {
+        text: t.types.categorical.clone(),
+        ..io::Reading::default()
+    };
+    let mut table = io::load::<T>(&t.data, &t.columns, how)?;
+    t.types.check(&table)?;
+    if table.targets.is_empty() {
+        bail!("no target column: give --target COLUMN");
+    }
+    let labelled = table.rows_with_targets();
+    table.retain_rows(&labelled);
+    let task = match t.task {
+        Some(task) => task,
+        None => mlp::pipeline::infer_task(&table).0,
+    };
+    Ok((table, task))
+}
+
+/// The score of each of the `k` folds (`fold[i]`: row i's): a model trained with `options` on
+/// the other folds, scored on this one.
+pub(super) fn fold_scores<T: Float>(
+    table: &mlp::data::Table<T>,
+    task: Task,
+    options: &FitOptions,
+    fold: &[usize],
+    k: usize,
+    verbose: bool,
+) -> Result<Vec<f64>> {
+    let n = table.x.nrows();
+    if n < k {
+        bail!("{n} rows cannot make {k} folds");
+    }
+    let mut scores = Vec::new();
+    for f in 0..k {
+        let (test_rows, train_rows): (Vec<usize>, Vec<usize>) = (0..n).partition(|&i| fold[i] == f);
+        if test_rows.is_empty() {
+            continue;
+        }
+        let mut train = table.clone();
+        train.retain_rows(&train_rows);
+        let mut test = table.clone();
+        test.retain_rows(&test_rows);
+        let fitted = mlp::fit(train, options, None, |_| ControlFlow::Continue(()))?;
+        let model = &fitted.model;
+        let y: ndarray::Array2<T> = model.encode_targets(&test.targets, &test.name)?;
+        let x = model.inputs(&mut test)?.x;
+        let s = score(&model.network.cast::<T>(), x.view(), y.view(), task)?;
+        if verbose {
+            eprintln!("fold {}/{k}: {s:.4} on {} rows", f + 1, test_rows.len());
+        }
+        scores.push(s);
+    }
+    Ok(scores)
+}
+
 /// The fold of each row: rows shuffled from `seed` and dealt out in turn, class by class for
 /// classification (so every fold keeps the classes' shares).
-fn folds<T: Float>(
+pub(super) fn folds<T: Float>(
     table: &mlp::data::Table<T>,
     task: Task,
     k: usize,

@@ -17,11 +17,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 pub mod cv;
 mod report;
+pub mod tune;
 
 use report::{columns_summary, history_csv, summary};
 
 /// Options of `mlp train`.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 #[command(after_help = "Examples:\n  \
     mlp train --dataset iris --out iris.json\n  \
     mlp train --data houses.csv --target price --drop id --out houses.json --history h.csv\n  \

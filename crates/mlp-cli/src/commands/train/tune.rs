@@ -1,0 +1,168 @@
+//! `mlp tune`: a random search over `mlp train`'s settings, each trial scored on rows it did
+//! not train on; the best settings can then train the model on every row.
+//!
+//! The space (only the options the command line leaves open are searched):
+//! - `--hidden`: 64 | 100 | 256 | 128,64 | 256,128
+//! - `--activation`: relu | tanh
+//! - `--lambda`: log-uniform in [0.001, 10]
+//! - `--solver`: lbfgs | adam, and for adam `--learning-rate` log-uniform in [0.0003, 0.003]
+//!
+//! Trials are drawn from `--seed`; each is scored by K-fold cross-validation (`--folds K`, at
+//! least 2) or, by default, on one held-out fifth of the rows (stratified for classification).
+
+use super::cv::{fold_scores, folds, labelled_table};
+use super::{TrainArgs, fit_options};
+use crate::args::Hidden;
+use crate::io::{self, num};
+use anyhow::{Result, bail};
+use clap::Args;
+use mlp::{Activation, Float, Solver, Task};
+use rand::{Rng, SeedableRng};
+use serde_json::{Value, json};
+use std::ops::ControlFlow;
+
+/// The hidden layers a trial may have.
+const HIDDEN: [&[usize]; 5] = [&[64], &[100], &[256], &[128, 64], &[256, 128]];
+
+/// Options of `mlp tune`: the budget, how trials are scored, and any option of `mlp train`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Example:\n  mlp tune --trials 20 --data penguins.csv --target species --out best.json"
+)]
+pub struct TuneArgs {
+    /// How many settings to try.
+    #[arg(long, default_value_t = 20)]
+    trials: usize,
+    /// Score each trial by K-fold cross-validation (0: on one held-out fifth of the rows).
+    #[arg(long, default_value_t = 0)]
+    folds: usize,
+    /// json (default) or table.
+    #[arg(long, default_value = "json", value_parser = ["json", "table"])]
+    format: String,
+    #[command(flatten)]
+    train: TrainArgs,
+}
+
+/// Runs `mlp tune`.
+pub fn run(args: TuneArgs) -> Result<()> {
+    let t = &args.train;
+    if args.trials == 0 {
+        bail!("--trials must be at least 1");
+    }
+    if args.folds == 1 {
+        bail!("--folds must be at least 2 (or 0: one held-out fifth)");
+    }
+    let unused = [
+        ("--history", t.history.is_some()),
+        ("--plot", t.plot.is_some()),
+        ("--checkpoint", t.checkpoint.is_some()),
+        ("--resume", t.resume.is_some()),
+        ("--init-model", t.init_model.is_some()),
+    ];
+    if let Some((flag, _)) = unused.iter().find(|(_, given)| *given) {
+        bail!("{flag} is an option of mlp train, not of mlp tune");
+    }
+    if let Some(out) = &t.out {
+        io::check_output(out)?;
+    }
+    let threads = super::threads(t)?;
+    match t.precision {
+        crate::args::Precision::F32 => tune_in::<f32>(&args, threads),
+        crate::args::Precision::F64 => tune_in::<f64>(&args, threads),
+    }
+}
+
+fn tune_in<T: Float>(args: &TuneArgs, threads: usize) -> Result<()> {
+    let t = &args.train;
+    let (table, task) = labelled_table::<T>(t)?;
+    let (k, fold) = match args.folds {
+        0 => (1, folds(&table, task, 5, t.seed)?),
+        k => (k, folds(&table, task, k, t.seed)?),
+    };
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(t.seed ^ 0x7E57_7E57);
+    let mut trials: Vec<(TrainArgs, Value, f64)> = Vec::new();
+    for trial in 1..=args.trials {
+        let (settings, record) = draw(t, &mut rng);
+        let options = fit_options(&settings, task, threads)?;
+        let scores = fold_scores(&table, task, &options, &fold, k.max(1), false)?;
+        let mean = scores.iter().sum::<f64>() / scores.len().max(1) as f64;
+        if !t.quiet {
+            eprintln!("trial {trial}/{}: {mean:.4} {record}", args.trials);
+        }
+        trials.push((settings, record, mean));
+    }
+    let best = (0..trials.len())
+        .max_by(|&a, &b| trials[a].2.total_cmp(&trials[b].2).then(b.cmp(&a)))
+        .unwrap_or(0);
+    let metric = if task == Task::Classification {
+        "accuracy"
+    } else {
+        "r2"
+    };
+    if let Some(out) = &t.out {
+        // The best settings train on every row.
+        let options = fit_options(&trials[best].0, task, threads)?;
+        let fitted = mlp::fit(table.clone(), &options, None, |_| ControlFlow::Continue(()))?;
+        io::write_output(out, fitted.model.to_json()?.as_bytes())?;
+        if !t.quiet && out != "-" {
+            eprintln!("wrote {out} (trial {}, trained on every row)", best + 1);
+        }
+    }
+    let how = if args.folds == 0 {
+        "one held-out fifth".to_owned()
+    } else {
+        format!("{}-fold cross-validation", args.folds)
+    };
+    if args.format == "table" {
+        println!("{metric} by {how}, {} rows", table.x.nrows());
+        for (i, (_, record, score)) in trials.iter().enumerate() {
+            let mark = if i == best { "*" } else { " " };
+            println!("{mark}{:>3}  {score:.4}  {record}", i + 1);
+        }
+        return Ok(());
+    }
+    let rows: Vec<Value> = trials
+        .iter()
+        .enumerate()
+        .map(|(i, (_, record, score))| json!({"trial": i + 1, "score": num(*score), "settings": record}))
+        .collect();
+    io::print_json(&json!({
+        "task": task.name(),
+        "metric": metric,
+        "scored_by": how,
+        "rows": table.x.nrows(),
+        "seed": t.seed,
+        "best": {"trial": best + 1, "score": num(trials[best].2), "settings": trials[best].1},
+        "trials": rows,
+    }))
+}
+
+/// One trial's settings: `base` with the options it leaves open drawn from the space, and the
+/// record of what was drawn.
+fn draw(base: &TrainArgs, rng: &mut impl Rng) -> (TrainArgs, Value) {
+    let mut s = base.clone();
+    if s.hidden.is_none() {
+        s.hidden = Some(Hidden(HIDDEN[rng.random_range(0..HIDDEN.len())].to_vec()));
+    }
+    if s.activation.is_none() {
+        s.activation = Some([Activation::Relu, Activation::Tanh][rng.random_range(0..2)]);
+    }
+    if s.lambda.is_none() {
+        s.lambda = Some(10f64.powf(rng.random_range(-3.0..1.0)));
+    }
+    if s.solver.is_none() {
+        s.solver = Some([Solver::Lbfgs, Solver::Adam][rng.random_range(0..2)]);
+    }
+    if s.solver == Some(Solver::Adam) && s.learning_rate.is_none() {
+        s.learning_rate = Some(10f64.powf(rng.random_range(-3.5..-2.5)));
+    }
+    let hidden = s.hidden.as_ref().map_or(Vec::new(), |h| h.0.clone());
+    let record = json!({
+        "hidden": hidden.iter().map(usize::to_string).collect::<Vec<_>>().join(","),
+        "activation": s.activation.map(|a| a.to_string()),
+        "lambda": s.lambda,
+        "solver": s.solver.map(|v| v.to_string()),
+        "learning_rate": s.learning_rate,
+    });
+    (s, record)
+}
