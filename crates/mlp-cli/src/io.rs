@@ -136,10 +136,7 @@ pub fn print_notes(notes: &[String], quiet: bool) {
 /// Writes `bytes` to `path` atomically, or to standard output for `-`.
 pub fn write_output(path: &str, bytes: &[u8]) -> Result<()> {
     if path == "-" {
-        let mut out = std::io::stdout().lock();
-        out.write_all(bytes)?;
-        out.flush()?;
-        return Ok(());
+        return print(&String::from_utf8_lossy(bytes));
     }
     Ok(mlp::write_atomic(Path::new(path), bytes)?)
 }
@@ -152,13 +149,22 @@ pub fn check_output(path: &str) -> Result<()> {
     Ok(())
 }
 
+/// Prints `text` to standard output. A reader that closed the pipe ends the program quietly
+/// (the error is the `BrokenPipe` that `main` looks for); other failures say where.
+pub fn print(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        Err(e) => Err(anyhow::Error::new(e).context("writing to standard output")),
+    }
+}
+
 /// Prints one JSON value, pretty, to standard output.
 pub fn print_json(value: &serde_json::Value) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, value)?;
-    writeln!(out)?;
-    out.flush()?;
-    Ok(())
+    let mut text = serde_json::to_string_pretty(value)?;
+    text.push('\n');
+    print(&text)
 }
 
 /// JSON number for a float, `null` when not finite.

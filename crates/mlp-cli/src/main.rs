@@ -106,8 +106,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Tune(args) => train::tune::run(*args),
         Command::Datasets => datasets(),
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "mlp", &mut std::io::stdout());
-            Ok(())
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "mlp", &mut script);
+            io::print(&String::from_utf8_lossy(&script))
         }
     }
 }

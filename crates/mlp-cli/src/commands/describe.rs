@@ -6,7 +6,7 @@ use anyhow::Result;
 use clap::Args;
 use mlp::schema::{Encoding, Kind, fit, infer};
 use serde_json::{Value, json};
-use std::io::Write;
+use std::fmt::Write as _;
 
 /// Options of `mlp describe`.
 #[derive(Debug, Args)]
@@ -87,7 +87,7 @@ pub fn run(args: DescribeArgs) -> Result<()> {
 }
 
 fn print_table(report: &Value) -> Result<()> {
-    let mut out = std::io::stdout().lock();
+    let mut out = String::new();
     let rows = report["rows"].as_u64().unwrap_or(0);
     writeln!(
         out,
@@ -138,6 +138,5 @@ fn print_table(report: &Value) -> Result<()> {
         writeln!(out)?;
     }
     writeln!(out, "network inputs: {}", report["inputs"])?;
-    out.flush()?;
-    Ok(())
+    io::print(&out)
 }

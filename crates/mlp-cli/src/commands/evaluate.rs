@@ -6,6 +6,7 @@ use anyhow::{Result, bail};
 use clap::Args;
 use mlp::{Model, metrics};
 use serde_json::json;
+use std::fmt::Write as _;
 
 /// Options of `mlp evaluate`.
 #[derive(Debug, Args)]
@@ -52,11 +53,16 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
             let per = metrics::regression(truth.view(), out.view());
             let names: Vec<String> = table.targets.iter().map(|t| t.name.clone()).collect();
             if args.format == "table" {
-                println!("{:<20} {:>12} {:>14} {:>12}", "target", "r2", "mse", "mae");
+                let mut o = String::new();
+                writeln!(
+                    o,
+                    "{:<20} {:>12} {:>14} {:>12}",
+                    "target", "r2", "mse", "mae"
+                )?;
                 for (n, s) in names.iter().zip(&per) {
-                    println!("{n:<20} {:>12.6} {:>14.6} {:>12.6}", s.r2, s.mse, s.mae);
+                    writeln!(o, "{n:<20} {:>12.6} {:>14.6} {:>12.6}", s.r2, s.mse, s.mae)?;
                 }
-                return Ok(());
+                return io::print(&o);
             }
             let mean = |f: fn(&metrics::RegressionScores) -> f64| {
                 per.iter().map(f).sum::<f64>() / per.len().max(1) as f64
@@ -73,26 +79,30 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
 }
 
 fn classification_table(s: &metrics::ClassificationScores) -> Result<()> {
-    println!(
+    let mut o = String::new();
+    writeln!(
+        o,
         "accuracy {:.4}   log-loss {:.4}   macro F1 {:.4}   examples {}",
         s.accuracy, s.log_loss, s.macro_f1, s.examples
-    );
-    println!();
-    println!(
+    )?;
+    writeln!(o)?;
+    writeln!(
+        o,
         "{:<16} {:>9} {:>9} {:>9} {:>8}",
         "class", "precision", "recall", "f1", "support"
-    );
+    )?;
     for c in &s.per_class {
-        println!(
+        writeln!(
+            o,
             "{:<16} {:>9.4} {:>9.4} {:>9.4} {:>8}",
             c.class, c.precision, c.recall, c.f1, c.support
-        );
+        )?;
     }
-    println!();
-    println!("confusion matrix (rows: true class, columns: predicted)");
+    writeln!(o)?;
+    writeln!(o, "confusion matrix (rows: true class, columns: predicted)")?;
     for (c, row) in s.per_class.iter().zip(&s.confusion) {
         let cells: Vec<String> = row.iter().map(|v| format!("{v:>6}")).collect();
-        println!("{:<16} {}", c.class, cells.join(""));
+        writeln!(o, "{:<16} {}", c.class, cells.join(""))?;
     }
-    Ok(())
+    io::print(&o)
 }

@@ -68,11 +68,12 @@ pub fn run(args: ExplainArgs) -> Result<()> {
     if args.format == "json" {
         return io::print_json(&to_json(&model, &e, &args.row));
     }
-    print!(
-        "{}",
-        to_text(&model, &e, &args.row, model.input_scaling.is_some())
-    );
-    Ok(())
+    io::print(&to_text(
+        &model,
+        &e,
+        &args.row,
+        model.input_scaling.is_some(),
+    ))
 }
 
 fn matrix(a: ArrayView2<'_, f64>) -> Value {

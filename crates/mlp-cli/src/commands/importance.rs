@@ -7,6 +7,7 @@ use clap::Args;
 use mlp::Model;
 use mlp::importance::{ColumnImportance, permutation_importance};
 use serde_json::json;
+use std::fmt::Write as _;
 
 /// Options of `mlp importance`.
 #[derive(Debug, Args)]
@@ -62,12 +63,13 @@ pub fn run(args: ImportanceArgs) -> Result<()> {
         crate::plot::importance(p, &columns, metric)?;
     }
     if args.format == "table" {
-        println!("{metric} on {} rows: {baseline:.4}", prepared.x.nrows());
-        println!("{:<28} {:>12} {:>10}", "column", "importance", "std");
+        let mut o = String::new();
+        writeln!(o, "{metric} on {} rows: {baseline:.4}", prepared.x.nrows())?;
+        writeln!(o, "{:<28} {:>12} {:>10}", "column", "importance", "std")?;
         for c in &columns {
-            println!("{:<28} {:>12.4} {:>10.4}", c.name, c.mean, c.std);
+            writeln!(o, "{:<28} {:>12.4} {:>10.4}", c.name, c.mean, c.std)?;
         }
-        return Ok(());
+        return io::print(&o);
     }
     let rows: Vec<_> = columns
         .iter()

@@ -15,8 +15,8 @@ use anyhow::Result;
 
 /// Runs `mlp datasets`: lists the built-in data sets.
 pub fn datasets() -> Result<()> {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
+    use std::fmt::Write as _;
+    let mut out = String::new();
     writeln!(
         out,
         "{:<14} {:>5} {:>8}  {:<14} {:<12} about",
@@ -42,7 +42,7 @@ pub fn datasets() -> Result<()> {
             d.about
         )?;
     }
-    Ok(())
+    crate::io::print(&out)
 }
 
 /// Parses `4,5,3` into layer sizes.

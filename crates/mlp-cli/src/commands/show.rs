@@ -3,7 +3,7 @@
 use anyhow::{Result, bail};
 use clap::Args;
 use mlp::Model;
-use std::io::Write;
+use std::fmt::Write as _;
 
 /// Options of `mlp show`.
 #[derive(Debug, Args)]
@@ -27,7 +27,7 @@ pub fn run(args: ShowArgs) -> Result<()> {
     }
     let model = Model::load(&args.model)?;
     let net = &model.network;
-    let mut out = std::io::stdout().lock();
+    let mut out = String::new();
     writeln!(out, "{net}")?;
     let weights: usize = (0..net.params().n_layers())
         .map(|k| net.params().shape(k).0 * net.params().shape(k).1)
@@ -107,7 +107,7 @@ pub fn run(args: ShowArgs) -> Result<()> {
         weights_image(&model, path)?;
         writeln!(out, "wrote {path}")?;
     }
-    Ok(())
+    crate::io::print(&out)
 }
 
 fn preview(items: &[String]) -> String {

@@ -10,6 +10,7 @@ use mlp::{Float, Task};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use serde_json::json;
+use std::fmt::Write as _;
 use std::ops::ControlFlow;
 
 /// Options of `mlp cv`: the folds, and any option of `mlp train`.
@@ -67,15 +68,17 @@ fn cv_in<T: Float>(args: &CvArgs, threads: usize) -> Result<()> {
         "r2"
     };
     if args.format == "table" {
-        println!("{metric} over {} folds of {n} rows", args.folds);
+        let mut o = String::new();
+        writeln!(o, "{metric} over {} folds of {n} rows", args.folds)?;
         for (k, s) in scores.iter().enumerate() {
-            println!("  fold {:<3} {s:.4}", k + 1);
+            writeln!(o, "  fold {:<3} {s:.4}", k + 1)?;
         }
-        println!(
+        writeln!(
+            o,
             "  mean     {mean:.4} (standard deviation {:.4})",
             var.sqrt()
-        );
-        return Ok(());
+        )?;
+        return io::print(&o);
     }
     io::print_json(&json!({
         "task": task.name(),

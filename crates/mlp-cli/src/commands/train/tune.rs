@@ -19,6 +19,7 @@ use clap::Args;
 use mlp::{Activation, Float, Solver, Task};
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
+use std::fmt::Write as _;
 use std::ops::ControlFlow;
 
 /// The hidden layers a trial may have.
@@ -114,12 +115,13 @@ fn tune_in<T: Float>(args: &TuneArgs, threads: usize) -> Result<()> {
         format!("{}-fold cross-validation", args.folds)
     };
     if args.format == "table" {
-        println!("{metric} by {how}, {} rows", table.x.nrows());
+        let mut o = String::new();
+        writeln!(o, "{metric} by {how}, {} rows", table.x.nrows())?;
         for (i, (_, record, score)) in trials.iter().enumerate() {
             let mark = if i == best { "*" } else { " " };
-            println!("{mark}{:>3}  {score:.4}  {record}", i + 1);
+            writeln!(o, "{mark}{:>3}  {score:.4}  {record}", i + 1)?;
         }
-        return Ok(());
+        return io::print(&o);
     }
     let rows: Vec<Value> = trials
         .iter()
