@@ -171,3 +171,56 @@ pub fn print_json(value: &serde_json::Value) -> Result<()> {
 pub fn num(v: f64) -> serde_json::Value {
     serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, serde_json::Value::Number)
 }
+
+/// A file as the system knows it, to tell whether two paths name the same file.
+#[derive(PartialEq, Eq)]
+enum FileId {
+    /// An existing regular file: its device and inode.
+    Inode(u64, u64),
+    /// A file yet to be made: its folder's canonical path and its name.
+    Path(std::path::PathBuf),
+}
+
+fn file_id(path: &str) -> Option<FileId> {
+    if path == "-" {
+        return None;
+    }
+    let p = Path::new(path);
+    match std::fs::metadata(p) {
+        Ok(meta) if meta.is_file() => {
+            use std::os::unix::fs::MetadataExt;
+            Some(FileId::Inode(meta.dev(), meta.ino()))
+        }
+        // Devices, FIFOs and folders may be named twice (/dev/null).
+        Ok(_) => None,
+        Err(_) => {
+            let dir = match p.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d,
+                _ => Path::new("."),
+            };
+            let name = p.file_name()?;
+            Some(FileId::Path(std::fs::canonicalize(dir).ok()?.join(name)))
+        }
+    }
+}
+
+/// Refuses, before any work, an output (`(option, path)`) that is one of the run's `inputs` or
+/// the same file as another output.
+pub fn check_distinct(outputs: &[(&str, &str)], inputs: &[&str]) -> Result<()> {
+    let inputs: Vec<(&str, FileId)> = inputs
+        .iter()
+        .filter_map(|p| Some((*p, file_id(p)?)))
+        .collect();
+    let mut seen: Vec<(&str, FileId)> = Vec::new();
+    for &(flag, path) in outputs {
+        let Some(id) = file_id(path) else { continue };
+        if let Some((input, _)) = inputs.iter().find(|(_, i)| *i == id) {
+            bail!("{flag} {path} is the input {input}: writing it would destroy it");
+        }
+        if let Some((other, _)) = seen.iter().find(|(_, i)| *i == id) {
+            bail!("{flag} {path} is the same file as {other}: give each output its own file");
+        }
+        seen.push((flag, id));
+    }
+    Ok(())
+}

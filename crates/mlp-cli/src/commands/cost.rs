@@ -34,6 +34,9 @@ pub fn run(args: CostArgs) -> Result<()> {
     }
     if let Some(g) = &args.gradient {
         io::check_output(g)?;
+        let model_path = args.model.model.to_string_lossy();
+        let data = args.data.data.as_deref().unwrap_or_default();
+        io::check_distinct(&[("--gradient", g)], &[&model_path, data])?;
     }
     let model = Model::load(&args.model.model)?;
     let io::Prepared { x, y, notes, .. } = io::prepared(&model, &args.data, &args.columns)?;

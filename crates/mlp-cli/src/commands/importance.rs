@@ -42,6 +42,9 @@ pub fn run(args: ImportanceArgs) -> Result<()> {
             bail!("--plot {p}: the file name must end in .svg or .png");
         }
         io::check_output(p)?;
+        let model_path = args.model.model.to_string_lossy();
+        let data = args.data.data.as_deref().unwrap_or_default();
+        io::check_distinct(&[("--plot", p)], &[&model_path, data])?;
     }
     let model = Model::load(&args.model.model)?;
     let prepared = io::prepared(&model, &args.data, &args.columns)?;

@@ -35,6 +35,9 @@ pub struct PredictArgs {
 /// Runs `mlp predict`.
 pub fn run(args: PredictArgs) -> Result<()> {
     io::check_output(&args.out)?;
+    let model_path = args.model.model.to_string_lossy();
+    let data = args.data.data.as_deref().unwrap_or_default();
+    io::check_distinct(&[("--out", &args.out)], &[&model_path, data])?;
     let model = Model::load(&args.model.model)?;
     let columns = crate::args::ColumnArgs {
         target: Vec::new(),

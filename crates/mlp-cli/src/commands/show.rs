@@ -24,6 +24,8 @@ pub fn run(args: ShowArgs) -> Result<()> {
             bail!("--weights-image {path}: the file name must end in .png");
         }
         crate::io::check_output(path)?;
+        let model_path = args.model.to_string_lossy();
+        crate::io::check_distinct(&[("--weights-image", path)], &[&model_path])?;
     }
     let model = Model::load(&args.model)?;
     let net = &model.network;

@@ -151,6 +151,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
     {
         bail!("--plot {p}: the file name must end in .svg or .png");
     }
+    check_files(&args)?;
     let threads = threads(&args)?;
     let init_model = args.init_model.as_deref().map(Model::load).transpose()?;
     match args.precision {
@@ -308,6 +309,34 @@ fn train_in<T: Float>(args: &TrainArgs, threads: usize, init_model: Option<&Mode
         summary(args, &fitted, rows)?;
     }
     Ok(())
+}
+
+/// Refuses outputs that are inputs of the run, or the same file twice; the checkpoint may be the
+/// file the run resumes from.
+fn check_files(args: &TrainArgs) -> Result<()> {
+    let data = args.data.data.clone().unwrap_or_default();
+    let init = args
+        .init_model
+        .as_ref()
+        .map(|p| p.to_string_lossy().into_owned());
+    let mut inputs: Vec<&str> = vec![data.as_str()];
+    inputs.extend(init.as_deref());
+    let mut outputs: Vec<(&str, &str)> = Vec::new();
+    for (flag, path) in [
+        ("--out", &args.out),
+        ("--history", &args.history),
+        ("--plot", &args.plot),
+    ] {
+        if let Some(p) = path {
+            outputs.push((flag, p));
+        }
+    }
+    let mut with_resume = inputs.clone();
+    with_resume.extend(args.resume.as_deref());
+    io::check_distinct(&outputs, &with_resume)?;
+    let checkpoint = checkpoint_path(args);
+    outputs.push(("--checkpoint", &checkpoint));
+    io::check_distinct(&outputs, &inputs)
 }
 
 /// Where an interrupted run is saved: --checkpoint, else beside --out.

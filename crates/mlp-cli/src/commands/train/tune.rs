@@ -65,6 +65,8 @@ pub fn run(args: TuneArgs) -> Result<()> {
     }
     if let Some(out) = &t.out {
         io::check_output(out)?;
+        let data = t.data.data.as_deref().unwrap_or_default();
+        io::check_distinct(&[("--out", out)], &[data])?;
     }
     let threads = super::threads(t)?;
     match t.precision {
