@@ -289,6 +289,16 @@ fn read_prefix(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     Ok(got)
 }
 
+/// The error for a record whose number of fields is not the header's `width`.
+fn ragged(name: &str, record: &ByteRecord, width: usize) -> Error {
+    let line = record.position().map_or(0, csv::Position::line);
+    let message = format!(
+        "line {line} has {} fields, the header has {width}",
+        record.len()
+    );
+    data(Location::file(name), message)
+}
+
 /// An [`Error::Data`].
 fn data(at: Location, message: impl Into<String>) -> Error {
     Error::Data {

@@ -91,12 +91,7 @@ fn split_records<R: Read>(
         for record in batch.iter_mut() {
             match next(reader, record, name, gzip) {
                 Ok(true) if record.len() != width => {
-                    let line = record.position().map_or(0, csv::Position::line);
-                    let message = format!(
-                        "line {line} has {} fields, the header has {width}",
-                        record.len()
-                    );
-                    failure = Some(data(Location::file(name), message));
+                    failure = Some(super::ragged(name, record, width));
                     break;
                 }
                 Ok(true) => filled += 1,

@@ -120,12 +120,7 @@ pub(super) fn read_text_rows<T: Float, R: Read>(
     while next(&mut reader, &mut record, name, gzip)? {
         let line = record.position().map_or(0, csv::Position::line);
         if record.len() != header.len() {
-            let message = format!(
-                "line {line} has {} fields, the header has {}",
-                record.len(),
-                header.len()
-            );
-            return Err(data(Location::file(name), message));
+            return Err(super::ragged(name, &record, header.len()));
         }
         let text = |i: usize| -> Result<&str> {
             let bytes = record.get(i).unwrap_or_default();

@@ -35,17 +35,10 @@ pub fn run(args: CvArgs) -> Result<()> {
     if args.folds < 2 {
         bail!("--folds must be at least 2, got {}", args.folds);
     }
-    let unused = [
-        ("--out", t.out.is_some()),
-        ("--history", t.history.is_some()),
-        ("--plot", t.plot.is_some()),
-        ("--checkpoint", t.checkpoint.is_some()),
-        ("--resume", t.resume.is_some()),
-        ("--init-model", t.init_model.is_some()),
-    ];
-    if let Some((flag, _)) = unused.iter().find(|(_, given)| *given) {
-        bail!("{flag} is an option of mlp train; mlp cv trains one model per fold and keeps none");
+    if t.out.is_some() {
+        bail!("--out is an option of mlp train; mlp cv trains one model per fold and keeps none");
     }
+    refuse_run_options(t, "cv")?;
     let threads = super::threads(t)?;
     match t.precision {
         crate::args::Precision::F32 => cv_in::<f32>(&args, threads),
@@ -90,6 +83,22 @@ fn cv_in<T: Float>(args: &CvArgs, threads: usize) -> Result<()> {
         "mean": num(mean),
         "std": num(var.sqrt()),
     }))
+}
+
+/// Refuses the options of `mlp train` that belong to one run (its files, a warm start), which
+/// `mlp cv` and `mlp tune`, training many models, do not take.
+pub(super) fn refuse_run_options(t: &TrainArgs, command: &str) -> Result<()> {
+    let given = [
+        ("--history", t.history.is_some()),
+        ("--plot", t.plot.is_some()),
+        ("--checkpoint", t.checkpoint.is_some()),
+        ("--resume", t.resume.is_some()),
+        ("--init-model", t.init_model.is_some()),
+    ];
+    match given.iter().find(|(_, given)| *given) {
+        Some((flag, _)) => bail!("{flag} is an option of mlp train, not of mlp {command}"),
+        None => Ok(()),
+    }
 }
 
 /// The data of `mlp train`'s options, its rows without a target left out, and the task.

@@ -53,16 +53,7 @@ pub fn run(args: TuneArgs) -> Result<()> {
     if args.folds == 1 {
         bail!("--folds must be at least 2 (or 0: one held-out fifth)");
     }
-    let unused = [
-        ("--history", t.history.is_some()),
-        ("--plot", t.plot.is_some()),
-        ("--checkpoint", t.checkpoint.is_some()),
-        ("--resume", t.resume.is_some()),
-        ("--init-model", t.init_model.is_some()),
-    ];
-    if let Some((flag, _)) = unused.iter().find(|(_, given)| *given) {
-        bail!("{flag} is an option of mlp train, not of mlp tune");
-    }
+    super::cv::refuse_run_options(t, "tune")?;
     if let Some(out) = &t.out {
         io::check_output(out)?;
         let data = t.data.data.as_deref().unwrap_or_default();
