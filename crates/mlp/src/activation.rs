@@ -4,9 +4,8 @@
 //! sigmoid (`da/dz = a(1 - a)`): the backward pass then needs only the stored a^(l).
 
 use crate::Float;
-use crate::fastmath::{
-    PAR_MIN_ELEMENTS, PAR_MIN_TRANSCENDENTAL, blocks_for, par_row_blocks, vectorized,
-};
+use crate::fastmath::vectorized;
+use crate::pool::{PAR_MIN_ELEMENTS, PAR_MIN_TRANSCENDENTAL, blocks_for, par_row_blocks};
 use ndarray::{ArrayView1, ArrayView2, ArrayViewMut2, Zip, s};
 use serde::{Deserialize, Serialize};
 use std::fmt;

@@ -18,7 +18,8 @@
 
 mod rows;
 
-use crate::fastmath::{PAR_MIN_ELEMENTS, blocks_for, par_blocks, vectorized};
+use crate::fastmath::vectorized;
+use crate::pool::{PAR_MIN_ELEMENTS, blocks_for, par_blocks};
 use crate::{Error, Float, Network, Params, Result};
 use ndarray::{Array2, ArrayView2, ArrayViewMut1, s};
 

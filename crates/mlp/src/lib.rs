@@ -35,6 +35,7 @@ pub mod model;
 mod network;
 mod params;
 pub mod pipeline;
+mod pool;
 pub mod preprocess;
 pub mod train;
 

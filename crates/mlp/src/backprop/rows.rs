@@ -11,8 +11,9 @@
 //! in chunk order, so the results depend on the batch and never on the number of threads.
 
 use super::{Workspace, bias_gradient};
-use crate::fastmath::{PAR_MIN_ELEMENTS, blocks_for, in_pool, par_blocks, vectorized};
+use crate::fastmath::vectorized;
 use crate::linalg::{SPLIT_MIN_WORK, matmul};
+use crate::pool::{PAR_MIN_ELEMENTS, blocks_for, in_pool, par_blocks};
 use crate::{Float, Network, Params};
 use ndarray::{ArrayBase, ArrayView2, ArrayViewMut2, Axis, DataMut, Ix2, s};
 use smallvec::SmallVec;
@@ -169,7 +170,7 @@ fn run_groups<J: Send>(jobs: &mut [J], threads: usize, f: &(impl Fn(&mut J, usiz
 
 impl<T: Float> Network<T> {
     /// Whether a training step on a batch of m rows makes splits for other threads to take
-    /// up (see `fastmath::in_pool`).
+    /// up (see `pool::in_pool`).
     pub(crate) fn step_splits(&self, m: usize) -> bool {
         Plan::new(m, true, self.sizes()).splits(self.sizes())
     }

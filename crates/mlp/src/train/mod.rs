@@ -13,8 +13,8 @@ pub use config::{Schedule, Solver, TrainConfig};
 pub use diagnostics::{LayerDiagnostics, warnings};
 pub use state::{CHECKPOINT_FORMAT, Hooks, OnEpoch, TrainState};
 
-use crate::fastmath::in_pool;
 use crate::init::{rng, unit_uniform};
+use crate::pool::in_pool;
 use crate::{Cost, Error, Float, Network, Params, Result, Workspace};
 use ndarray::{Array2, ArrayView2, s};
 use optim::Stepper;

@@ -2,7 +2,8 @@
 
 use super::{Solver, TrainConfig};
 use crate::Float;
-use crate::fastmath::{PAR_MIN_ELEMENTS, blocks_for, par_blocks, vectorized};
+use crate::fastmath::vectorized;
+use crate::pool::{PAR_MIN_ELEMENTS, blocks_for, par_blocks};
 
 /// The state a first-order solver carries from step to step.
 #[derive(Clone, Debug, PartialEq)]
