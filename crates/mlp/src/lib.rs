@@ -18,30 +18,42 @@
 //! ```
 #![deny(missing_docs)]
 
-pub mod activation;
-mod atomic;
-mod backprop;
-pub mod data;
+// Floors, from the bottom: each module imports only from the floors below it.
+// 0. the element type and errors
 mod error;
-pub mod explain;
-mod fastmath;
 mod float;
-pub mod gradcheck;
-pub mod init;
+// 1. the machine: SIMD elementwise math, the thread pool, matrix products
+mod fastmath;
 mod linalg;
+mod pool;
+// 2. the pieces of a network
+pub mod activation;
+pub mod init;
 pub mod loss;
+mod params;
+// 3. the network, and the passes' work buffers and elementwise kernels
+mod kernels;
+mod network;
+mod workspace;
+// 4. the seed's math over a chunk of rows
+mod passes;
+// 5. the driver: chunks, threads, ordered sums; and the public passes over a batch
+mod batch;
+mod driver;
+// 6. what is built on the passes
+pub mod explain;
+pub mod gradcheck;
+pub mod train;
+// 7. data, models and the whole pipeline
+mod atomic;
+pub mod data;
 pub mod metrics;
 pub mod model;
-mod network;
-mod params;
 pub mod pipeline;
-mod pool;
 pub mod preprocess;
-pub mod train;
 
 pub use activation::Activation;
 pub use atomic::{check_writable, write_atomic};
-pub use backprop::{Cost, Workspace};
 pub use error::{Error, Location, Result};
 pub use float::Float;
 pub use init::Init;
@@ -49,9 +61,11 @@ pub use loss::Loss;
 pub use model::{Model, Scaling};
 pub use network::Network;
 pub use params::{Entry, Params};
+pub use passes::Cost;
 pub use pipeline::{FitOptions, Fitted, fit, fit_with};
 pub use preprocess::Task;
 pub use train::{
     EpochStats, Hooks, Schedule, Solver, StopReason, TrainConfig, TrainData, TrainReport,
     TrainState, train, train_with,
 };
+pub use workspace::Workspace;

@@ -155,7 +155,7 @@ fn run<T: Float>(
     };
     // The whole run on rayon's pool, where every split of a step is taken up at once (see
     // `in_pool`): moving each step there instead would cost two thread wake-ups a step.
-    let splits = net.step_splits(batch);
+    let splits = crate::driver::step_splits(net, batch);
     in_pool(config.threads, splits, move || match config.solver {
         Solver::Lbfgs | Solver::Cg => quasi_newton::train(net, data, config, r, hooks),
         _ => first_order(net, data, config, r, batch, hooks),
