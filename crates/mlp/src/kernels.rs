@@ -179,10 +179,29 @@ pub(crate) fn add_scaled<T: Float>(g: &mut [T], w: &[T], c: T, threads: usize) {
         vectorized(
             #[inline(always)]
             || {
-                // A local copy, so that the loop does not reload it (see `optim`).
+                // A local copy, so that the loop does not reload it (see `sub_scaled`).
                 let c_here = c;
                 for (g, &w) in g.iter_mut().zip(w) {
                     *g += c_here * w;
+                }
+            },
+        );
+    });
+}
+
+/// `w := w - c g`, element by element.
+pub(crate) fn sub_scaled<T: Float>(w: &mut [T], g: &[T], c: T, threads: usize) {
+    let blocks = blocks_for(threads, w.len(), PAR_MIN_ELEMENTS);
+    par_blocks((w, g), blocks, |(w, g), _| {
+        vectorized(
+            #[inline(always)]
+            || {
+                // A copy of the captured scalar: read through the closure's reference, it would
+                // be reloaded on every element (it might alias `w`), and the loop would not
+                // vectorize.
+                let c_here = c;
+                for (w, &g) in w.iter_mut().zip(g) {
+                    *w -= c_here * g;
                 }
             },
         );

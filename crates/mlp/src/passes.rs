@@ -20,13 +20,17 @@
 //! | J = (1/m) sum_i cost_i + lambda/(2m) sum_l sum_ij (w_ij^(l))^2 (no biases) | [`cost`] |
 //! | dJ/dW^(l) += (lambda/m) W^(l) (no biases) | [`l2_gradient`] |
 //!
+//! and the seed's update, w := w - alpha dJ/dw, is [`gradient_descent`].
+//!
 //! Each product is one GEMM ([`matmul`]); the elementwise steps run through [`crate::kernels`].
 //! How a batch is cut into chunks, and the chunks shared out among threads, is
 //! [`crate::driver`]'s business: nothing here depends on it.
 
 use crate::activation::Activation;
 use crate::float::Float;
-use crate::kernels::{add_scaled, bias_then_activation, column_means, times_derivative};
+use crate::kernels::{
+    add_scaled, bias_then_activation, column_means, sub_scaled, times_derivative,
+};
 use crate::linalg::matmul;
 use crate::network::Network;
 use crate::params::Params;
@@ -203,4 +207,10 @@ pub(crate) fn cost<T: Float>(params: &Params<T>, total: f64, m: usize, lambda: f
         l2,
         examples: m,
     }
+}
+
+/// Gradient descent, the seed's update: w_ij := w_ij - alpha dJ/dw_ij (and b_i := b_i - alpha
+/// dJ/db_i), over the flat buffers of every weight and bias (`w`) and of their gradient (`g`).
+pub(crate) fn gradient_descent<T: Float>(w: &mut [T], g: &[T], alpha: f64, threads: usize) {
+    sub_scaled(w, g, T::of(alpha), threads);
 }
