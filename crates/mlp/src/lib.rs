@@ -18,36 +18,39 @@
 //! ```
 #![deny(missing_docs)]
 
-// Floors, from the bottom: each module imports only from the floors below it.
-// 0. the element type and errors
+// Floors, from the bottom: a module imports what it uses by its own path
+// (`crate::float::Float`), from its own floor or those below, never from above, with no
+// circles. The re-exports further down are for the library's users.
+// 0. errors, elementwise math on plain f32/f64 at SIMD width, the thread pool
+mod atomic;
 mod error;
-mod float;
-// 1. the machine: SIMD elementwise math, the thread pool, matrix products
 mod fastmath;
-mod linalg;
 mod pool;
-// 2. the pieces of a network
+// 1. the element type
+mod float;
+// 2. the pieces of a network, matrix products, the passes' buffers and elementwise kernels
 pub mod activation;
 pub mod init;
-pub mod loss;
-mod params;
-// 3. the network, and the passes' work buffers and elementwise kernels
 mod kernels;
-mod network;
+mod linalg;
+pub mod loss;
+pub mod metrics;
+mod params;
 mod workspace;
+// 3. the network
+mod network;
 // 4. the seed's math over a chunk of rows
 mod passes;
-// 5. the driver: chunks, threads, ordered sums; and the public passes over a batch
-mod batch;
+// 5. the driver: chunks, threads, ordered sums
 mod driver;
-// 6. what is built on the passes
+// 6. the network's public passes over a batch
+mod batch;
+// 7. what is built on the passes
 pub mod explain;
 pub mod gradcheck;
 pub mod train;
-// 7. data, models and the whole pipeline
-mod atomic;
+// 8. data, model files and the whole pipeline
 pub mod data;
-pub mod metrics;
 pub mod model;
 pub mod pipeline;
 pub mod preprocess;

@@ -7,7 +7,7 @@
 //! | formula | function |
 //! |---|---|
 //! | Z^(l) = A^(l-1) W^(l)T + b^(l),  A^(l) = g(Z^(l)),  A^(1) = X | [`forward`] |
-//! | sum over the chunk's examples of the per-example cost | [`crate::Loss::total`] |
+//! | sum over the chunk's examples of the per-example cost | [`crate::loss::Loss::total`] |
 //! | Delta^(L) = A^(L) - Y (canonical pairs), else (A^(L) - Y) ⊙ g'(Z^(L)) | [`output_delta`] |
 //! | Delta^(l) = (Delta^(l+1) W^(l+1)) ⊙ g'(Z^(l)) | [`backward`] |
 //! | dJ/dW^(l) = (1/m) Delta^(l)T A^(l-1) (+ the L2 term below) | [`backward`] |

@@ -1,6 +1,8 @@
 use super::*;
+use crate::activation::Activation;
 use crate::gradcheck::{GradCheckConfig, gradient_check};
-use crate::{Activation, Init, Loss};
+use crate::init::Init;
+use crate::loss::Loss;
 use ndarray::Array2;
 
 fn net(sizes: &[usize], loss: Loss, output: Activation) -> Network<f64> {

@@ -1,8 +1,8 @@
 //! Checkpoints: a run's state written out as a [`TrainState`] and read back, every vector in
 //! the model file's order (which does not depend on how the parameter buffer is laid out).
 
-use super::Run;
 use super::config::TrainConfig;
+use super::run::Run;
 use super::state::{self, TrainState};
 use crate::error::Result;
 use crate::float::Float;

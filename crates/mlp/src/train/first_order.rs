@@ -3,9 +3,9 @@
 
 use super::config::{Schedule, ValidConfig};
 use super::optim::take_step;
-use super::report::TrainData;
+use super::run::{Epoch, Run, Step, check_finite};
 use super::state::Hooks;
-use super::{Epoch, Run, Step, check_finite};
+use super::stats::TrainData;
 use crate::error::Result;
 use crate::float::Float;
 use crate::init::unit_uniform;

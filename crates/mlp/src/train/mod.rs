@@ -18,28 +18,27 @@ mod monitor;
 mod optim;
 mod quasi_newton;
 mod report;
+mod run;
 mod state;
+mod stats;
 
 pub use config::{Schedule, Solver, TrainConfig, ValidConfig};
-pub use diagnostics::{LayerDiagnostics, warnings};
+pub use diagnostics::LayerDiagnostics;
 pub(crate) use first_order::shuffle;
-pub use report::{EpochStats, StopReason, TrainData, TrainReport};
+pub use report::TrainReport;
 pub use state::{CHECKPOINT_FORMAT, Hooks, OnEpoch, TrainState};
+pub use stats::{EpochStats, StopReason, TrainData, warnings};
 
+use crate::driver::step_splits;
 use crate::error::{Error, Result};
 use crate::float::Float;
-use crate::init::rng;
 use crate::network::Network;
-use crate::params::Params;
-use crate::passes::Cost;
 use crate::pool::in_pool;
 use crate::workspace::Workspace;
 use first_order::FirstOrder;
-use monitor::Monitor;
-use optim::Stepper;
 use quasi_newton::QuasiNewton;
+use run::{Epoch, Run, Step};
 use std::ops::ControlFlow;
-use std::time::Instant;
 
 /// Trains `net` on `data` as `config` says, calling `on_epoch` after every epoch (returning
 /// `ControlFlow::Break(())` stops training). With several threads the run moves onto rayon's
@@ -70,36 +69,6 @@ pub fn train_with<T: Float>(
     run(net, data, config, resume, hooks)
 }
 
-/// What one epoch of a solver did.
-pub(crate) enum Epoch<'s, T> {
-    /// The epoch ran: the training cost to report, the gradient of its last step (none for the
-    /// solvers that keep it to themselves) and the number of rows of its last batch, whose
-    /// activations are in the workspace.
-    Done {
-        train: Cost,
-        grad: Option<&'s Params<T>>,
-        rows: usize,
-    },
-    /// The solver found nothing left to do.
-    Converged,
-    /// [`Hooks::interrupted`] said so in the middle of the epoch.
-    Interrupted,
-}
-
-/// A solver, as the epoch loop sees it.
-pub(crate) trait Step<T: Float> {
-    /// Runs one epoch from the state `r` (the first-order solvers may resume in the middle of
-    /// one), computing in `ws`.
-    fn epoch(
-        &mut self,
-        net: &mut Network<T>,
-        data: TrainData<'_, T>,
-        r: &mut Run<T>,
-        ws: &mut Workspace<T>,
-        hooks: &mut impl Hooks,
-    ) -> Result<Epoch<'_, T>>;
-}
-
 /// Checks everything once, then runs the epochs on rayon's pool.
 fn run<T: Float>(
     net: &mut Network<T>,
@@ -124,7 +93,7 @@ fn run<T: Float>(
     };
     // The whole run on rayon's pool, where every split of a step is taken up at once (see
     // `in_pool`): moving each step there instead would cost two thread wake-ups a step.
-    let splits = crate::driver::step_splits(net, batch);
+    let splits = step_splits(net, batch);
     in_pool(config.threads, splits, move || {
         if config.solver.is_quasi_newton() {
             let solver = QuasiNewton::new(net, data, config)?;
@@ -171,58 +140,6 @@ fn epochs<T: Float>(
     Ok(r.report(net, stop, config.config()))
 }
 
-/// The evolving state of a run: everything a checkpoint saves.
-pub(crate) struct Run<T> {
-    stepper: Stepper<T>,
-    rng: rand_chacha::ChaCha8Rng,
-    order: Vec<usize>,
-    epochs_done: usize,
-    next_batch: usize,
-    partial: Cost,
-    alpha: f64,
-    monitor: Monitor<T>,
-    history: Vec<EpochStats>,
-    stop: Option<StopReason>,
-    start: Instant,
-    before: Option<Params<T>>,
-}
-
-impl<T: Float> Run<T> {
-    fn new(net: &Network<T>, config: &TrainConfig, n: usize) -> Self {
-        Run {
-            stepper: Stepper::new(config, net.params().len()),
-            rng: rng(config.seed),
-            order: (0..n).collect(),
-            epochs_done: 0,
-            next_batch: 0,
-            partial: Cost::default(),
-            alpha: config.alpha(),
-            monitor: Monitor::new(config),
-            history: Vec::new(),
-            stop: None,
-            start: Instant::now(),
-            before: None,
-        }
-    }
-
-    /// The report of a run that ended for `stop`; restores the best weights if early stopping
-    /// says so.
-    fn report(self, net: &mut Network<T>, stop: StopReason, config: &TrainConfig) -> TrainReport {
-        let state = matches!(stop, StopReason::Interrupted | StopReason::Stopped)
-            .then(|| self.state(net, config));
-        let elapsed = self.start.elapsed();
-        let best_validation = self.monitor.finish(net, stop);
-        TrainReport {
-            epochs: self.history.len(),
-            stop,
-            best_validation,
-            history: self.history,
-            elapsed,
-            state,
-        }
-    }
-}
-
 /// Checks the shapes of the training and validation data against the network, once: the
 /// passes of the run trust them.
 fn check_data<T: Float>(net: &Network<T>, data: &TrainData<'_, T>) -> Result<()> {
@@ -255,15 +172,4 @@ fn check_data<T: Float>(net: &Network<T>, data: &TrainData<'_, T>) -> Result<()>
         }
     }
     Ok(())
-}
-
-fn check_finite(cost: Cost, epoch: usize) -> Result<()> {
-    if cost.total().is_finite() {
-        Ok(())
-    } else {
-        Err(Error::Diverged {
-            epoch,
-            cost: cost.total(),
-        })
-    }
 }

@@ -1,92 +1,18 @@
-//! Watching a run: the weights at the start of each epoch, the layer diagnostics, validation
-//! cost and score, early stopping, convergence and the adaptive schedule, and the hooks called
-//! at the end of every epoch.
+//! Watching a run: validation cost and score, early stopping, convergence and the adaptive
+//! schedule.
 
-use super::Run;
-use super::config::{Schedule, TrainConfig, ValidConfig};
-use super::diagnostics::{self, LayerDiagnostics};
-use super::report::{EpochStats, StopReason, TrainData};
-use super::state::Hooks;
-use crate::error::Result;
+use super::config::{Schedule, TrainConfig};
+use super::stats::{EpochStats, StopReason};
 use crate::float::Float;
 use crate::loss::Loss;
 use crate::metrics;
 use crate::network::Network;
 use crate::params::Params;
-use crate::passes::Cost;
 use crate::workspace::Workspace;
 use ndarray::ArrayView2;
 
-impl<T: Float> Run<T> {
-    /// Keeps the weights at the start of an epoch, for the epoch's update ratios, in the
-    /// buffer of the last epoch's (full-batch solvers make one step an epoch).
-    pub(super) fn remember_weights(&mut self, net: &Network<T>) {
-        match &mut self.before {
-            Some(before) if before.len() == net.params().len() => {
-                before
-                    .as_mut_slice()
-                    .copy_from_slice(net.params().as_slice());
-            }
-            _ => self.before = Some(net.params().clone()),
-        }
-    }
-
-    /// Layer diagnostics of the epoch that just ended (from the last batch in `ws`).
-    pub(super) fn diagnose(
-        &self,
-        net: &Network<T>,
-        grad: Option<&Params<T>>,
-        ws: &Workspace<T>,
-        m: usize,
-    ) -> Vec<LayerDiagnostics> {
-        match &self.before {
-            Some(before) => diagnostics::diagnose(net, grad, before, ws, m),
-            None => Vec::new(),
-        }
-    }
-
-    /// Validation, monitoring and hooks at the end of an epoch; true when training must stop.
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn finish_epoch(
-        &mut self,
-        net: &Network<T>,
-        data: TrainData<'_, T>,
-        train: Cost,
-        layers: Vec<LayerDiagnostics>,
-        ws: &mut Workspace<T>,
-        hooks: &mut impl Hooks,
-        config: ValidConfig<'_>,
-    ) -> Result<bool> {
-        let epoch = self.epochs_done + 1;
-        let (validation, validation_score) = validate(net, data.validation, ws);
-        let stats = EpochStats {
-            epoch,
-            train,
-            validation,
-            validation_score,
-            learning_rate: self.alpha,
-            layers,
-            elapsed: self.start.elapsed(),
-        };
-        let verdict = self.monitor.observe(&stats, net, &mut self.alpha);
-        let asked_to_stop = hooks.epoch(&stats).is_break();
-        self.history.push(stats);
-        self.epochs_done = epoch;
-        self.next_batch = 0;
-        hooks.after_epoch(epoch, &|| self.state(net, config.config()))?;
-        if verdict.is_some() {
-            self.stop = verdict;
-        } else if asked_to_stop {
-            self.stop = Some(StopReason::Stopped);
-        } else if hooks.interrupted() {
-            self.stop = Some(StopReason::Interrupted);
-        }
-        Ok(self.stop.is_some())
-    }
-}
-
 /// Validation cost (data term) and score of the current weights.
-fn validate<T: Float>(
+pub(super) fn validate<T: Float>(
     net: &Network<T>,
     validation: Option<(ArrayView2<'_, T>, ArrayView2<'_, T>)>,
     ws: &mut Workspace<T>,
@@ -160,7 +86,7 @@ impl<T: Float> Monitor<T> {
         self.best_params = best_params;
     }
 
-    fn observe(
+    pub(super) fn observe(
         &mut self,
         stats: &EpochStats,
         net: &Network<T>,

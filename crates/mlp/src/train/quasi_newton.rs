@@ -2,9 +2,9 @@
 //! searches. Each iteration of the solver counts as one epoch of the training loop.
 
 use super::config::{Solver, ValidConfig};
-use super::report::TrainData;
+use super::run::{Epoch, Run, Step, check_finite};
 use super::state::Hooks;
-use super::{Epoch, Run, Step, check_finite};
+use super::stats::TrainData;
 use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::network::Network;
