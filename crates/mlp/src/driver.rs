@@ -308,8 +308,8 @@ fn run_chunks<T: Float, S: DataMut<Elem = T>>(
         );
         total += net.loss().total(z, out, yc);
         if let Some(grad) = grad.as_deref_mut() {
-            let sums = (i > 0, pass.inv_m);
-            passes::backward(net, (xc, yc), a, delta, &local, grad, sums, threads);
+            let sums = (grad, i > 0, pass.inv_m);
+            passes::backward(net, (xc, yc), a, delta, &local, sums, threads);
         }
     }
     total

@@ -131,15 +131,13 @@ fn output_activation<T: Float>(net: &Network<T>) -> Activation {
 /// dJ/dW^(l) = (1/m) Delta^(l)T A^(l-1),   dJ/db^(l) = (1/m) sum over the rows of Delta^(l),
 ///
 /// with `inv_m` = 1/m of the whole batch. The L2 term comes once per batch ([`l2_gradient`]).
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn backward<T: Float, S: DataMut<Elem = T>>(
     net: &Network<T>,
     (x, y): (ArrayView2<'_, T>, ArrayView2<'_, T>),
     a: &Layers<S>,
     delta: &mut Layers<S>,
     r: &Range<usize>,
-    grad: &mut Params<T>,
-    (accumulate, inv_m): (bool, T),
+    (grad, accumulate, inv_m): (&mut Params<T>, bool, T),
     threads: usize,
 ) {
     let rows = || s![r.clone(), ..];
