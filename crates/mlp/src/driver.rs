@@ -27,7 +27,7 @@ use std::ops::Range;
 /// Batches of at most this many rows are one chunk in a pass with a cost (or two, see
 /// [`TWO_CHUNKS_MIN_WORK`]): the products of smaller chunks run far below the machine's speed,
 /// and each chunk group costs a copy of the gradient. (Their products are still split over
-/// threads, see [`matmul`].)
+/// threads, see [`crate::linalg::matmul`].)
 const SPLIT_MIN_ROWS: usize = 512;
 
 /// Rows per chunk, at most, of a pass with a cost: a chunk's inputs and activations then
@@ -39,9 +39,9 @@ const CHUNK_MAX_ROWS: usize = 256;
 const CHUNK_ROWS_FORWARD: usize = 256;
 
 /// A batch of [`TWO_CHUNKS_MIN_ROWS`] to [`SPLIT_MIN_ROWS`] rows whose products are all too
-/// small to be split over threads (see [`crate::linalg::matmul`]) is cut in two chunks, one for each of two
-/// threads, when its forward products make at least this many multiply-adds (a third of the
-/// step's): below, a thread's share costs less than handing it over. The cut does not depend
+/// small to be split over threads (see [`crate::linalg::matmul`]) is cut in two chunks, one
+/// for each of two threads, when its forward products make at least this many multiply-adds
+/// (a third of the step's): below, a thread's share costs less than handing it over. The cut does not depend
 /// on the threads, so one thread runs the two chunks one after the other.
 const TWO_CHUNKS_MIN_WORK: usize = 1 << 21;
 
@@ -93,7 +93,8 @@ impl Plan {
     }
 
     /// Whether a pass by this plan makes splits for other threads to take up: it has several
-    /// groups, or a product over a chunk's rows large enough to be split (see [`crate::linalg::matmul`]).
+    /// groups, or a product over a chunk's rows large enough to be split (see
+    /// [`crate::linalg::matmul`]).
     fn splits(&self, sizes: &[usize]) -> bool {
         let rows = self.m.div_ceil(self.chunks);
         self.groups > 1
