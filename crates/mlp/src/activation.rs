@@ -157,6 +157,7 @@ impl Activation {
 }
 
 /// Softmax over each row of `z`, in place: a_k = e^{z_k} / sum_j e^{z_j}.
+#[inline]
 pub(crate) fn softmax_rows<T: Float>(mut z: ArrayViewMut2<'_, T>) {
     for mut row in z.rows_mut() {
         // Subtracting the row maximum keeps every exponent <= 0: no overflow.
@@ -168,6 +169,7 @@ pub(crate) fn softmax_rows<T: Float>(mut z: ArrayViewMut2<'_, T>) {
 }
 
 /// The softmax Jacobian product, row by row: `delta_k := a_k (delta_k - sum_j delta_j a_j)`.
+#[inline]
 pub(crate) fn softmax_backprop_rows<T: Float>(
     a: ArrayView2<'_, T>,
     mut delta: ArrayViewMut2<'_, T>,
