@@ -1,13 +1,13 @@
-//! Activation functions g, each beside its derivative.
+//! Activation functions g, each beside its derivative, elementwise: a = g(z) and
+//! dJ/dz = dJ/da * g'(z) for one element ([`Activation::value`], [`Activation::backprop`]). The
+//! bias belongs to the layer's pass (`passes::forward`), and running these over matrices at
+//! full SIMD width on several threads to `kernels`.
 //!
 //! Derivatives are written from the activation's *output* a = g(z), as the seed does for the
 //! sigmoid (`da/dz = a(1 - a)`): the backward pass then needs only the stored a^(l).
 
-use crate::Float;
-use crate::fastmath::{
-    PAR_MIN_ELEMENTS, PAR_MIN_TRANSCENDENTAL, blocks_for, par_row_blocks, vectorized,
-};
-use ndarray::{ArrayView1, ArrayView2, ArrayViewMut2, Zip, s};
+use crate::float::Float;
+use ndarray::{ArrayView2, ArrayViewMut2, Zip};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -55,35 +55,74 @@ impl Activation {
         self != Activation::Softmax
     }
 
-    /// Adds the bias row `b` to every row of `z` and applies g in place: `z` becomes a.
-    pub fn bias_and_apply<T: Float>(self, z: ArrayViewMut2<'_, T>, b: ArrayView1<'_, T>) {
-        self.bias_and_apply_threads(z, b, 1);
+    /// Whether g costs an exponential (or tanh) per element: the passes then share smaller
+    /// matrices out among threads (see [`crate::pool::PAR_MIN_TRANSCENDENTAL`]).
+    pub(crate) fn transcendental(self) -> bool {
+        matches!(self, Activation::Sigmoid | Activation::Tanh)
     }
 
-    /// [`Activation::bias_and_apply`] with the rows of a large `z` split over `threads` threads
-    /// (the results do not depend on `threads`).
-    pub(crate) fn bias_and_apply_threads<T: Float>(
-        self,
-        mut z: ArrayViewMut2<'_, T>,
-        b: ArrayView1<'_, T>,
-        threads: usize,
-    ) {
-        let (cheap, costly) = (PAR_MIN_ELEMENTS, PAR_MIN_TRANSCENDENTAL);
+    /// a = g(z) of one element. Softmax couples the units of a row: here it is z itself, and
+    /// [`Activation::apply`] normalizes the rows.
+    #[inline(always)]
+    pub fn value<T: Float>(self, z: T) -> T {
         match self {
-            Activation::Identity => add_bias_then(z, b, threads, cheap, |v| v),
-            Activation::Sigmoid => add_bias_then(z, b, threads, costly, sigmoid),
-            Activation::Tanh => add_bias_then(z, b, threads, costly, |v| v.tanh_fast()),
-            Activation::Relu => add_bias_then(z, b, threads, cheap, |v| v.max(T::zero())),
-            Activation::Softmax => {
-                add_bias_then(z.view_mut(), b, threads, cheap, |v| v);
-                for mut row in z.rows_mut() {
-                    // Subtracting the row maximum keeps every exponent <= 0: no overflow.
-                    let max = row.fold(T::neg_infinity(), |m, &v| m.max(v));
-                    row.mapv_inplace(|v| (v - max).exp());
-                    let sum = row.sum();
-                    row.mapv_inplace(|v| v / sum);
+            Activation::Identity | Activation::Softmax => z,
+            Activation::Sigmoid => sigmoid(z),
+            Activation::Tanh => z.tanh_fast(),
+            Activation::Relu => z.max(T::zero()),
+        }
+    }
+
+    /// dJ/dz = dJ/da * g'(z) of one element, with g'(z) written from a = g(z). Softmax: `d`
+    /// itself, and [`Activation::backprop_from_output`] applies its Jacobian.
+    #[inline(always)]
+    pub fn backprop<T: Float>(self, d: T, a: T) -> T {
+        let (zero, one) = (T::zero(), T::one());
+        match self {
+            Activation::Identity | Activation::Softmax => d,
+            Activation::Sigmoid => d * (a * (one - a)),
+            Activation::Tanh => d * (one - a * a),
+            Activation::Relu => {
+                if a <= zero {
+                    zero
+                } else {
+                    d
                 }
             }
+        }
+    }
+
+    /// [`Activation::value`] over a run of elements, in place: `z` becomes a. The match is
+    /// outside the loops, so that each loop is a plain map that vectorizes.
+    #[inline(always)]
+    pub(crate) fn apply_slice<T: Float>(self, z: &mut [T]) {
+        use Activation::{Identity, Relu, Sigmoid, Softmax, Tanh};
+        match self {
+            Identity | Softmax => {}
+            Sigmoid => z.iter_mut().for_each(|v| *v = Sigmoid.value(*v)),
+            Tanh => z.iter_mut().for_each(|v| *v = Tanh.value(*v)),
+            Relu => z.iter_mut().for_each(|v| *v = Relu.value(*v)),
+        }
+    }
+
+    /// [`Activation::backprop`] over a run of elements, in place: `d` (dJ/da) becomes dJ/dz.
+    #[inline(always)]
+    pub(crate) fn backprop_slice<T: Float>(self, d: &mut [T], a: &[T]) {
+        use Activation::{Identity, Relu, Sigmoid, Softmax, Tanh};
+        let da = d.iter_mut().zip(a);
+        match self {
+            Identity | Softmax => {}
+            Sigmoid => da.for_each(|(d, &a)| *d = Sigmoid.backprop(*d, a)),
+            Tanh => da.for_each(|(d, &a)| *d = Tanh.backprop(*d, a)),
+            Relu => da.for_each(|(d, &a)| *d = Relu.backprop(*d, a)),
+        }
+    }
+
+    /// A = g(Z) in place, row by row for softmax.
+    pub fn apply<T: Float>(self, mut z: ArrayViewMut2<'_, T>) {
+        z.mapv_inplace(|v| self.value(v));
+        if self == Activation::Softmax {
+            softmax_rows(z);
         }
     }
 
@@ -91,33 +130,11 @@ impl Activation {
     /// for the elementwise activations, and the softmax Jacobian product
     /// `delta_k := a_k (delta_k - sum_j delta_j a_j)` for softmax.
     pub fn backprop_from_output<T: Float>(self, a: ArrayView2<'_, T>, delta: ArrayViewMut2<'_, T>) {
-        self.backprop_from_output_threads(a, delta, 1);
-    }
-
-    /// [`Activation::backprop_from_output`] with the rows of a large `delta` split over
-    /// `threads` threads (the results do not depend on `threads`).
-    pub(crate) fn backprop_from_output_threads<T: Float>(
-        self,
-        a: ArrayView2<'_, T>,
-        mut delta: ArrayViewMut2<'_, T>,
-        threads: usize,
-    ) {
-        let (zero, one) = (T::zero(), T::one());
         match self {
-            Activation::Identity => {}
-            Activation::Sigmoid => scale_by(delta, a, threads, |d, a| d * (a * (one - a))),
-            Activation::Tanh => scale_by(delta, a, threads, |d, a| d * (one - a * a)),
-            Activation::Relu => {
-                scale_by(delta, a, threads, |d, a| if a <= zero { zero } else { d })
-            }
-            Activation::Softmax => {
-                for (mut d, a) in delta.rows_mut().into_iter().zip(a.rows()) {
-                    let dot: T = d.iter().zip(a.iter()).map(|(&d, &a)| d * a).sum();
-                    Zip::from(&mut d)
-                        .and(a)
-                        .for_each(|d, &a| *d = a * (*d - dot));
-                }
-            }
+            Activation::Softmax => softmax_backprop_rows(a, delta),
+            _ => Zip::from(delta)
+                .and(a)
+                .for_each(|d, &a| *d = self.backprop(*d, a)),
         }
     }
 
@@ -139,79 +156,30 @@ impl Activation {
     }
 }
 
-/// One pass over `z`: `z_ij := g(z_ij + b_j)`, vectorized, on `threads` threads when `z` has
-/// at least `min_elements` elements.
-#[inline(always)]
-fn add_bias_then<T: Float>(
-    z: ArrayViewMut2<'_, T>,
-    b: ArrayView1<'_, T>,
-    threads: usize,
-    min_elements: usize,
-    g: impl Fn(T) -> T + Sync + Copy,
-) {
-    let blocks = blocks_for(threads, z.len(), min_elements);
-    par_row_blocks(z, blocks, |mut block, _| {
-        vectorized(
-            #[inline(always)]
-            || {
-                // A copy of `g` (and of what it captured) in this frame: read through the
-                // closure's reference it would be reloaded on every element (it might alias
-                // `z`), and the loop would not vectorize.
-                let g_here = g;
-                match (block.as_slice_mut(), b.as_slice()) {
-                    (Some(z), Some(b)) if !b.is_empty() => {
-                        // Rows are short (often 10 or 25 units): add the bias row by row, then apply
-                        // g to a few thousand elements at once, at full vector width.
-                        let rows = (2048 / b.len()).max(1);
-                        for chunk in z.chunks_mut(rows * b.len()) {
-                            for row in chunk.chunks_exact_mut(b.len()) {
-                                for (v, &bj) in row.iter_mut().zip(b) {
-                                    *v += bj;
-                                }
-                            }
-                            for v in chunk {
-                                *v = g_here(*v);
-                            }
-                        }
-                    }
-                    _ => Zip::from(&mut block)
-                        .and_broadcast(&b)
-                        .for_each(|v, &bj| *v = g_here(*v + bj)),
-                }
-            },
-        );
-    });
+/// Softmax over each row of `z`, in place: a_k = e^{z_k} / sum_j e^{z_j}.
+#[inline]
+pub(crate) fn softmax_rows<T: Float>(mut z: ArrayViewMut2<'_, T>) {
+    for mut row in z.rows_mut() {
+        // Subtracting the row maximum keeps every exponent <= 0: no overflow.
+        let max = row.fold(T::neg_infinity(), |m, &v| m.max(v));
+        row.mapv_inplace(|v| (v - max).exp());
+        let sum = row.sum();
+        row.mapv_inplace(|v| v / sum);
+    }
 }
 
-/// One pass over `delta`: `delta_ij := f(delta_ij, a_ij)`, vectorized, on `threads` threads
-/// when large.
-#[inline(always)]
-fn scale_by<T: Float>(
-    delta: ArrayViewMut2<'_, T>,
+/// The softmax Jacobian product, row by row: `delta_k := a_k (delta_k - sum_j delta_j a_j)`.
+#[inline]
+pub(crate) fn softmax_backprop_rows<T: Float>(
     a: ArrayView2<'_, T>,
-    threads: usize,
-    f: impl Fn(T, T) -> T + Sync + Copy,
+    mut delta: ArrayViewMut2<'_, T>,
 ) {
-    let blocks = blocks_for(threads, delta.len(), PAR_MIN_ELEMENTS);
-    par_row_blocks(delta, blocks, |mut block, rows| {
-        let a = a.slice(s![rows, ..]);
-        vectorized(
-            #[inline(always)]
-            || {
-                // A copy of `f`, for the reason given in `add_bias_then`.
-                let f_here = f;
-                if let (Some(d), Some(a)) = (block.as_slice_mut(), a.as_slice()) {
-                    for (d, &a) in d.iter_mut().zip(a) {
-                        *d = f_here(*d, a);
-                    }
-                } else {
-                    Zip::from(&mut block)
-                        .and(a)
-                        .for_each(|d, &a| *d = f_here(*d, a));
-                }
-            },
-        );
-    });
+    for (mut d, a) in delta.rows_mut().into_iter().zip(a.rows()) {
+        let dot: T = d.iter().zip(a.iter()).map(|(&d, &a)| d * a).sum();
+        Zip::from(&mut d)
+            .and(a)
+            .for_each(|d, &a| *d = a * (*d - dot));
+    }
 }
 
 /// The logistic sigmoid 1 / (1 + e^-z), computed without overflow for any z: with
@@ -266,43 +234,12 @@ mod tests {
     #[test]
     fn softmax_rows_sum_to_one_even_for_huge_z() {
         let mut z: ndarray::Array2<f64> = array![[1000.0, 0.0, -1000.0], [1.0, 2.0, 3.0]];
-        Activation::Softmax.bias_and_apply(z.view_mut(), array![0.0, 0.0, 0.0].view());
+        Activation::Softmax.apply(z.view_mut());
         for row in z.rows() {
             assert!((row.sum() - 1.0).abs() < 1e-15);
             assert!(row.iter().all(|v| v.is_finite()));
         }
         assert_eq!(z[[0, 0]], 1.0);
-    }
-
-    #[test]
-    fn large_passes_give_the_same_bits_on_any_number_of_threads() {
-        let z = ndarray::Array2::from_shape_fn((700, 190), |(i, j)| {
-            ((i * 37 + j * 11) % 101) as f32 * 0.13 - 6.5
-        });
-        let b = ndarray::Array1::from_shape_fn(190, |j| j as f32 * 0.01 - 0.9);
-        for g in Activation::ALL {
-            let mut one = z.clone();
-            g.bias_and_apply_threads(one.view_mut(), b.view(), 1);
-            let mut delta_one = z.mapv(|v| v * 0.5);
-            g.backprop_from_output_threads(one.view(), delta_one.view_mut(), 1);
-            for threads in [2, 3] {
-                let mut many = z.clone();
-                g.bias_and_apply_threads(many.view_mut(), b.view(), threads);
-                assert!(
-                    one.iter()
-                        .zip(&many)
-                        .all(|(x, y)| x.to_bits() == y.to_bits())
-                );
-                let mut delta_many = z.mapv(|v| v * 0.5);
-                g.backprop_from_output_threads(many.view(), delta_many.view_mut(), threads);
-                assert!(
-                    delta_one
-                        .iter()
-                        .zip(&delta_many)
-                        .all(|(x, y)| x.to_bits() == y.to_bits())
-                );
-            }
-        }
     }
 
     #[test]

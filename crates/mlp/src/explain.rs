@@ -1,7 +1,11 @@
 //! Every symbol of the seed as a number: one forward pass, the cost, the backward pass, the
 //! gradient and one gradient-descent update, for a few examples.
 
-use crate::{Cost, Error, Network, Params, Result, Workspace};
+use crate::error::{Error, Result};
+use crate::network::Network;
+use crate::params::Params;
+use crate::passes::{Cost, gradient_descent};
+use crate::workspace::Workspace;
 use ndarray::{Array2, ArrayView2, Axis};
 
 /// One layer's numbers (the seed's layer l = k + 2 for the code's weight layer k).
@@ -63,7 +67,20 @@ pub fn explain(
     let mut grad: Params<f64> = net.params().zeros_like();
     let cost = net.cost_and_gradient(x, y, lambda, &mut ws, &mut grad)?;
     let m = x.nrows();
+    // The step, as training takes it: the bias gradient zeroed when biases are frozen.
+    let mut step = grad.clone();
+    if freeze_bias {
+        for k in 0..step.n_layers() {
+            step.layer_mut(k).1.fill(0.0);
+        }
+    }
     let mut updated = net.clone();
+    gradient_descent(
+        updated.params_mut().as_mut_slice(),
+        step.as_slice(),
+        learning_rate,
+        1,
+    );
     let mut layers = Vec::with_capacity(net.params().n_layers());
     for k in 0..net.params().n_layers() {
         let input = if k == 0 {
@@ -73,19 +90,14 @@ pub fn explain(
         };
         // z is recomputed here for display; the passes keep only a (and the output's z).
         let z = input.dot(&net.params().weights(k).t()) + net.params().bias(k).insert_axis(Axis(0));
-        let (mut w, mut b) = updated.params_mut().layer_mut(k);
-        w.scaled_add(-learning_rate, &grad.weights(k));
-        if !freeze_bias {
-            b.scaled_add(-learning_rate, &grad.bias(k));
-        }
         layers.push(LayerTrace {
             z,
             a: ws.activation(k, m).to_owned(),
             delta: ws.delta(k, m).to_owned(),
             grad_weights: grad.weights(k).to_owned(),
             grad_bias: grad.bias(k).to_vec(),
-            new_weights: w.to_owned(),
-            new_bias: b.to_vec(),
+            new_weights: updated.params().weights(k).to_owned(),
+            new_bias: updated.params().bias(k).to_vec(),
         });
     }
     let cost_after = updated.cost(x, y, lambda, &mut ws)?;

@@ -3,6 +3,7 @@
 //! `f64` is for checks and exact comparisons with other implementations; `f32` is for speed.
 //! The trait is sealed: the matrix kernels and the file format are written for exactly these two.
 
+use crate::fastmath::{exp_f32, exp_f64, tanh_f32};
 use std::fmt::{Debug, Display};
 use std::iter::Sum;
 use std::ops::{AddAssign, MulAssign, SubAssign};
@@ -56,11 +57,11 @@ impl Float for f32 {
     }
     #[inline(always)]
     fn exp_nonpositive(self) -> Self {
-        crate::fastmath::exp_f32(self)
+        exp_f32(self)
     }
     #[inline(always)]
     fn tanh_fast(self) -> Self {
-        crate::fastmath::tanh_f32(self)
+        tanh_f32(self)
     }
 }
 
@@ -76,7 +77,7 @@ impl Float for f64 {
     }
     #[inline(always)]
     fn exp_nonpositive(self) -> Self {
-        crate::fastmath::exp_f64(self)
+        exp_f64(self)
     }
     #[inline(always)]
     fn tanh_fast(self) -> Self {

@@ -6,7 +6,11 @@
 //! `||numerical - analytical|| / ||numerical + analytical||` (Euclidean norms), which is about
 //! 1e-9 or smaller for a correct implementation in float64.
 
-use crate::{Cost, Error, Network, Params, Result, Workspace};
+use crate::error::{Error, Result};
+use crate::network::Network;
+use crate::params::Params;
+use crate::passes::Cost;
+use crate::workspace::Workspace;
 use ndarray::ArrayView2;
 
 /// Settings of a gradient check.

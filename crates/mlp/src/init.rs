@@ -8,7 +8,8 @@
 //! float64, then rounded to the training precision: an f32 and an f64 network from the same
 //! seed hold the same numbers up to f32 rounding.
 
-use crate::{Float, Params};
+use crate::float::Float;
+use crate::params::Params;
 use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};

@@ -18,31 +18,48 @@
 //! ```
 #![deny(missing_docs)]
 
-pub mod activation;
+// Floors, from the bottom: a module imports what it uses by its own path
+// (`crate::float::Float`), from its own floor or those below, never from above, with no
+// circles. The re-exports further down are for the library's users.
+// 0. errors, elementwise math on plain f32/f64 at SIMD width, the thread pool
 mod atomic;
-mod backprop;
-pub mod data;
 mod error;
-pub mod explain;
 mod fastmath;
+mod pool;
+// 1. the element type
 mod float;
-pub mod gradcheck;
-pub mod importance;
+// 2. the pieces of a network, matrix products, the passes' buffers and elementwise kernels
+pub mod activation;
 pub mod init;
+mod kernels;
 mod linalg;
 pub mod loss;
 pub mod metrics;
-pub mod model;
-mod network;
 mod params;
+mod workspace;
+// 3. the network
+mod network;
+// 4. the seed's math over a chunk of rows
+mod passes;
+// 5. the driver: chunks, threads, ordered sums
+mod driver;
+// 6. the network's public passes over a batch
+mod batch;
+// 7. what is built on the passes
+pub mod explain;
+pub mod gradcheck;
+pub mod train;
+// 8. data, the input schema, model files and the whole pipeline
+pub mod data;
+pub mod model;
 pub mod pipeline;
 pub mod preprocess;
 pub mod schema;
-pub mod train;
+// 9. what is built on a trained model
+pub mod importance;
 
 pub use activation::Activation;
 pub use atomic::{check_writable, write_atomic};
-pub use backprop::{Cost, Workspace};
 pub use error::{Error, Location, Result};
 pub use float::Float;
 pub use init::Init;
@@ -50,9 +67,11 @@ pub use loss::Loss;
 pub use model::{Model, Scaling};
 pub use network::Network;
 pub use params::{Entry, Params};
+pub use passes::Cost;
 pub use pipeline::{FitOptions, Fitted, fit, fit_with};
 pub use preprocess::Task;
 pub use train::{
     EpochStats, Hooks, Schedule, Solver, StopReason, TrainConfig, TrainData, TrainReport,
     TrainState, train, train_with,
 };
+pub use workspace::Workspace;

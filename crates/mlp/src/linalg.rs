@@ -4,7 +4,7 @@
 //! are never copied.
 #![allow(unsafe_code)]
 
-use crate::Float;
+use crate::float::Float;
 use gemm::Parallelism;
 use ndarray::{ArrayView2, ArrayViewMut2, Axis};
 

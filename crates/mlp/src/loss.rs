@@ -13,8 +13,9 @@
 //! `log(1 - a) = -softplus(z)` for the sigmoid, `log a_k = z_k - logsumexp(z)` for softmax. That
 //! keeps the cost finite and exact when outputs saturate (|z| in the hundreds), with no clipping.
 
+use crate::activation::Activation;
 use crate::fastmath::{ln_1p_f64, vectorized};
-use crate::{Activation, Float};
+use crate::float::Float;
 use ndarray::{ArrayView2, ArrayViewMut2, Zip};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -125,11 +126,13 @@ impl Loss {
         }
     }
 
-    /// Writes the output error delta^(L) = dJ_i/dz^(L) of every example (not yet divided by m)
-    /// into `delta`, from the output activation `a` and the targets `y`, all (m, K).
-    pub fn output_delta<T: Float>(
+    /// Writes the output error of every example (not yet divided by m) into `delta`, from the
+    /// output activation `a` and the targets `y`, all (m, K): A - Y, plus a_k (sum_j y_j - 1)
+    /// for softmax cross-entropy. With the loss's canonical output this is delta^(L) =
+    /// dJ_i/dz^(L); for squared error after another output it is dJ_i/da^(L), which the
+    /// backward pass multiplies by g'(z^(L)) (`passes::output_delta`).
+    pub fn output_error<T: Float>(
         self,
-        output: Activation,
         a: ArrayView2<'_, T>,
         y: ArrayView2<'_, T>,
         mut delta: ArrayViewMut2<'_, T>,
@@ -147,9 +150,6 @@ impl Loss {
                     Zip::from(&mut d).and(a).for_each(|d, &a| *d += a * excess);
                 }
             }
-        } else if output != self.canonical_output() {
-            // Not a canonical pair: delta = dJ/da ⊙ g'(z), and dJ/da = a - y for squared error.
-            output.backprop_from_output(a, delta);
         }
     }
 }

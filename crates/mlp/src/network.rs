@@ -1,6 +1,11 @@
 //! The network: its layer sizes, each layer's activation, the cost, and the parameters.
 
-use crate::{Activation, Error, Float, Init, Loss, Params, Result};
+use crate::activation::Activation;
+use crate::error::{Error, Result};
+use crate::float::Float;
+use crate::init::{Init, initialize};
+use crate::loss::Loss;
+use crate::params::Params;
 use std::fmt;
 
 /// A feed-forward network: S_1 inputs, then layers of S_2, ..., S_L units, each with its own
@@ -56,7 +61,7 @@ impl<T: Float> Network<T> {
             ));
         }
         let mut net = Network::new(sizes, activations, loss)?;
-        crate::init::initialize(&mut net.params, init, seed);
+        initialize(&mut net.params, init, seed);
         Ok(net)
     }
 

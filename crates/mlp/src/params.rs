@@ -4,7 +4,7 @@
 //! all see the parameters (and the gradient, which has the same type) as one vector, while the
 //! passes see each layer's matrix through a view.
 
-use crate::Float;
+use crate::float::Float;
 use ndarray::{ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2, ShapeBuilder};
 
 /// Weights and biases of a network (or a gradient of the same shapes).

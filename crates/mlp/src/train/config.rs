@@ -1,6 +1,6 @@
 //! Training settings, with the textbook defaults, validated once before training starts.
 
-use crate::{Error, Result};
+use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -43,9 +43,15 @@ impl Solver {
         }
     }
 
+    /// Whether the solver is L-BFGS or conjugate gradient: full-batch methods with a line
+    /// search and a memory of their own (through `argmin`), which stop on their own criteria.
+    pub fn is_quasi_newton(self) -> bool {
+        matches!(self, Solver::Lbfgs | Solver::Cg)
+    }
+
     /// Whether the solver takes one step per epoch on the whole training set.
     pub fn full_batch(self) -> bool {
-        matches!(self, Solver::Gd | Solver::Lbfgs | Solver::Cg)
+        self == Solver::Gd || self.is_quasi_newton()
     }
 
     /// The learning rate used when none is given.
@@ -54,6 +60,7 @@ impl Solver {
             Solver::Gd => 1.0,
             Solver::Sgd => 0.01,
             Solver::Adam => 0.001,
+            // The line search scales the step; 1 is its first trial.
             Solver::Lbfgs | Solver::Cg => 1.0,
         }
     }
@@ -197,8 +204,9 @@ impl TrainConfig {
         self.early_stopping.unwrap_or(self.solver != Solver::Gd)
     }
 
-    /// Checks every setting; errors name the field and the allowed range.
-    pub fn validate(&self) -> Result<()> {
+    /// Checks every setting once, and returns the settings as a [`ValidConfig`], which the
+    /// training loop trusts; errors name the field and the allowed range.
+    pub fn validate(&self) -> Result<ValidConfig<'_>> {
         let positive = |name: &str, v: f64| {
             if v.is_finite() && v > 0.0 {
                 Ok(())
@@ -243,6 +251,25 @@ impl TrainConfig {
         if self.patience == 0 {
             return Err(Error::config("patience", "must be at least 1"));
         }
-        Ok(())
+        Ok(ValidConfig(self))
+    }
+}
+
+/// A [`TrainConfig`] that passed [`TrainConfig::validate`]; only `validate` makes one. It reads
+/// as the `TrainConfig` it wraps, and what takes one need not check the settings again.
+#[derive(Clone, Copy, Debug)]
+pub struct ValidConfig<'a>(&'a TrainConfig);
+
+impl ValidConfig<'_> {
+    /// The settings.
+    pub fn config(&self) -> &TrainConfig {
+        self.0
+    }
+}
+
+impl std::ops::Deref for ValidConfig<'_> {
+    type Target = TrainConfig;
+    fn deref(&self) -> &TrainConfig {
+        self.0
     }
 }

@@ -1,6 +1,10 @@
 //! Per-layer health of a training run: gradient sizes, step sizes, saturated and dead units.
 
-use crate::{Activation, Float, Network, Params, Workspace};
+use crate::activation::Activation;
+use crate::float::Float;
+use crate::network::Network;
+use crate::params::Params;
+use crate::workspace::Workspace;
 use serde::{Deserialize, Serialize};
 
 /// How one layer (the seed's l = k + 2) fared in an epoch.
@@ -80,54 +84,4 @@ pub(crate) fn diagnose<T: Float>(
             }
         })
         .collect()
-}
-
-/// Plain-language warnings about a finished run, from its history.
-pub fn warnings(history: &[super::EpochStats]) -> Vec<String> {
-    let mut out = Vec::new();
-    let costs: Vec<f64> = history.iter().map(|s| s.train.total()).collect();
-    let rises = costs
-        .windows(2)
-        .filter(|w| w[1] > w[0] * (1.0 + 1e-9))
-        .count();
-    if costs.len() >= 10 && rises * 4 > costs.len() {
-        out.push(format!(
-            "the training cost rose in {rises} of {} epochs: the learning rate is probably too high",
-            costs.len() - 1
-        ));
-    }
-    let Some(last) = history.last() else {
-        return out;
-    };
-    let layers = &last.layers;
-    if let (Some(first), Some(top)) = (layers.first(), layers.last())
-        && layers.len() > 1
-        && first.grad_norm.is_finite()
-        && first.grad_norm < 1e-3 * top.grad_norm
-    {
-        out.push(format!(
-            "vanishing gradients: the first layer's gradient is {:.1e} of the last layer's; \
-                 try relu units, fewer layers or standardized inputs",
-            first.grad_norm / top.grad_norm
-        ));
-    }
-    for (k, l) in layers.iter().enumerate() {
-        if let Some(s) = l.saturated.filter(|&s| s > 0.5) {
-            out.push(format!(
-                "layer {}: {:.0}% of its sigmoid/tanh activations are saturated (g' near 0); \
-                 standardize the inputs or use smaller initial weights",
-                k + 2,
-                100.0 * s
-            ));
-        }
-        if let Some(d) = l.dead.filter(|&d| d > 0.5) {
-            out.push(format!(
-                "layer {}: {:.0}% of its relu units are dead (output 0 for every example); \
-                 lower the learning rate",
-                k + 2,
-                100.0 * d
-            ));
-        }
-    }
-    out
 }

@@ -1,8 +1,12 @@
 //! Update rules of the first-order solvers, on the flat parameter vector.
 
-use super::{Solver, TrainConfig};
-use crate::Float;
-use crate::fastmath::{PAR_MIN_ELEMENTS, blocks_for, par_blocks, vectorized};
+use super::config::{Solver, TrainConfig};
+use crate::fastmath::vectorized;
+use crate::float::Float;
+use crate::network::Network;
+use crate::params::Params;
+use crate::passes::gradient_descent;
+use crate::pool::{PAR_MIN_ELEMENTS, blocks_for, par_blocks};
 
 /// The state a first-order solver carries from step to step.
 #[derive(Clone, Debug, PartialEq)]
@@ -82,20 +86,7 @@ impl<T: Float> Stepper<T> {
         let lr = T::of(alpha);
         let blocks = blocks_for(threads, w.len(), PAR_MIN_ELEMENTS);
         match self {
-            Stepper::Plain => par_blocks((w, g), blocks, |(w, g), _| {
-                vectorized(
-                    #[inline(always)]
-                    || {
-                        // Copies of the captured scalars: read through the closure's references,
-                        // they would be reloaded on every element (they might alias `w`), and
-                        // the loop would not vectorize.
-                        let lr_here = lr;
-                        for (w, &g) in w.iter_mut().zip(g) {
-                            *w -= lr_here * g;
-                        }
-                    },
-                );
-            }),
+            Stepper::Plain => gradient_descent(w, g, alpha, threads),
             Stepper::Momentum {
                 velocity,
                 mu,
@@ -106,6 +97,9 @@ impl<T: Float> Stepper<T> {
                     vectorized(
                         #[inline(always)]
                         || {
+                            // Copies of the captured scalars: read through the closure's
+                            // references, they would be reloaded on every element (they might
+                            // alias `w`), and the loop would not vectorize.
                             let (lr, mu, nesterov) = (lr, mu, nesterov);
                             let wgv = w.iter_mut().zip(g).zip(v.iter_mut());
                             if nesterov {
@@ -154,4 +148,21 @@ impl<T: Float> Stepper<T> {
             }
         }
     }
+}
+
+/// One solver step on `net`, with the bias gradient zeroed first when biases are frozen.
+pub(super) fn take_step<T: Float>(
+    net: &mut Network<T>,
+    stepper: &mut Stepper<T>,
+    grad: &mut Params<T>,
+    alpha: f64,
+    config: &TrainConfig,
+) {
+    if config.freeze_bias {
+        for k in 0..grad.n_layers() {
+            grad.layer_mut(k).1.fill(T::zero());
+        }
+    }
+    let (w, g) = (net.params_mut().as_mut_slice(), grad.as_slice());
+    stepper.step(w, g, alpha, config.threads);
 }

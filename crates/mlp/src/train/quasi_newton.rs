@@ -1,8 +1,16 @@
 //! L-BFGS and nonlinear conjugate gradient, through the `argmin` crate's solvers and line
-//! searches. Each iteration of the solver counts as one epoch.
+//! searches. Each iteration of the solver counts as one epoch of the training loop.
 
-use super::{Hooks, Run, Solver, StopReason, TrainConfig, TrainData, TrainReport};
-use crate::{Cost, Error, Float, Network, Params, Result, Workspace};
+use super::config::{Solver, ValidConfig};
+use super::run::{Epoch, Run, Step, check_finite};
+use super::state::Hooks;
+use super::stats::TrainData;
+use crate::error::{Error, Result};
+use crate::float::Float;
+use crate::network::Network;
+use crate::params::Params;
+use crate::passes::Cost;
+use crate::workspace::Workspace;
 use argmin::core::{
     CostFunction, Gradient, IterState, Problem, Solver as ArgminSolver, State, TerminationStatus,
 };
@@ -42,15 +50,8 @@ impl<T: Float> Objective<'_, T> {
             .zip(p)
             .for_each(|(w, &v)| *w = T::of(v));
         let mut grad = self.grad.borrow_mut();
-        let cost = net
-            .cost_and_gradient(
-                self.x,
-                self.y,
-                self.lambda,
-                &mut self.ws.borrow_mut(),
-                &mut grad,
-            )
-            .map_err(|e| argmin::core::Error::msg(e.to_string()))?;
+        let mut ws = self.ws.borrow_mut();
+        let cost = net.cost_and_gradient_trusted(self.x, self.y, self.lambda, &mut ws, &mut grad);
         let mut g: Vector = grad.as_slice().iter().map(|v| v.wide()).collect();
         if let Some(mask) = &self.freeze_bias {
             g.iter_mut()
@@ -86,106 +87,127 @@ enum Method {
     Cg(Box<NonlinearConjugateGradient<Vector, MoreThuente, PolakRibiere, f64>>),
 }
 
-pub(super) fn train<T: Float>(
-    net: &mut Network<T>,
-    data: TrainData<'_, T>,
-    config: &TrainConfig,
-    mut r: Run<T>,
-    mut hooks: impl Hooks,
-) -> Result<TrainReport> {
-    let objective = Objective {
-        net: RefCell::new(net.clone()),
-        x: data.x,
-        y: data.y,
-        lambda: config.lambda,
-        freeze_bias: config.freeze_bias.then(|| net.params().weight_mask()),
-        ws: RefCell::new(Workspace::new(config.threads)),
-        grad: RefCell::new(net.params().zeros_like()),
-        last: RefCell::new(None),
-    };
-    let mut problem = Problem::new(objective);
-    let x0: Vector = net.params().as_slice().iter().map(|v| v.wide()).collect();
-    let internal = |e: argmin::core::Error| Error::config("solver", e.to_string());
-    let mut method = match config.solver {
-        // Conjugate directions need a fairly exact line search: the strong Wolfe curvature
-        // condition with c2 = 0.1 (as the course's fmincg uses).
-        Solver::Cg => Method::Cg(Box::new(
-            NonlinearConjugateGradient::new(
-                MoreThuenteLineSearch::new()
-                    .with_c(1e-4, 0.1)
+/// An `argmin` solver, its problem and its state between epochs.
+pub(super) struct QuasiNewton<'a, T> {
+    problem: Problem<Objective<'a, T>>,
+    method: Method,
+    state: ArgminState,
+    lambda: f64,
+}
+
+impl<'a, T: Float> QuasiNewton<'a, T> {
+    /// The solver of `config` started at `net`'s parameters, on the whole training set.
+    pub(super) fn new(
+        net: &Network<T>,
+        data: TrainData<'a, T>,
+        config: ValidConfig<'_>,
+    ) -> Result<Self> {
+        let objective = Objective {
+            net: RefCell::new(net.clone()),
+            x: data.x,
+            y: data.y,
+            lambda: config.lambda,
+            freeze_bias: config.freeze_bias.then(|| net.params().weight_mask()),
+            ws: RefCell::new(Workspace::new(config.threads)),
+            grad: RefCell::new(net.params().zeros_like()),
+            last: RefCell::new(None),
+        };
+        let mut problem = Problem::new(objective);
+        let x0: Vector = net.params().as_slice().iter().map(|v| v.wide()).collect();
+        let internal = |e: argmin::core::Error| Error::config("solver", e.to_string());
+        let mut method = match config.solver {
+            // Conjugate directions need a fairly exact line search: the strong Wolfe curvature
+            // condition with c2 = 0.1 (as the course's fmincg uses).
+            Solver::Cg => Method::Cg(Box::new(
+                NonlinearConjugateGradient::new(
+                    MoreThuenteLineSearch::new()
+                        .with_c(1e-4, 0.1)
+                        .map_err(internal)?,
+                    PolakRibiere::new(),
+                )
+                .restart_orthogonality(0.1),
+            )),
+            _ => Method::Lbfgs(Box::new(
+                LBFGS::new(MoreThuenteLineSearch::new(), 10)
+                    .with_tolerance_grad(1e-8)
+                    .and_then(|s| s.with_tolerance_cost(1e-12))
                     .map_err(internal)?,
-                PolakRibiere::new(),
-            )
-            .restart_orthogonality(0.1),
-        )),
-        _ => Method::Lbfgs(Box::new(
-            LBFGS::new(MoreThuenteLineSearch::new(), 10)
-                .with_tolerance_grad(1e-8)
-                .and_then(|s| s.with_tolerance_cost(1e-12))
-                .map_err(internal)?,
-        )),
-    };
-    let init = |m: &mut Method, p: &mut Problem<Objective<'_, T>>, s: ArgminState| match m {
-        Method::Lbfgs(l) => l.init(p, s),
-        Method::Cg(c) => c.init(p, s),
-    };
-    let mut state = match init(&mut method, &mut problem, IterState::new().param(x0)) {
-        Ok((mut s, _)) => {
-            s.update();
-            s
-        }
-        Err(e) => return Err(Error::config("solver", e.to_string())),
-    };
-    let mut ws = Workspace::new(config.threads);
-    while r.epochs_done < config.epochs {
+            )),
+        };
+        let start = IterState::new().param(x0);
+        let init = match &mut method {
+            Method::Lbfgs(l) => l.init(&mut problem, start),
+            Method::Cg(c) => c.init(&mut problem, start),
+        };
+        let state = match init {
+            Ok((mut s, _)) => {
+                s.update();
+                s
+            }
+            Err(e) => return Err(Error::config("solver", e.to_string())),
+        };
+        Ok(QuasiNewton {
+            problem,
+            method,
+            state,
+            lambda: config.lambda,
+        })
+    }
+}
+
+impl<T: Float> Step<T> for QuasiNewton<'_, T> {
+    fn epoch(
+        &mut self,
+        net: &mut Network<T>,
+        data: TrainData<'_, T>,
+        r: &mut Run<T>,
+        ws: &mut Workspace<T>,
+        _hooks: &mut impl Hooks,
+    ) -> Result<Epoch<'_, T>> {
         let epoch = r.epochs_done + 1;
-        r.remember_weights(net);
-        let finished = match &mut method {
+        let finished = match &mut self.method {
             Method::Lbfgs(l) => {
                 <_ as ArgminSolver<Objective<'_, T>, ArgminState>>::terminate_internal(
-                    &mut **l, &state,
+                    &mut **l,
+                    &self.state,
                 )
             }
             Method::Cg(c) => {
                 <_ as ArgminSolver<Objective<'_, T>, ArgminState>>::terminate_internal(
-                    &mut **c, &state,
+                    &mut **c,
+                    &self.state,
                 )
             }
         };
         if finished != TerminationStatus::NotTerminated {
-            r.stop = Some(StopReason::Converged);
-            break;
+            return Ok(Epoch::Converged);
         }
-        let next = match &mut method {
-            Method::Lbfgs(l) => l.next_iter(&mut problem, state.clone()),
-            Method::Cg(c) => c.next_iter(&mut problem, state.clone()),
+        let next = match &mut self.method {
+            Method::Lbfgs(l) => l.next_iter(&mut self.problem, self.state.clone()),
+            Method::Cg(c) => c.next_iter(&mut self.problem, self.state.clone()),
         };
         match next {
             Ok((mut s, _)) => {
                 s.update();
                 s.increment_iter();
-                state = s;
+                self.state = s;
             }
             // A failed line search means no step along the search direction lowers J any more.
-            Err(_) => {
-                r.stop = Some(StopReason::Converged);
-                break;
-            }
+            Err(_) => return Ok(Epoch::Converged),
         }
-        let p = state.get_param().cloned().unwrap_or_default();
+        let p = self.state.get_param().cloned().unwrap_or_default();
         net.params_mut()
             .as_mut_slice()
             .iter_mut()
             .zip(&p)
             .for_each(|(w, &v)| *w = T::of(v));
         // J at the accepted iterate, split into its terms (one extra forward pass).
-        let train = net.cost(data.x, data.y, config.lambda, &mut ws)?;
-        super::check_finite(train, epoch)?;
-        let layers = r.diagnose(net, None, &ws, data.x.nrows());
-        if r.finish_epoch(net, data, train, layers, &mut ws, &mut hooks, config)? {
-            break;
-        }
+        let train = net.cost_trusted(data.x, data.y, self.lambda, ws);
+        check_finite(train, epoch)?;
+        Ok(Epoch::Done {
+            train,
+            grad: None,
+            rows: data.x.nrows(),
+        })
     }
-    let stop = r.stop.unwrap_or(StopReason::MaxEpochs);
-    Ok(r.report(net, stop, config))
 }

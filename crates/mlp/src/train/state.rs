@@ -1,7 +1,8 @@
 //! Hooks into a training run, and the state that lets an interrupted run continue exactly.
 
-use super::{EpochStats, TrainConfig};
-use crate::{Error, Result};
+use super::config::TrainConfig;
+use super::stats::EpochStats;
+use crate::error::{Error, Location, Result};
 use serde::{Deserialize, Serialize};
 use std::ops::ControlFlow;
 
@@ -55,7 +56,7 @@ pub struct TrainState {
     pub config: TrainConfig,
     /// Number of training examples, checked again on resume.
     pub examples: usize,
-    /// Weights and biases, in the model file's order ([`crate::Params::file_order`]), as are
+    /// Weights and biases, in the model file's order ([`crate::params::Params::file_order`]), as are
     /// the moments and `best_params`.
     pub params: Vec<f64>,
     /// Momentum velocity, or Adam's first moments.
@@ -90,7 +91,7 @@ impl TrainState {
     /// Reads a checkpoint written by [`TrainState::to_json`]; `name` is used in messages.
     pub fn from_json_bytes(name: &str, bytes: &[u8]) -> Result<Self> {
         let bad = |message: String| Error::Model {
-            at: crate::Location::file(name),
+            at: Location::file(name),
             message,
         };
         let state: TrainState = serde_json::from_slice(bytes)
@@ -110,7 +111,7 @@ impl TrainState {
     /// The checkpoint as JSON text.
     pub fn to_json(&self) -> Result<String> {
         serde_json::to_string(self).map_err(|e| Error::Model {
-            at: crate::Location::file("checkpoint"),
+            at: Location::file("checkpoint"),
             message: format!("cannot write the checkpoint: {e}"),
         })
     }

@@ -1,0 +1,127 @@
+//! The epochs of the first-order solvers (gd, sgd, adam): mini-batches of the training set in
+//! a shuffled or fixed order, one gradient step each (gd: one batch of every row).
+
+use super::config::{Schedule, ValidConfig};
+use super::optim::take_step;
+use super::run::{Epoch, Run, Step, check_finite};
+use super::state::Hooks;
+use super::stats::TrainData;
+use crate::error::Result;
+use crate::float::Float;
+use crate::init::unit_uniform;
+use crate::network::Network;
+use crate::params::Params;
+use crate::passes::Cost;
+use crate::workspace::Workspace;
+use ndarray::{Array2, s};
+
+/// A first-order solver's buffers: the gradient, and the rows of a shuffled batch.
+pub(super) struct FirstOrder<'c, T> {
+    config: ValidConfig<'c>,
+    batch: usize,
+    grad: Params<T>,
+    bx: Array2<T>,
+    by: Array2<T>,
+}
+
+impl<'c, T: Float> FirstOrder<'c, T> {
+    /// Buffers for batches of `batch` rows of `data`.
+    pub(super) fn new(
+        net: &Network<T>,
+        data: &TrainData<'_, T>,
+        config: ValidConfig<'c>,
+        batch: usize,
+    ) -> Self {
+        FirstOrder {
+            config,
+            batch,
+            grad: net.params().zeros_like(),
+            bx: Array2::zeros((batch, data.x.ncols())),
+            by: Array2::zeros((batch, data.y.ncols())),
+        }
+    }
+}
+
+impl<T: Float> Step<T> for FirstOrder<'_, T> {
+    fn epoch(
+        &mut self,
+        net: &mut Network<T>,
+        data: TrainData<'_, T>,
+        r: &mut Run<T>,
+        ws: &mut Workspace<T>,
+        hooks: &mut impl Hooks,
+    ) -> Result<Epoch<'_, T>> {
+        let (config, batch) = (self.config, self.batch);
+        let n = data.x.nrows();
+        let epoch = r.epochs_done + 1;
+        let mut last_m = 0;
+        if r.next_batch == 0 {
+            if config.schedule == Schedule::InvScaling {
+                r.alpha = config.alpha() / (epoch as f64).powf(config.power_t);
+            }
+            if config.shuffle && batch < n {
+                shuffle(&mut r.order, &mut r.rng);
+            }
+            r.partial = Cost::default();
+        }
+        let chunks = r.order.len().div_ceil(batch);
+        let lambda = config.lambda;
+        while r.next_batch < chunks {
+            let start = r.next_batch * batch;
+            let chunk = &r.order[start..(start + batch).min(n)];
+            let m = chunk.len();
+            let grad = &mut self.grad;
+            // One batch of every row: the order is never shuffled, so the data is used as it is.
+            let cost = if batch == n {
+                net.cost_and_gradient_trusted(data.x, data.y, lambda, ws, grad)
+            } else if in_order(chunk) && data.x.is_standard_layout() && data.y.is_standard_layout()
+            {
+                // Consecutive rows (an unshuffled order): the same matrices as the copies below
+                // would be, without copying.
+                let rows = s![chunk[0]..chunk[0] + m, ..];
+                let (xb, yb) = (data.x.slice(rows), data.y.slice(rows));
+                net.cost_and_gradient_trusted(xb, yb, lambda, ws, grad)
+            } else {
+                for (j, &i) in chunk.iter().enumerate() {
+                    self.bx.row_mut(j).assign(&data.x.row(i));
+                    self.by.row_mut(j).assign(&data.y.row(i));
+                }
+                let (xb, yb) = (self.bx.slice(s![..m, ..]), self.by.slice(s![..m, ..]));
+                net.cost_and_gradient_trusted(xb, yb, lambda, ws, grad)
+            };
+            check_finite(cost, epoch)?;
+            take_step(net, &mut r.stepper, grad, r.alpha, &config);
+            r.partial.data += cost.data * m as f64;
+            r.partial.l2 += cost.l2 * m as f64;
+            r.next_batch += 1;
+            last_m = m;
+            if r.next_batch < chunks && hooks.interrupted() {
+                return Ok(Epoch::Interrupted);
+            }
+        }
+        let train = Cost {
+            data: r.partial.data / n as f64,
+            l2: r.partial.l2 / n as f64,
+            examples: n,
+        };
+        Ok(Epoch::Done {
+            train,
+            grad: Some(&self.grad),
+            rows: last_m,
+        })
+    }
+}
+
+/// Whether `chunk` is a run of consecutive row indices.
+fn in_order(chunk: &[usize]) -> bool {
+    chunk.windows(2).all(|w| w[1] == w[0] + 1)
+}
+
+/// Fisher-Yates with the library's documented draws: for i from n-1 down to 1, swap i with
+/// j = floor(u (i + 1)).
+pub(crate) fn shuffle(order: &mut [usize], rng: &mut impl rand::RngCore) {
+    for i in (1..order.len()).rev() {
+        let j = ((unit_uniform(rng) * (i + 1) as f64) as usize).min(i);
+        order.swap(i, j);
+    }
+}

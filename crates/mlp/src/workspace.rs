@@ -1,0 +1,88 @@
+//! The work buffers of the passes, reused from batch to batch so that a training step
+//! allocates no matrix once the workspace has seen the largest batch.
+
+use crate::float::Float;
+use crate::params::Params;
+use ndarray::{Array2, ArrayView2, s};
+
+/// Work buffers for the passes: A^(l), Delta^(l) and the output Z^(L), sized for the largest
+/// batch seen so far, plus the number of threads the matrix products may use.
+#[derive(Clone, Debug)]
+pub struct Workspace<T> {
+    rows: usize,
+    sizes: Vec<usize>,
+    pub(crate) a: Vec<Array2<T>>,
+    pub(crate) delta: Vec<Array2<T>>,
+    pub(crate) z_out: Array2<T>,
+    /// Gradient sums of the row groups after the first (see `driver`).
+    pub(crate) partials: Vec<Params<T>>,
+    threads: usize,
+}
+
+impl<T: Float> Default for Workspace<T> {
+    fn default() -> Self {
+        Workspace::new(1)
+    }
+}
+
+impl<T: Float> Workspace<T> {
+    /// An empty workspace whose matrix products use up to `threads` threads (0 or 1: one).
+    /// Buffers are allocated on first use.
+    pub fn new(threads: usize) -> Self {
+        Workspace {
+            rows: 0,
+            sizes: Vec::new(),
+            a: Vec::new(),
+            delta: Vec::new(),
+            z_out: Array2::zeros((0, 0)),
+            partials: Vec::new(),
+            threads: threads.max(1),
+        }
+    }
+
+    /// Number of threads the matrix products may use.
+    pub fn threads(&self) -> usize {
+        self.threads
+    }
+
+    /// Sizes the buffers for a batch of m rows of a network of layer sizes `sizes`; the
+    /// Delta buffers only when a `backward` pass follows (prediction needs none).
+    pub(crate) fn prepare(&mut self, sizes: &[usize], m: usize, backward: bool) {
+        if self.sizes != sizes || self.rows < m {
+            let rows = m.max(if self.sizes == sizes { self.rows } else { 0 });
+            self.a = sizes[1..]
+                .iter()
+                .map(|&s| Array2::zeros((rows, s)))
+                .collect();
+            self.delta = Vec::new();
+            self.z_out = Array2::zeros((rows, sizes[sizes.len() - 1]));
+            self.sizes = sizes.to_vec();
+            self.rows = rows;
+        }
+        if backward && self.delta.is_empty() {
+            let rows = self.rows;
+            self.delta = sizes[1..]
+                .iter()
+                .map(|&s| Array2::zeros((rows, s)))
+                .collect();
+        }
+    }
+
+    /// A^(l) of the last forward pass, for weight layer `k` (the seed's l = k + 2): (m, S_l).
+    pub fn activation(&self, k: usize, m: usize) -> ArrayView2<'_, T> {
+        self.a[k].slice(s![..m, ..])
+    }
+
+    /// Delta^(l) of the last backward pass, for weight layer `k`: (m, S_l).
+    ///
+    /// # Panics
+    /// If no backward pass has run since the workspace last grew (they are not kept otherwise).
+    pub fn delta(&self, k: usize, m: usize) -> ArrayView2<'_, T> {
+        self.delta[k].slice(s![..m, ..])
+    }
+
+    /// Z^(L), the output layer's input to its activation, from the last forward pass: (m, K).
+    pub fn output_z(&self, m: usize) -> ArrayView2<'_, T> {
+        self.z_out.slice(s![..m, ..])
+    }
+}
