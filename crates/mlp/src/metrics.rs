@@ -97,7 +97,7 @@ pub fn classification(
 
 /// Share of rows whose predicted class matches the target's: the largest output against the
 /// largest target (argmax), or for a single output, both sides of 0.5.
-pub fn accuracy<T: crate::Float>(out: ArrayView2<'_, T>, y: ArrayView2<'_, T>) -> f64 {
+pub fn accuracy<T: crate::float::Float>(out: ArrayView2<'_, T>, y: ArrayView2<'_, T>) -> f64 {
     let hits = out
         .rows()
         .into_iter()
@@ -109,7 +109,7 @@ pub fn accuracy<T: crate::Float>(out: ArrayView2<'_, T>, y: ArrayView2<'_, T>) -
 
 /// The class a row of outputs (or one-hot targets) stands for: the index of the largest value,
 /// or for a single output, 1 above 0.5 and 0 otherwise.
-pub fn class_of<T: crate::Float>(row: ndarray::ArrayView1<'_, T>) -> usize {
+pub fn class_of<T: crate::float::Float>(row: ndarray::ArrayView1<'_, T>) -> usize {
     if row.len() == 1 {
         usize::from(row[0].wide() > 0.5)
     } else {

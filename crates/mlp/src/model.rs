@@ -303,7 +303,7 @@ impl Model {
             },
             other => other,
         })?;
-        crate::write_atomic(path, text.as_bytes())
+        crate::atomic::write_atomic(path, text.as_bytes())
     }
 }
 

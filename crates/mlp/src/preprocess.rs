@@ -2,10 +2,13 @@
 //! standardization of inputs, class labels and one-hot targets, scaling of regression targets.
 //! All of it is stored in the [`Model`], so `predict` on raw data just works.
 
+use crate::activation::Activation;
 use crate::data::{Columns, Table, TargetColumn};
+use crate::error::{Error, Location, Result};
 use crate::fastmath::vectorized;
+use crate::float::Float;
+use crate::model::{Model, Scaling};
 use crate::schema::Encoded;
-use crate::{Activation, Error, Float, Location, Model, Result, Scaling};
 use ndarray::{Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;

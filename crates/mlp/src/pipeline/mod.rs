@@ -1,16 +1,19 @@
 //! From a data table to a trained [`Model`] in one call: task, targets, validation split,
 //! standardization, network, training, and the record of how it was trained.
 
-use crate::data::Table;
 mod split;
 
-use crate::preprocess::classes_of;
+use crate::activation::Activation;
+use crate::data::Table;
+use crate::error::{Error, Location, Result};
+use crate::float::Float;
+use crate::init::Init;
+use crate::loss::Loss;
+use crate::model::{Model, Scaling};
+use crate::network::Network;
+use crate::preprocess::{Task, classes_of};
 use crate::schema::{ColumnPlan, Overrides, Schema, fit as fit_schema, infer};
-use crate::train::{Hooks, TrainState};
-use crate::{
-    Activation, Error, Float, Init, Location, Loss, Model, Network, Result, Scaling, Task,
-    TrainConfig, TrainData, TrainReport,
-};
+use crate::train::{EpochStats, Hooks, Solver, TrainConfig, TrainData, TrainReport, TrainState};
 use ndarray::{Array2, ArrayView2};
 use serde_json::json;
 use split::{compact, complement, gather, validation_rows};
@@ -49,7 +52,7 @@ impl FitOptions {
     pub fn defaults_for(task: Task) -> FitOptions {
         let base = FitOptions::default();
         let train = TrainConfig {
-            solver: crate::Solver::Lbfgs,
+            solver: Solver::Lbfgs,
             lambda: 1.0,
             patience: 50,
             ..base.train.clone()
@@ -144,7 +147,7 @@ pub fn fit<T: Float>(
     table: Table<T>,
     options: &FitOptions,
     init_model: Option<&Model>,
-    on_epoch: impl FnMut(&crate::EpochStats) -> std::ops::ControlFlow<()> + Send,
+    on_epoch: impl FnMut(&EpochStats) -> std::ops::ControlFlow<()> + Send,
 ) -> Result<Fitted<T>> {
     fit_with(
         table,
@@ -324,7 +327,7 @@ pub fn fit_with<T: Float>(
         y: y.view(),
         validation: validation.as_ref().map(|(a, b)| (a.view(), b.view())),
     };
-    let report = crate::train_with(&mut net, data, &options.train, resume, hooks)?;
+    let report = crate::train::train_with(&mut net, data, &options.train, resume, hooks)?;
     model.network = net.cast();
     model.training = Some(record(
         options,
@@ -432,7 +435,7 @@ fn record(
         "max_epochs": t.epochs,
         "batch_size": if t.solver.full_batch() { n_train } else { t.batch_size.unwrap_or(200).min(n_train) },
         "lambda": t.lambda,
-        "momentum": (t.solver == crate::Solver::Sgd).then_some(t.momentum),
+        "momentum": (t.solver == Solver::Sgd).then_some(t.momentum),
         "seed": t.seed,
         "standardize": standardized,
         "training_rows": n_train,

@@ -1,0 +1,148 @@
+//! Choosing and understanding models on raw tables: cross-validation, tuning, importance.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use assert_cmd::Command;
+use common::penguins;
+use serde_json::Value;
+use std::path::Path;
+
+fn mlp(dir: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("mlp").unwrap();
+    cmd.current_dir(dir);
+    cmd
+}
+
+/// Runs `mlp ARGS` in `dir`; returns (exit code, stdout, stderr).
+fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = mlp(dir).args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn ok(dir: &Path, args: &[&str]) -> (String, String) {
+    let (code, out, err) = run(dir, args);
+    assert_eq!(code, 0, "mlp {args:?}\n{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    (out, err)
+}
+
+#[test]
+fn importance_by_original_column_with_a_chart() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("p.csv"), penguins(90, ',')).unwrap();
+    ok(
+        d,
+        &[
+            "train", "--data", "p.csv", "--target", "species", "--out", "m.json", "--quiet",
+        ],
+    );
+    let (out, _) = ok(
+        d,
+        &[
+            "importance",
+            "--model",
+            "m.json",
+            "--data",
+            "p.csv",
+            "--plot",
+            "imp.svg",
+        ],
+    );
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["metric"], "accuracy");
+    let mut names: Vec<&str> = report["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["column"].as_str().unwrap())
+        .collect();
+    names.sort_unstable();
+    // One entry per input column, not per one-hot unit.
+    assert_eq!(names, ["bill", "flipper", "island", "seen", "tagged"]);
+    let svg = std::fs::read_to_string(d.join("imp.svg")).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("island"));
+}
+
+#[test]
+fn cross_validation_scores_every_fold_the_same_way_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("p.csv"), penguins(90, ',')).unwrap();
+    let args = [
+        "cv", "--folds", "3", "--data", "p.csv", "--target", "species", "--quiet", "--seed", "4",
+    ];
+    let (out, _) = ok(d, &args);
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let scores: Vec<f64> = report["scores"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_f64().unwrap())
+        .collect();
+    assert_eq!(scores.len(), 3);
+    assert!(scores.iter().all(|s| (0.0..=1.0).contains(s)));
+    let mean = scores.iter().sum::<f64>() / 3.0;
+    assert!((report["mean"].as_f64().unwrap() - mean).abs() < 1e-12);
+    // 89 labelled rows (one target is missing), dealt into 30, 30 and 29.
+    assert_eq!(report["rows"], 89);
+    assert_eq!(ok(d, &args).0, out, "same seed, same scores");
+    let (code, _, err) = run(
+        d,
+        &[
+            "cv", "--data", "p.csv", "--target", "species", "--out", "m.json",
+        ],
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("--out is an option of mlp train"), "{err}");
+    let (code, _, _) = run(
+        d,
+        &[
+            "cv", "--folds", "1", "--data", "p.csv", "--target", "species",
+        ],
+    );
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn tuning_tries_settings_and_trains_the_best_on_every_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("p.csv"), penguins(60, ',')).unwrap();
+    let args = [
+        "tune",
+        "--trials",
+        "3",
+        "--data",
+        "p.csv",
+        "--target",
+        "species",
+        "--epochs",
+        "30",
+        "--activation",
+        "tanh",
+        "--quiet",
+        "--out",
+        "best.json",
+    ];
+    let (out, _) = ok(d, &args);
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let trials = report["trials"].as_array().unwrap();
+    assert_eq!(trials.len(), 3);
+    // Options given on the command line are not searched.
+    assert!(trials.iter().all(|t| t["settings"]["activation"] == "tanh"));
+    let best = trials
+        .iter()
+        .map(|t| t["score"].as_f64().unwrap())
+        .fold(f64::NEG_INFINITY, f64::max);
+    assert_eq!(report["best"]["score"].as_f64().unwrap(), best);
+    let model: Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("best.json")).unwrap()).unwrap();
+    assert_eq!(model["version"], 2);
+    assert_eq!(ok(d, &args).0, out, "same seed, same trials");
+}
