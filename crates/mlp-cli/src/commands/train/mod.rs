@@ -196,7 +196,7 @@ fn fit_options(args: &TrainArgs, task: Task, threads: usize) -> Result<FitOption
     o.train.solver = args.solver.unwrap_or(o.train.solver);
     // L-BFGS and CG classify best on every row (docs/defaults.md); the other solvers hold 10%
     // out to stop early and to report a held-out score.
-    let quasi_newton = matches!(o.train.solver, Solver::Lbfgs | Solver::Cg);
+    let quasi_newton = o.train.solver.is_quasi_newton();
     let default_fraction = if task == Task::Classification && quasi_newton {
         0.0
     } else {
@@ -209,11 +209,7 @@ fn fit_options(args: &TrainArgs, task: Task, threads: usize) -> Result<FitOption
     let t = &mut o.train;
     t.patience = args
         .patience
-        .unwrap_or(if matches!(t.solver, Solver::Lbfgs | Solver::Cg) {
-            50
-        } else {
-            10
-        });
+        .unwrap_or(if t.solver.is_quasi_newton() { 50 } else { 10 });
     t.lambda = args.lambda.unwrap_or(t.lambda);
     t.learning_rate = args.learning_rate;
     t.schedule = args.schedule;
@@ -260,7 +256,7 @@ fn train_in<T: Float>(args: &TrainArgs, threads: usize, init_model: Option<&Mode
     let options = &fit_options(args, task, threads)?;
     let solver = options.train.solver;
     if let Some(a) = args.learning_rate.filter(|_| !args.quiet)
-        && matches!(solver, Solver::Lbfgs | Solver::Cg)
+        && solver.is_quasi_newton()
     {
         eprintln!(
             "note: --learning-rate {a} has no effect with {solver}: its line search finds every step"
@@ -306,7 +302,7 @@ fn train_in<T: Float>(args: &TrainArgs, threads: usize, init_model: Option<&Mode
     if !args.quiet {
         columns_summary(&fitted);
         let rows = fitted.train.0.nrows() + fitted.validation.as_ref().map_or(0, |v| v.0.nrows());
-        summary(args, &fitted, rows)?;
+        summary(args, &fitted, rows, options.train.solver)?;
     }
     Ok(())
 }

@@ -4,7 +4,7 @@ use super::TrainArgs;
 use crate::io;
 use anyhow::Result;
 use mlp::pipeline::{Fitted, score};
-use mlp::{EpochStats, Float, Task};
+use mlp::{EpochStats, Float, Solver, Task};
 use std::fmt::Write as _;
 
 /// The plan of the columns in one line, and a note per column left out or read with care;
@@ -100,15 +100,13 @@ pub(super) fn history_csv(history: &[EpochStats]) -> String {
     csv
 }
 
-pub(super) fn summary<T: Float>(args: &TrainArgs, f: &Fitted<T>, rows: usize) -> Result<()> {
+pub(super) fn summary<T: Float>(
+    args: &TrainArgs,
+    f: &Fitted<T>,
+    rows: usize,
+    solver: Solver,
+) -> Result<()> {
     let task = &f.task.0;
-    let solver = f
-        .model
-        .training
-        .as_ref()
-        .and_then(|t| t["solver"].as_str())
-        .unwrap_or("?")
-        .to_string();
     let net = f.model.network.cast::<T>();
     let r = &f.report;
     let held = f.validation.as_ref().map_or(0, |v| v.0.nrows());
@@ -124,7 +122,7 @@ pub(super) fn summary<T: Float>(args: &TrainArgs, f: &Fitted<T>, rows: usize) ->
     );
     if let Some(b) = args
         .batch_size
-        .filter(|&b| b > rows - held && !matches!(solver.as_str(), "gd" | "lbfgs" | "cg"))
+        .filter(|&b| b > rows - held && !solver.full_batch())
     {
         eprintln!(
             "note: --batch-size {b} is more than the {} training rows: every step used all of them",
