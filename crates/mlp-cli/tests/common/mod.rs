@@ -1,6 +1,8 @@
 //! Helpers shared by the CLI tests (each test file uses some of them).
 #![allow(dead_code)]
 
+pub mod fixtures;
+
 use assert_cmd::Command;
 use std::path::Path;
 
