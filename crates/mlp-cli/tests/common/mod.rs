@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod fixtures;
+pub mod raw;
 
 use assert_cmd::Command;
 use std::path::Path;
