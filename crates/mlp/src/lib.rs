@@ -55,6 +55,7 @@ pub mod model;
 pub mod pipeline;
 pub mod preprocess;
 pub mod schema;
+mod task;
 // 9. what is built on a trained model
 pub mod importance;
 
@@ -64,7 +65,7 @@ pub use error::{Error, Location, Result};
 pub use float::Float;
 pub use init::Init;
 pub use loss::Loss;
-pub use model::{Model, Scaling};
+pub use model::{Model, Scaling, Training, TrainingRecord};
 pub use network::Network;
 pub use params::{Entry, Params};
 pub use passes::Cost;

@@ -10,6 +10,8 @@ use crate::loss::Loss;
 use crate::network::Network;
 use crate::params::Params;
 use crate::schema::{Encoding, InputColumn, Schema};
+use crate::task::Task;
+use crate::train::{Schedule, Solver};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 use std::path::Path;
@@ -33,6 +35,56 @@ pub struct Scaling {
     pub std: Vec<f64>,
 }
 
+/// How `mlp train` trained a model: the `training` record of its file. Fields are written in
+/// this (alphabetical) order.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainingRecord {
+    /// Examples per step (all training rows for the full-batch solvers).
+    pub batch_size: usize,
+    /// The lowest validation loss, when rows were held out.
+    pub best_validation_loss: Option<f64>,
+    /// Epochs run.
+    pub epochs: usize,
+    /// The cost J on the training rows after the last epoch.
+    pub final_cost: Option<f64>,
+    /// lambda, the strength of the L2 term.
+    pub lambda: f64,
+    /// alpha, the step size (1 for the line-search solvers, which do not use it).
+    pub learning_rate: f64,
+    /// The epoch limit.
+    pub max_epochs: usize,
+    /// sgd's momentum.
+    pub momentum: Option<f64>,
+    /// The learning-rate schedule.
+    pub schedule: Schedule,
+    /// The seed of the initial weights, the split and the shuffles.
+    pub seed: u64,
+    /// The update rule.
+    pub solver: Solver,
+    /// Whether inputs (and regression targets) were standardized.
+    pub standardize: bool,
+    /// Why training stopped, in words.
+    pub stopped: String,
+    /// Classification or regression.
+    pub task: Task,
+    /// Rows trained on.
+    pub training_rows: usize,
+    /// Rows held out for validation.
+    pub validation_rows: usize,
+}
+
+/// The `training` key of a model file: the record `mlp train` writes, or any other JSON value
+/// (the format leaves it free), kept as it was read.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Training {
+    /// Written by `mlp train`.
+    Record(Box<TrainingRecord>),
+    /// Anything else.
+    Other(serde_json::Value),
+}
+
 /// A network and the preprocessing that surrounds it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Model {
@@ -48,8 +100,8 @@ pub struct Model {
     pub input_scaling: Option<Scaling>,
     /// Scaling of regression targets: outputs are mapped back as y * std + mean.
     pub target_scaling: Option<Scaling>,
-    /// A free record of how the model was trained.
-    pub training: Option<serde_json::Value>,
+    /// How the model was trained.
+    pub training: Option<Training>,
     /// How the data file's columns become the inputs (format version 2): categories, dates,
     /// missing values. `None`: the inputs are the `features` columns as numbers (version 1).
     pub schema: Option<Schema>,
@@ -76,7 +128,7 @@ struct FileV1 {
     #[serde(default)]
     target_scaling: Option<Scaling>,
     #[serde(default)]
-    training: Option<serde_json::Value>,
+    training: Option<Training>,
     #[serde(default)]
     columns: Option<Vec<InputColumn>>,
     #[serde(default)]

@@ -10,50 +10,9 @@ use crate::float::Float;
 use crate::model::{Model, Scaling};
 use crate::schema::Encoded;
 use ndarray::{Array2, ArrayView2};
-use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
-/// Classification or regression.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Task {
-    /// Targets are class labels.
-    Classification,
-    /// Targets are numbers.
-    Regression,
-}
-
-impl Task {
-    /// The name used on the command line.
-    pub fn name(self) -> &'static str {
-        match self {
-            Task::Classification => "classification",
-            Task::Regression => "regression",
-        }
-    }
-
-    /// Classification when any target value is text, regression when all are numbers.
-    pub fn infer(targets: &[TargetColumn]) -> Task {
-        if targets.iter().all(TargetColumn::is_numeric) {
-            Task::Regression
-        } else {
-            Task::Classification
-        }
-    }
-}
-
-impl std::str::FromStr for Task {
-    type Err = String;
-    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
-        match s {
-            "classification" => Ok(Task::Classification),
-            "regression" => Ok(Task::Regression),
-            _ => Err(format!(
-                "unknown task \"{s}\" (expected classification or regression)"
-            )),
-        }
-    }
-}
+pub use crate::task::Task;
 
 impl Scaling {
     /// Column means and (population) standard deviations of `x`; a constant column gets

@@ -20,7 +20,9 @@ fn sample() -> Model {
         mean: vec![0.1, 1e-300, -3.5],
         std: vec![1.0 / 3.0, 2.5e10, 1.0],
     });
-    model.training = Some(serde_json::json!({"solver": "adam", "epochs": 3}));
+    model.training = Some(mlp::Training::Other(
+        serde_json::json!({"solver": "adam", "epochs": 3}),
+    ));
     model
 }
 

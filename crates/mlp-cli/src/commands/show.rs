@@ -91,6 +91,7 @@ pub fn run(args: ShowArgs) -> Result<()> {
     }
     if let Some(t) = &model.training {
         writeln!(out, "training:")?;
+        let t = serde_json::to_value(t)?;
         match t.as_object() {
             Some(record) => {
                 for (key, value) in record {
@@ -102,7 +103,7 @@ pub fn run(args: ShowArgs) -> Result<()> {
                     writeln!(out, "  {:<20} {text}", key.replace('_', " "))?;
                 }
             }
-            None => writeln!(out, "  {}", serde_json::to_string(t)?)?,
+            None => writeln!(out, "  {}", serde_json::to_string(&t)?)?,
         }
     }
     if let Some(path) = &args.weights_image {

@@ -9,13 +9,12 @@ use crate::error::{Error, Location, Result};
 use crate::float::Float;
 use crate::init::Init;
 use crate::loss::Loss;
-use crate::model::{Model, Scaling};
+use crate::model::{Model, Scaling, Training, TrainingRecord};
 use crate::network::Network;
 use crate::preprocess::{Task, classes_of};
 use crate::schema::{ColumnPlan, Overrides, Schema, fit as fit_schema, infer};
 use crate::train::{EpochStats, Hooks, Solver, TrainConfig, TrainData, TrainReport, TrainState};
 use ndarray::{Array2, ArrayView2};
-use serde_json::json;
 use split::{compact, complement, gather, validation_rows};
 
 /// What to build and how to train it. `Default` holds the defaults of `mlp train`.
@@ -423,27 +422,30 @@ fn record(
     n_train: usize,
     n_val: usize,
     standardized: bool,
-) -> serde_json::Value {
+) -> Training {
     let t = &options.train;
-    let last = report.history.last();
-    json!({
-        "task": task.name(),
-        "solver": t.solver.name(),
-        "learning_rate": t.alpha(),
-        "schedule": t.schedule.name(),
-        "epochs": report.epochs,
-        "max_epochs": t.epochs,
-        "batch_size": if t.solver.full_batch() { n_train } else { t.batch_size.unwrap_or(200).min(n_train) },
-        "lambda": t.lambda,
-        "momentum": (t.solver == Solver::Sgd).then_some(t.momentum),
-        "seed": t.seed,
-        "standardize": standardized,
-        "training_rows": n_train,
-        "validation_rows": n_val,
-        "stopped": report.stop.describe(),
-        "final_cost": last.map(|s| s.train.total()),
-        "best_validation_loss": report.best_validation.map(|b| b.1),
-    })
+    Training::Record(Box::new(TrainingRecord {
+        batch_size: if t.solver.full_batch() {
+            n_train
+        } else {
+            t.batch_size.unwrap_or(200).min(n_train)
+        },
+        best_validation_loss: report.best_validation.map(|b| b.1),
+        epochs: report.epochs,
+        final_cost: report.history.last().map(|s| s.train.total()),
+        lambda: t.lambda,
+        learning_rate: t.alpha(),
+        max_epochs: t.epochs,
+        momentum: (t.solver == Solver::Sgd).then_some(t.momentum),
+        schedule: t.schedule,
+        seed: t.seed,
+        solver: t.solver,
+        standardize: standardized,
+        stopped: report.stop.describe().to_owned(),
+        task,
+        training_rows: n_train,
+        validation_rows: n_val,
+    }))
 }
 
 /// The share of rows whose predicted class is the target's (classification), or r2 averaged
