@@ -173,7 +173,7 @@ pub fn fit_with<T: Float>(
             format!("must be in [0, 1), got {f}"),
         ));
     }
-    options.train.validate()?;
+    let config = options.train.validate()?;
     if table.targets.is_empty() {
         return Err(Error::config("target", "name the target column(s)"));
     }
@@ -326,7 +326,7 @@ pub fn fit_with<T: Float>(
         y: y.view(),
         validation: validation.as_ref().map(|(a, b)| (a.view(), b.view())),
     };
-    let report = crate::train::train_with(&mut net, data, &options.train, resume, hooks)?;
+    let report = crate::train::train_valid(&mut net, data, config, resume, hooks)?;
     model.network = net.cast();
     model.training = Some(record(
         options,

@@ -52,7 +52,7 @@ pub fn train<T: Float>(
     config: &TrainConfig,
     on_epoch: impl FnMut(&EpochStats) -> ControlFlow<()> + Send,
 ) -> Result<TrainReport> {
-    run(net, data, config, None, OnEpoch(on_epoch))
+    run(net, data, config.validate()?, None, OnEpoch(on_epoch))
 }
 
 /// Like [`train`], with [`Hooks`] that may also interrupt the run or save periodic checkpoints,
@@ -66,18 +66,28 @@ pub fn train_with<T: Float>(
     resume: Option<TrainState>,
     hooks: impl Hooks + Send,
 ) -> Result<TrainReport> {
+    run(net, data, config.validate()?, resume, hooks)
+}
+
+/// Like [`train_with`], with settings already validated (by [`TrainConfig::validate`]).
+pub fn train_valid<T: Float>(
+    net: &mut Network<T>,
+    data: TrainData<'_, T>,
+    config: ValidConfig<'_>,
+    resume: Option<TrainState>,
+    hooks: impl Hooks + Send,
+) -> Result<TrainReport> {
     run(net, data, config, resume, hooks)
 }
 
-/// Checks everything once, then runs the epochs on rayon's pool.
+/// Checks the data once, then runs the epochs on rayon's pool.
 fn run<T: Float>(
     net: &mut Network<T>,
     data: TrainData<'_, T>,
-    config: &TrainConfig,
+    config: ValidConfig<'_>,
     state: Option<TrainState>,
     hooks: impl Hooks + Send,
 ) -> Result<TrainReport> {
-    let config = config.validate()?;
     check_data(net, &data)?;
     let n = data.x.nrows();
     let mut r = Run::new(net, &config, n);
