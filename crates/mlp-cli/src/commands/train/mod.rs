@@ -236,6 +236,9 @@ fn train_in<T: Float>(args: &TrainArgs, threads: usize, init_model: Option<&Mode
     if table.targets.is_empty() {
         bail!("no target column: give --target COLUMN");
     }
+    if table.rows_with_targets().is_empty() {
+        bail!("{}: every row's target is missing", table.name);
+    }
     let task = match (args.task, init_model) {
         (Some(t), _) => t,
         (None, Some(m)) => {
