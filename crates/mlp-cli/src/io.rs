@@ -101,18 +101,7 @@ pub fn prepared(model: &Model, data: &DataArgs, columns: &ColumnArgs) -> Result<
         bail!("no target column: give --target (the model does not name its targets)");
     }
     let mut notes = Vec::new();
-    let labelled = table.rows_with_targets();
-    if labelled.len() < table.x.nrows() {
-        if labelled.is_empty() {
-            bail!("{}: every row's target is missing", table.name);
-        }
-        let left = table.x.nrows() - labelled.len();
-        notes.push(format!(
-            "{left} row{} with a missing target left out",
-            if left == 1 { "" } else { "s" }
-        ));
-        table.retain_rows(&labelled);
-    }
+    notes.extend(mlp::data::unlabelled_note(table.retain_labelled()?));
     let y = model.encode_targets(&table.targets, &table.name)?;
     let encoded = model.inputs(&mut table)?;
     notes.extend(encoded.notes);

@@ -19,28 +19,28 @@ fn register_font() {
     });
 }
 
+/// Draws with `$draw` (a closure of a drawing area) into `$path`, an SVG or a PNG file of
+/// `$w` x `$h` pixels, written atomically. A macro, so that one closure serves both backends.
+macro_rules! save_chart {
+    ($path:expr, $w:expr, $h:expr, $draw:expr) => {{
+        let (path, w, h): (&str, u32, u32) = ($path, $w, $h);
+        if path.ends_with(".svg") {
+            let mut svg = String::new();
+            $draw(SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area())?;
+            crate::io::write_output(path, svg.as_bytes())
+        } else if path.ends_with(".png") {
+            let mut rgb = vec![0u8; (w * h * 3) as usize];
+            $draw(BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area())?;
+            write_png(path, w, h, rgb)
+        } else {
+            bail!("{path}: charts are written as .svg or .png files")
+        }
+    }};
+}
+
 /// Writes the learning curves of `history` to `path` (`.svg` or `.png`), atomically.
 pub fn learning_curves(path: &str, history: &[EpochStats], title: &str) -> Result<()> {
-    let (w, h) = (900u32, 600u32);
-    if path.ends_with(".svg") {
-        let mut svg = String::new();
-        draw(
-            SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area(),
-            history,
-            title,
-        )?;
-        return crate::io::write_output(path, svg.as_bytes());
-    }
-    if !path.ends_with(".png") {
-        bail!("{path}: --plot writes .svg or .png files");
-    }
-    let mut rgb = vec![0u8; (w * h * 3) as usize];
-    draw(
-        BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area(),
-        history,
-        title,
-    )?;
-    write_png(path, w, h, rgb)
+    save_chart!(path, 900, 600, |area| draw(area, history, title))
 }
 
 /// Encodes an RGB buffer as PNG and writes it atomically.
@@ -167,24 +167,8 @@ fn short(v: f64) -> String {
 /// Draws permutation importances as horizontal bars (the most important on top) with one
 /// standard deviation as a line, to `path` (`.svg` or `.png`), atomically.
 pub fn importance(path: &str, columns: &[ColumnImportance], metric: &str) -> Result<()> {
-    let w = 900u32;
     let h = (120 + 28 * columns.len()).clamp(240, 4000) as u32;
-    if path.ends_with(".svg") {
-        let mut svg = String::new();
-        draw_importance(
-            SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area(),
-            columns,
-            metric,
-        )?;
-        return crate::io::write_output(path, svg.as_bytes());
-    }
-    let mut rgb = vec![0u8; (w * h * 3) as usize];
-    draw_importance(
-        BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area(),
-        columns,
-        metric,
-    )?;
-    write_png(path, w, h, rgb)
+    save_chart!(path, 900, h, |area| draw_importance(area, columns, metric))
 }
 
 fn draw_importance<DB: DrawingBackend>(

@@ -309,19 +309,25 @@ fn bad_input_still_fails_clearly() {
         "{err}"
     );
     assert_eq!(err.lines().count(), 1, "{err}");
-    let (code, _, err) = run(
+    // A column to keep that the file lacks is named, with the nearest one, before predicting.
+    ok(
         d,
         &[
-            "predict",
-            "--model",
-            "nothing.json",
-            "--data",
-            "p.csv",
-            "--keep",
-            "x",
+            "train", "--data", "p.csv", "--target", "species", "--out", "m.json", "--quiet",
+        ],
+    );
+    let (code, out, err) = run(
+        d,
+        &[
+            "predict", "--model", "m.json", "--data", "p.csv", "--keep", "idd",
         ],
     );
     assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(
+        err.contains("no column \"idd\" to keep (did you mean \"id\"?)"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -65,7 +65,7 @@ fn cross_validation_scores_every_fold_the_same_way_twice() {
     assert!(scores.iter().all(|s| (0.0..=1.0).contains(s)));
     let mean = scores.iter().sum::<f64>() / 3.0;
     assert!((report["mean"].as_f64().unwrap() - mean).abs() < 1e-12);
-    // 89 labelled rows (one target is missing), dealt into 30, 30 and 29.
+    // 89 labelled rows: one of the 90 has a missing target.
     assert_eq!(report["rows"], 89);
     assert_eq!(ok(d, &args).0, out, "same seed, same scores");
     let (code, _, err) = run(

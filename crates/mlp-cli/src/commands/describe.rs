@@ -68,10 +68,11 @@ pub fn run(args: DescribeArgs) -> Result<()> {
             json!({"name": t.name, "missing": missing})
         })
         .collect();
-    let task = (!table.targets.is_empty()).then(|| {
-        let (task, why) = mlp::pipeline::infer_task(&table);
-        json!({"task": task.name(), "why": why})
-    });
+    let task = match mlp::pipeline::infer_task(&table) {
+        _ if table.targets.is_empty() => None,
+        Ok((task, why)) => Some(json!({"task": task.name(), "why": why})),
+        Err(e) => return Err(e.into()),
+    };
     let report = json!({
         "file": table.name,
         "rows": n,

@@ -24,7 +24,7 @@ mod tests;
 mod text;
 
 pub use plan::did_you_mean;
-pub use table::{ColumnRead, Table, TargetColumn};
+pub use table::{ColumnRead, Table, TargetColumn, unlabelled_note};
 pub use text::TextColumn;
 
 use plan::{Plan, header_names, plan};
@@ -131,8 +131,14 @@ impl Default for Columns {
 impl Columns {
     /// Whether a trimmed field marks a missing value.
     pub fn is_missing(&self, field: &str) -> bool {
-        field.is_empty() || self.na_values.iter().any(|na| na == field)
+        is_missing(field, &self.na_values)
     }
+}
+
+/// Whether a trimmed field marks a missing value: it is empty or one of `na_values`. The one
+/// rule for the reader, the schema and the tables.
+pub fn is_missing(field: &str, na_values: &[String]) -> bool {
+    field.is_empty() || na_values.iter().any(|na| na == field)
 }
 
 /// Reads a CSV file (plain or gzip-compressed) from `source`; see [`read_csv_from`].

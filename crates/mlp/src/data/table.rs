@@ -91,7 +91,7 @@ impl<T: Float> Table<T> {
 
     /// Whether a trimmed field marks a missing value, as the table was read.
     pub fn is_missing(&self, field: &str) -> bool {
-        field.is_empty() || self.na_values.iter().any(|na| na == field)
+        super::is_missing(field, &self.na_values)
     }
 
     /// The rows whose target values are all present.
@@ -103,6 +103,21 @@ impl<T: Float> Table<T> {
                     .all(|t| t.values.get(i).is_some_and(|v| !self.is_missing(v)))
             })
             .collect()
+    }
+
+    /// Leaves out the rows whose target is missing; returns how many, or an error when no row
+    /// keeps its target.
+    pub fn retain_labelled(&mut self) -> Result<usize> {
+        let labelled = self.rows_with_targets();
+        let left = self.x.nrows() - labelled.len();
+        if labelled.is_empty() {
+            return Err(data(
+                Location::file(&self.name),
+                "every row's target is missing",
+            ));
+        }
+        self.retain_rows(&labelled);
+        Ok(left)
     }
 
     /// The 1-based file line of row `i` (0 when unknown).
@@ -184,4 +199,13 @@ impl TargetColumn {
     pub fn line(&self, i: usize) -> u64 {
         self.lines.get(i).copied().unwrap_or(0)
     }
+}
+
+/// What [`Table::retain_labelled`] did, in words (`2 rows with a missing target left out`);
+/// nothing when it left no row out.
+pub fn unlabelled_note(left: usize) -> Option<String> {
+    (left > 0).then(|| {
+        let rows = if left == 1 { "row" } else { "rows" };
+        format!("{left} {rows} with a missing target left out")
+    })
 }

@@ -11,7 +11,9 @@ use std::io::Read;
 use csv::{ByteRecord, Reader};
 
 use super::rows::{Rows, text_columns};
-use super::{ColumnRead, Columns, Plan, available_memory, data, fits, grow, next, number, quote};
+use super::{
+    ColumnRead, Columns, Plan, available_memory, data, finite, fits, grow, next, number, quote,
+};
 use crate::error::{Location, Result};
 use crate::float::Float;
 
@@ -50,14 +52,11 @@ impl TextColumn {
         let bad: Vec<Option<String>> = self
             .values
             .iter()
-            .map(|v| match v.parse::<f64>() {
+            .map(|v| match finite(v) {
                 _ if v.is_empty() => Some("empty value".to_owned()),
-                Ok(x) if x.is_finite() && T::of(x).is_finite() => None,
-                Ok(x) if x.is_finite() => {
-                    Some(format!("{} is too large for {}", quote(v), T::NAME))
-                }
-                Ok(_) => Some(format!("{} is not a finite number", quote(v))),
-                Err(_) => Some(format!("{} is not a number", quote(v))),
+                Ok(x) if T::of(x).is_finite() => None,
+                Ok(_) => Some(format!("{} is too large for {}", quote(v), T::NAME)),
+                Err(message) => Some(message),
             })
             .collect();
         let i = self.codes.iter().position(|&c| bad[c as usize].is_some())?;

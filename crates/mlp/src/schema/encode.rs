@@ -1,6 +1,7 @@
 //! Applying a [`Schema`]: a table's columns become the network's input matrix, the same way at
 //! training and at prediction time.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use ndarray::{Array2, ArrayViewMut1};
@@ -39,7 +40,20 @@ impl Schema {
                 });
             };
             let width = c.encoding.width();
-            let values = Values::of(table, j, &table.columns[j]);
+            let column = &table.columns[j];
+            if let (Encoding::Numeric { fill, indicator }, None) = (&c.encoding, &column.text) {
+                // Read as numbers already: a missing value is NaN.
+                for (i, &v) in table.x.column(j).iter().enumerate() {
+                    let mut row = x.row_mut(i);
+                    row[offset] = if v.is_nan() { T::of(*fill) } else { v };
+                    if *indicator {
+                        row[offset + 1] = T::of(f64::from(u8::from(v.is_nan())));
+                    }
+                }
+                offset += width;
+                continue;
+            }
+            let values = Values::of(table, j, column);
             let note = match &c.encoding {
                 Encoding::Numeric { fill, indicator } => {
                     let parsed = values.map(|v| self.number(v));
@@ -123,19 +137,19 @@ impl Schema {
 }
 
 /// A column's values as text, each distinct value once, and each row's index among them.
-struct Values {
-    distinct: Vec<String>,
-    codes: Vec<u32>,
-    lines: Vec<u64>,
+struct Values<'a> {
+    distinct: Cow<'a, [String]>,
+    codes: Cow<'a, [u32]>,
+    lines: &'a [u64],
 }
 
-impl Values {
-    fn of<T: Float>(table: &Table<T>, j: usize, column: &ColumnRead) -> Values {
+impl<'a> Values<'a> {
+    fn of<T: Float>(table: &'a Table<T>, j: usize, column: &'a ColumnRead) -> Values<'a> {
         match &column.text {
             Some(text) => Values {
-                distinct: text.values.clone(),
-                codes: text.codes.clone(),
-                lines: table.lines.clone(),
+                distinct: Cow::Borrowed(&text.values),
+                codes: Cow::Borrowed(&text.codes),
+                lines: &table.lines,
             },
             // A column read as numbers: its numbers as text (NaN, a missing value, as "").
             None => {
@@ -158,9 +172,9 @@ impl Values {
                     })
                     .collect();
                 Values {
-                    distinct,
-                    codes,
-                    lines: table.lines.clone(),
+                    distinct: Cow::Owned(distinct),
+                    codes: Cow::Owned(codes),
+                    lines: &table.lines,
                 }
             }
         }
@@ -172,7 +186,7 @@ impl Values {
     }
 
     /// Each row's entry of `per_value` (as made by [`Values::map`]).
-    fn rows<'a, U: Copy>(&'a self, per_value: &'a [U]) -> impl Iterator<Item = U> + 'a {
+    fn rows<'b, U: Copy>(&'b self, per_value: &'b [U]) -> impl Iterator<Item = U> + 'b {
         self.codes.iter().map(move |&c| per_value[c as usize])
     }
 

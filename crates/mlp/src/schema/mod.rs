@@ -240,6 +240,6 @@ impl Schema {
 
     /// Whether a trimmed field marks a missing value.
     pub fn is_missing(&self, field: &str) -> bool {
-        field.is_empty() || self.na_values.iter().any(|na| na == field)
+        crate::data::is_missing(field, &self.na_values)
     }
 }

@@ -112,11 +112,10 @@ pub(super) fn labelled_table<T: Float>(t: &TrainArgs) -> Result<(mlp::data::Tabl
     if table.targets.is_empty() {
         bail!("no target column: give --target COLUMN");
     }
-    let labelled = table.rows_with_targets();
-    table.retain_rows(&labelled);
+    table.retain_labelled()?;
     let task = match t.task {
         Some(task) => task,
-        None => mlp::pipeline::infer_task(&table).0,
+        None => mlp::pipeline::infer_task(&table)?.0,
     };
     Ok((table, task))
 }

@@ -236,9 +236,6 @@ fn train_in<T: Float>(args: &TrainArgs, threads: usize, init_model: Option<&Mode
     if table.targets.is_empty() {
         bail!("no target column: give --target COLUMN");
     }
-    if table.rows_with_targets().is_empty() {
-        bail!("{}: every row's target is missing", table.name);
-    }
     let task = match (args.task, init_model) {
         (Some(t), _) => t,
         (None, Some(m)) => {
@@ -249,7 +246,7 @@ fn train_in<T: Float>(args: &TrainArgs, threads: usize, init_model: Option<&Mode
             }
         }
         (None, None) => {
-            let (t, why) = mlp::pipeline::infer_task(&table);
+            let (t, why) = mlp::pipeline::infer_task(&table)?;
             if !args.quiet {
                 eprintln!("task: {} ({why}; --task to choose)", t.name());
             }
