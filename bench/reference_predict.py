@@ -202,7 +202,7 @@ def encode_v2(model, df, decimal_override=None):
                 v = None if t in na else parse_number(t, decimal)
                 vals.append(fill if v is None else v)
                 ind.append(1.0 if v is None else 0.0)
-            block = [vals] + ([ind] if col.get("indicator") else [])
+            block = [vals] + ([ind] if col.get("indicator") else []) + bins_of(vals, col)
         elif kind == "categorical":
             levels = [str(x) for x in col["levels"]]
             index = {lv: k for k, lv in enumerate(levels)}
@@ -232,6 +232,7 @@ def encode_v2(model, df, decimal_override=None):
             block = [list(c) for c in zip(*rows)] if rows else [[] for _ in range(5)]
             if col.get("indicator"):
                 block.append(ind)
+            block += bins_of([r[0] for r in rows], col)
         else:
             raise Refused(f"model: unknown column type {kind!r}")
         blocks.append(np.array(block, dtype=float).T.reshape(len(texts), -1))
@@ -367,6 +368,28 @@ def compare(header, labels, values, pred_path, keep, df=None):
 # ----------------------------------------------------------------------------- self-test
 
 
+def bins_of(values, col):
+    """The piecewise-linear bin inputs of (filled) values, one list per bin: with edges
+    b_0 < ... < b_T, e_t = (x - b_(t-1)) / (b_t - b_(t-1)) clipped to [0, 1], except that e_1
+    is not clipped below and e_T not above (docs/model-format.md)."""
+    edges = [float(b) for b in col.get("bins", [])]
+    if not edges:
+        return []
+    if len(edges) < 3 or any(not a < b for a, b in zip(edges, edges[1:])):
+        raise Refused(f"model: column {col['name']!r}: bins must be >= 3 increasing edges")
+    t = len(edges) - 1
+    out = []
+    for k in range(t):
+        lo, hi = edges[k], edges[k + 1]
+        e = (np.array(values, dtype=float) - lo) / (hi - lo)
+        if k > 0:
+            e = np.maximum(e, 0.0)
+        if k < t - 1:
+            e = np.minimum(e, 1.0)
+        out.append(list(e))
+    return out
+
+
 def self_test():
     """The version-2 encoders on a hand-made model whose network is the identity, so that the
     predictions are the encoded inputs; every expected value was worked out by hand."""
@@ -441,6 +464,16 @@ def self_test():
     model["columns"][1]["levels"] = ["NA", "a"]
     x = encode_v2(model, pd.DataFrame({"n": ["NA"], "c": ["NA"], "d": ["NA"]}))
     assert list(x[0, :3]) == [2.5, 1, 0] and list(x[0, 3:]) == F[:5], x
+    # bins (worked by hand): edges 1, 2, 3, 4, 10 after the number; a date's bins follow its
+    # parts, on the days
+    model["columns"][0]["bins"] = [1.0, 2.0, 3.0, 4.0, 10.0]
+    model["columns"][2]["bins"] = [0.0, 2.0, 4.0]
+    x = encode_v2(model, pd.DataFrame({"n": ["2.5", "-1", "15", "x"], "c": ["a"] * 4,
+                                       "d": ["1970-01-02", "1970-01-04", "1970-01-11", "bad"]}))
+    assert x.shape == (4, 5 + 2 + 5 + 2), x.shape
+    assert [list(r[:5]) for r in x] == [[2.5, 1, .5, 0, 0], [-1, -2, 0, 0, 0],
+                                        [15, 1, 1, 1, 11 / 6], [2.5, 1, .5, 0, 0]], x[:, :5]
+    assert [list(r[-2:]) for r in x] == [[.5, 0], [1, .5], [1, 4], [0, 0]], x[:, -2:]
     print("self-test passed")
     return 0
 

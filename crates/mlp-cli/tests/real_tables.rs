@@ -148,7 +148,17 @@ fn describe_prints_the_plan() {
         table.contains("island") && table.contains("one-hot, 3 levels + missing"),
         "{table}"
     );
+    // 60 rows: 3 bins (20 rows each) for each number and for the date's days.
+    assert!(
+        table.contains("number, median fill + missing indicator + 3 bins"),
+        "{table}"
+    );
+    assert!(table.contains("network inputs: 23"), "{table}");
+    let args = ["describe", "--data", "p.csv", "--target", "species"];
+    let (table, _) = ok(d, &[&args[..], &["--bins", "0"]].concat());
     assert!(table.contains("network inputs: 14"), "{table}");
+    let (table, _) = ok(d, &[&args[..], &["--bins", "2"]].concat());
+    assert!(table.contains("network inputs: 20"), "{table}");
 }
 
 #[test]

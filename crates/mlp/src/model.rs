@@ -458,6 +458,15 @@ fn read_schema(file: &FileV1, version: u64) -> std::result::Result<Option<Schema
         if !finite {
             return Err(format!("column \"{}\": fill values must be finite", c.name));
         }
+        let bins = c.encoding.bins();
+        let increasing = bins.windows(2).all(|w| w[0] < w[1]);
+        if !(bins.is_empty() || bins.len() >= 3 && increasing && bins.iter().all(|b| b.is_finite()))
+        {
+            return Err(format!(
+                "column \"{}\": bins must be at least 3 finite, increasing edges",
+                c.name
+            ));
+        }
     }
     let decimal = match file.decimal.as_deref() {
         None | Some(".") => b'.',

@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 use mlp::data::{Columns, Table, read_csv_from};
-use mlp::schema::{Encoding, Kind, Overrides, fit, infer};
+use mlp::schema::{Bins, Encoding, Kind, Overrides, fit, infer};
 use ndarray::array;
 
 fn read(text: &str, columns: &Columns) -> Table<f64> {
@@ -35,12 +35,13 @@ fn a_table_encoded_by_hand() {
     assert_eq!(plan[0].missing, 1);
     assert_eq!(plan[1].distinct, 2);
     // Statistics from rows 0, 1, 2 only: the median of 1.5 and 3.5, the levels seen there.
-    let schema = fit(&table, &plan, &format, &[0, 1, 2]);
+    let schema = fit(&table, &plan, &format, &[0, 1, 2], Bins::Fixed(0));
     assert_eq!(
         schema.columns[0].encoding,
         Encoding::Numeric {
             fill: 2.5,
-            indicator: true
+            indicator: true,
+            bins: vec![]
         }
     );
     assert_eq!(
@@ -56,7 +57,8 @@ fn a_table_encoded_by_hand() {
         schema.columns[2].encoding,
         Encoding::Date {
             fill: [18263.0, 2020.0, 1.0, 2.0, 3.0],
-            indicator: true
+            indicator: true,
+            bins: vec![]
         }
     );
     assert_eq!(
@@ -91,7 +93,7 @@ fn prediction_rows_with_new_levels_and_bad_values_are_encoded_with_notes() {
     let table = read(TABLE, &with_target("y"));
     let format = table.format();
     let plan = infer(&table, &format, &Overrides::default(), false);
-    let schema = fit(&table, &plan, &format, &[0, 1, 2, 3]);
+    let schema = fit(&table, &plan, &format, &[0, 1, 2, 3], Bins::Fixed(0));
     // Columns in another order, an extra column, a new level, text in a number, a bad date.
     let new = "when,extra,cat,num\nsoon,1,green,abc\n2020-01-01,2,red,4\n";
     let columns = Columns {
@@ -189,7 +191,7 @@ fn many_levels_keep_the_frequent_ones_and_group_the_rest() {
     let format = table.format();
     let plan = infer(&table, &format, &Overrides::default(), false);
     let rows: Vec<usize> = (0..table.x.nrows()).collect();
-    let schema = fit(&table, &plan, &format, &rows);
+    let schema = fit(&table, &plan, &format, &rows, Bins::Fixed(0));
     match &schema.columns[0].encoding {
         Encoding::Categorical {
             levels,
@@ -252,4 +254,41 @@ fn missing_markers_win_over_numbers_and_decimal_commas_reach_the_targets() {
     };
     let t = read("a;y\n1,5;3,25\n2;4\n", &columns);
     assert_eq!(t.targets[0].values, ["3.25", "4"]);
+}
+
+#[test]
+fn bins_of_a_number_and_a_date_encoded_by_hand() {
+    let csv = "x,c,when,y\n1,a,2020-01-01,0\n2,b,2020-01-02,1\n3,a,2020-01-03,0\n4,b,2020-01-04,1\n10,a,2020-01-11,0\nNA,b,NA,1\n2.5,a,2020-01-02,0\n";
+    let table = read(csv, &with_target("y"));
+    let format = table.format();
+    let plan = infer(&table, &format, &Overrides::default(), true);
+    // Learned on the first five rows: numpy.quantile([1, 2, 3, 4, 10], [0, .25, .5, .75, 1]).
+    let schema = fit(&table, &plan, &format, &[0, 1, 2, 3, 4], Bins::Fixed(4));
+    assert_eq!(
+        schema.columns[0].encoding.bins(),
+        [1.0, 2.0, 3.0, 4.0, 10.0]
+    );
+    // The days 18262, 18263, 18264, 18265, 18272 give the same quantiles shifted.
+    assert_eq!(
+        schema.columns[2].encoding.bins(),
+        [18262.0, 18263.0, 18264.0, 18265.0, 18272.0]
+    );
+    let names = schema.input_names();
+    assert_eq!(&names[..5], ["x", "x.bin1", "x.bin2", "x.bin3", "x.bin4"]);
+    assert_eq!(names.last().map(String::as_str), Some("when.bin4"));
+    let x = schema.encode(&table).unwrap().x;
+    // 2.5: past bin 1, half way through bin 2; 10 opens bin 4 fully; below b_0 extrapolates.
+    assert_eq!(x.row(6).as_slice().unwrap()[..5], [2.5, 1.0, 0.5, 0.0, 0.0]);
+    assert_eq!(
+        x.row(4).as_slice().unwrap()[..5],
+        [10.0, 1.0, 1.0, 1.0, 1.0]
+    );
+    // A missing number takes the training median, 3, and its bins (no indicator: no training
+    // row missed it).
+    assert_eq!(schema.columns[0].encoding.width(), 5);
+    assert_eq!(x.row(5).as_slice().unwrap()[..5], [3.0, 1.0, 1.0, 0.0, 0.0]);
+    // With an indicator, it sits between the number and its bins.
+    let schema = fit(&table, &plan, &format, &[0, 1, 2, 3, 4, 5], Bins::Fixed(4));
+    assert_eq!(schema.input_names()[..3], ["x", "x (missing)", "x.bin1"]);
+    assert_eq!(schema.binary_inputs()[..3], [false, true, false]);
 }

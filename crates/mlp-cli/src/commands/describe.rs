@@ -35,7 +35,7 @@ pub fn run(args: DescribeArgs) -> Result<()> {
     let format = table.format();
     let plan = infer(&table, &format, &args.types.overrides(), true);
     let rows: Vec<usize> = (0..table.x.nrows()).collect();
-    let schema = fit(&table, &plan, &format, &rows);
+    let schema = fit(&table, &plan, &format, &rows, args.types.bins);
     let n = table.x.nrows();
     let mut encodings = schema.columns.iter();
     let mut columns = Vec::new();

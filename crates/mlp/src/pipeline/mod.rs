@@ -12,7 +12,7 @@ use crate::loss::Loss;
 use crate::model::{Model, Scaling, Training, TrainingRecord};
 use crate::network::Network;
 use crate::preprocess::{Task, classes_of};
-use crate::schema::{ColumnPlan, Overrides, Schema, fit as fit_schema, infer};
+use crate::schema::{Bins, ColumnPlan, Overrides, Schema, fit as fit_schema, infer};
 use crate::train::{EpochStats, Hooks, Solver, TrainConfig, TrainData, TrainReport, TrainState};
 use ndarray::{Array2, ArrayView2};
 use split::{compact, complement, gather, validation_rows};
@@ -40,6 +40,8 @@ pub struct FitOptions {
     pub train: TrainConfig,
     /// The user's word on column types (`--categorical`, `--numeric`).
     pub overrides: Overrides,
+    /// How many piecewise-linear bins each number gets (see [`Bins`]).
+    pub bins: Bins,
 }
 
 impl FitOptions {
@@ -86,6 +88,7 @@ impl Default for FitOptions {
             init: Init::Glorot,
             train: TrainConfig::default(),
             overrides: Overrides::default(),
+            bins: Bins::Auto,
         }
     }
 }
@@ -238,7 +241,13 @@ pub fn fit_with<T: Float>(
                 let note = p.note.as_ref()?;
                 Some(format!("column \"{}\": {note}", p.name))
             }));
-            Some(fit_schema(&table, &plan, &format, &train_rows))
+            Some(fit_schema(
+                &table,
+                &plan,
+                &format,
+                &train_rows,
+                options.bins,
+            ))
         }
     };
     let mut model = match init_model {

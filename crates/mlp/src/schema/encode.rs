@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use ndarray::{Array2, ArrayViewMut1};
 
+use super::bins;
 use super::date::{PARTS, parse_days, parts};
 use super::{Encoding, Schema};
 use crate::data::{ColumnRead, Table, number};
@@ -41,7 +42,16 @@ impl Schema {
             };
             let width = c.encoding.width();
             let column = &table.columns[j];
-            if let (Encoding::Numeric { fill, indicator }, None) = (&c.encoding, &column.text) {
+            let edges = c.encoding.bins();
+            // The bins come last in a column's inputs.
+            let bins_at = offset + width - edges.len().saturating_sub(1);
+            if let (
+                Encoding::Numeric {
+                    fill, indicator, ..
+                },
+                None,
+            ) = (&c.encoding, &column.text)
+            {
                 // Read as numbers already: a missing value is NaN.
                 for (i, &v) in table.x.column(j).iter().enumerate() {
                     let mut row = x.row_mut(i);
@@ -49,13 +59,17 @@ impl Schema {
                     if *indicator {
                         row[offset + 1] = T::of(f64::from(u8::from(v.is_nan())));
                     }
+                    let filled = row[offset].wide();
+                    set_bins(&mut row, bins_at, filled, edges);
                 }
                 offset += width;
                 continue;
             }
             let values = Values::of(table, j, column);
             let note = match &c.encoding {
-                Encoding::Numeric { fill, indicator } => {
+                Encoding::Numeric {
+                    fill, indicator, ..
+                } => {
                     let parsed = values.map(|v| self.number(v));
                     for (i, p) in values.rows(&parsed).enumerate() {
                         let mut row = x.row_mut(i);
@@ -63,6 +77,7 @@ impl Schema {
                         if *indicator {
                             row[offset + 1] = T::of(f64::from(u8::from(p.is_none())));
                         }
+                        set_bins(&mut row, bins_at, p.unwrap_or(*fill), edges);
                     }
                     let bad =
                         values.count_where(|v| !self.is_missing(v) && self.number(v).is_none());
@@ -102,16 +117,20 @@ impl Schema {
                     };
                     unseen.describe("levels not seen in training", what)
                 }
-                Encoding::Date { fill, indicator } => {
+                Encoding::Date {
+                    fill, indicator, ..
+                } => {
                     let parsed = values.map(|v| parse_days(v).map(parts));
                     for (i, p) in values.rows(&parsed).enumerate() {
                         let mut row: ArrayViewMut1<'_, T> = x.row_mut(i);
-                        for (k, v) in p.unwrap_or(*fill).into_iter().enumerate() {
+                        let filled = p.unwrap_or(*fill);
+                        for (k, v) in filled.into_iter().enumerate() {
                             row[offset + k] = T::of(v);
                         }
                         if *indicator {
                             row[offset + PARTS.len()] = T::of(f64::from(u8::from(p.is_none())));
                         }
+                        set_bins(&mut row, bins_at, filled[0], edges);
                     }
                     let bad =
                         values.count_where(|v| !self.is_missing(v) && parse_days(v).is_none());
@@ -133,6 +152,13 @@ impl Schema {
         } else {
             number(v, self.decimal)
         }
+    }
+}
+
+/// Writes the bin inputs of `v` (see `schema/bins.rs`) at `at` of `row`; nothing without bins.
+fn set_bins<T: Float>(row: &mut ArrayViewMut1<'_, T>, at: usize, v: f64, edges: &[f64]) {
+    for k in 0..edges.len().saturating_sub(1) {
+        row[at + k] = T::of(bins::ramp(v, edges, k));
     }
 }
 

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use super::bins::{Bins, edges};
 use super::date::{parse_days, parts};
 use super::{Encoding, InputColumn, MAX_LEVELS, MIN_LEVEL_ROWS, ONE_HOT_LEVELS, Schema};
 use crate::data::{ColumnRead, Columns, Table, number};
@@ -294,32 +295,41 @@ fn looks_like_id(name: &str) -> bool {
         || (name.ends_with("Id") || name.ends_with("ID")) && name.len() > 2
 }
 
-/// Learns the encoding of each column the plans use, from the rows `train` of `table`.
+/// Learns the encoding of each column the plans use, from the rows `train` of `table`; `bins`
+/// decides how many piecewise-linear bins each number and date gets.
 pub fn fit<T: Float>(
     table: &Table<T>,
     plans: &[ColumnPlan],
     read: &Columns,
     train: &[usize],
+    bins: Bins,
 ) -> Schema {
     // Complete numbers are used as they are: no fill to learn (it would sort every column).
     let complete = table
         .columns
         .iter()
         .all(|c| c.text.is_none() && c.missing == 0);
+    let numbers = plans
+        .iter()
+        .filter(|p| matches!(p.kind, Kind::Numeric | Kind::Date))
+        .count();
+    let t = bins.count(train.len(), numbers, complete);
     let mut columns = Vec::new();
     for (j, (plan, column)) in plans.iter().zip(&table.columns).enumerate() {
         let encoding = match plan.kind {
             Kind::LeftOut(_) => continue,
-            Kind::Numeric if complete => Encoding::Numeric {
+            Kind::Numeric if complete && t == 0 => Encoding::Numeric {
                 fill: 0.0,
                 indicator: false,
+                bins: Vec::new(),
             },
             Kind::Numeric => {
                 let values = numeric_values(table, j, column, read, train);
                 let present: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
                 Encoding::Numeric {
-                    fill: median(present.clone()),
                     indicator: present.len() < values.len(),
+                    bins: edges(&present, t),
+                    fill: median(present),
                 }
             }
             Kind::Categorical => categorical(column, read, train),
@@ -330,9 +340,11 @@ pub fn fit<T: Float>(
                     .collect();
                 let present: Vec<[f64; 5]> = days.iter().flatten().map(|&d| parts(d)).collect();
                 let fill = std::array::from_fn(|k| median(present.iter().map(|p| p[k]).collect()));
+                let present_days: Vec<f64> = days.iter().flatten().copied().collect();
                 Encoding::Date {
                     fill,
                     indicator: present.len() < days.len(),
+                    bins: edges(&present_days, t),
                 }
             }
         };

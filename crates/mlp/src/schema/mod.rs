@@ -11,10 +11,12 @@
 //!
 //! The schema is stored in the model file (format version 2, docs/model-format.md).
 
+mod bins;
 mod date;
 mod encode;
 mod infer;
 
+pub use bins::{Bins, MAX_BIN_INPUTS, MAX_BINS, ROWS_PER_BIN, edges as bin_edges};
 pub use date::{PARTS as DATE_PARTS, parse_days};
 pub use encode::Encoded;
 pub use infer::{ColumnPlan, Kind, Overrides, fit, infer};
@@ -37,12 +39,17 @@ pub const MAX_LEVELS: usize = 50;
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Encoding {
     /// One input, the number; a missing value (or text that is not a number) takes `fill`.
-    /// With `indicator`, a second input is 1 for a missing value and 0 otherwise.
+    /// With `indicator`, a second input is 1 for a missing value and 0 otherwise. With `bins`
+    /// (edges b_0 < ... < b_T), T piecewise-linear bin inputs of the (filled) number follow
+    /// (see `schema/bins.rs`).
     Numeric {
         /// The value of a missing number: the median of the training rows.
         fill: f64,
         /// Whether a missing-indicator input follows.
         indicator: bool,
+        /// The bins' edges: training quantiles; empty for none.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        bins: Vec<f64>,
     },
     /// One input per level (1 where the text equals it), then an "other" input (`other`: 1 for
     /// a value that is none of the levels), then a "missing" input (`missing`).
@@ -55,12 +62,16 @@ pub enum Encoding {
         missing: bool,
     },
     /// Five inputs (see [`DATE_PARTS`]): days since 1970-01-01, year, month, day, weekday; a
-    /// missing or unreadable date takes `fill`; then an indicator as for numbers.
+    /// missing or unreadable date takes `fill`; then an indicator as for numbers; then the bins
+    /// of the days, as for numbers.
     Date {
         /// The value of each of the five inputs for a missing date: training medians.
         fill: [f64; 5],
         /// Whether a missing-indicator input follows.
         indicator: bool,
+        /// The edges of the bins of the days since 1970; empty for none.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        bins: Vec<f64>,
     },
 }
 
@@ -90,13 +101,25 @@ impl Encoding {
     /// How many network inputs this encoding makes.
     pub fn width(&self) -> usize {
         match self {
-            Encoding::Numeric { indicator, .. } => 1 + usize::from(*indicator),
+            Encoding::Numeric {
+                indicator, bins, ..
+            } => 1 + usize::from(*indicator) + bin_count(bins),
             Encoding::Categorical {
                 levels,
                 other,
                 missing,
             } => levels.len() + usize::from(*other) + usize::from(*missing),
-            Encoding::Date { indicator, .. } => DATE_PARTS.len() + usize::from(*indicator),
+            Encoding::Date {
+                indicator, bins, ..
+            } => DATE_PARTS.len() + usize::from(*indicator) + bin_count(bins),
+        }
+    }
+
+    /// The bins' edges of a number or a date (empty for none and for categories).
+    pub fn bins(&self) -> &[f64] {
+        match self {
+            Encoding::Numeric { bins, .. } | Encoding::Date { bins, .. } => bins,
+            Encoding::Categorical { .. } => &[],
         }
     }
 
@@ -108,12 +131,17 @@ impl Encoding {
     /// A few words on what the encoding does, for plans and summaries.
     pub fn describe(&self) -> String {
         match self {
-            Encoding::Numeric { indicator, .. } => {
+            Encoding::Numeric {
+                indicator, bins, ..
+            } => {
+                let mut s = String::from("number");
                 if *indicator {
-                    "number, median fill + missing indicator".into()
-                } else {
-                    "number".into()
+                    s.push_str(", median fill + missing indicator");
                 }
+                if !bins.is_empty() {
+                    s.push_str(&format!(" + {} bins", bin_count(bins)));
+                }
+                s
             }
             Encoding::Categorical {
                 levels,
@@ -129,15 +157,25 @@ impl Encoding {
                 }
                 s
             }
-            Encoding::Date { indicator, .. } => {
+            Encoding::Date {
+                indicator, bins, ..
+            } => {
                 let mut s = DATE_PARTS.join(", ");
                 if *indicator {
                     s.push_str(" + missing indicator");
+                }
+                if !bins.is_empty() {
+                    s.push_str(&format!(" + {} bins of the days", bin_count(bins)));
                 }
                 s
             }
         }
     }
+}
+
+/// The number of bins T of edges b_0..b_T.
+fn bin_count(edges: &[f64]) -> usize {
+    edges.len().saturating_sub(1)
 }
 
 impl Schema {
@@ -166,18 +204,19 @@ impl Schema {
         self.decimal == b'.'
             && self.columns.iter().all(|c| {
                 matches!(
-                    c.encoding,
+                    &c.encoding,
                     Encoding::Numeric {
                         indicator: false,
+                        bins,
                         ..
-                    }
+                    } if bins.is_empty()
                 )
             })
     }
 
     /// The name of each network input: the column's for a number, `column=level`,
     /// `column=(other)`, `column=(missing)` for categories, `column.part` for dates,
-    /// `column (missing)` for indicators.
+    /// `column (missing)` for indicators, `column.bin<t>` for bins (t from 1).
     pub fn input_names(&self) -> Vec<String> {
         let mut names = Vec::with_capacity(self.width());
         for c in &self.columns {
@@ -209,6 +248,7 @@ impl Schema {
                     }
                 }
             }
+            names.extend((1..=bin_count(c.encoding.bins())).map(|t| format!("{n}.bin{t}")));
         }
         names
     }
@@ -234,6 +274,7 @@ impl Schema {
                     }
                 }
             }
+            out.extend(std::iter::repeat_n(false, bin_count(c.encoding.bins())));
         }
         out
     }

@@ -189,6 +189,7 @@ fn fit_options(args: &TrainArgs, task: Task, threads: usize) -> Result<FitOption
     }
     o.task = Some(task);
     o.overrides = args.types.overrides();
+    o.bins = args.types.bins;
     o.activation = args.activation.unwrap_or(o.activation);
     o.output = args.output;
     o.loss = args.loss;
