@@ -282,7 +282,13 @@ def forward(model, x):
             raise Refused(f"model: input_scaling has {mean.shape[0]} entries, the encoded "
                           f"inputs are {x.shape[1]}")
         x = (x - mean) / std
-    for layer in model["layers"]:
+    # an ensemble (version 2): the mean of every member's output, the model's layers first
+    members = [model["layers"]] + [m["layers"] for m in model.get("ensemble", [])]
+    return sum(layers_forward(layers, x) for layers in members) / len(members)
+
+
+def layers_forward(layers, x):
+    for layer in layers:
         w = np.array(layer["weights"], float)
         if w.shape[1] != x.shape[1]:
             raise Refused(f"model: a layer takes {w.shape[1]} inputs, gets {x.shape[1]}")

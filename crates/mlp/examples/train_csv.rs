@@ -39,7 +39,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         },
     )?;
     model.scale_inputs(&mut table.x);
-    let probabilities = model.decode_outputs(model.network.predict(table.x.view())?);
+    let probabilities = model.decode_outputs(model.predict(table.x.view())?);
     println!("first row: {}", probabilities.row(0));
     println!("model written to {}", out.display());
     Ok(())

@@ -10,7 +10,7 @@ use rand::seq::SliceRandom;
 
 use crate::error::{Error, Result};
 use crate::model::Model;
-use crate::pipeline::score;
+use crate::pipeline::score_outputs;
 use crate::preprocess::Task;
 
 /// One input column's importance.
@@ -43,8 +43,10 @@ pub fn permutation_importance(
     } else {
         Task::Regression
     };
-    let net = &model.network;
-    let baseline = score(net, x, y, task)?;
+    let score = |x: ArrayView2<'_, f64>| -> Result<f64> {
+        Ok(score_outputs(model.predict(x)?.view(), y, task))
+    };
+    let baseline = score(x)?;
     let mut rng = crate::init::rng(seed);
     let mut shuffled = x.to_owned();
     let mut order: Vec<usize> = (0..x.nrows()).collect();
@@ -55,7 +57,7 @@ pub fn permutation_importance(
         for _ in 0..repeats {
             order.shuffle(&mut rng);
             permute_block(&mut shuffled, x, offset, width, &order);
-            drops.push(baseline - score(net, shuffled.view(), y, task)?);
+            drops.push(baseline - score(shuffled.view())?);
         }
         // Put the column back before the next one is shuffled.
         shuffled

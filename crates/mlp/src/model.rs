@@ -44,6 +44,9 @@ pub struct TrainingRecord {
     pub batch_size: usize,
     /// The lowest validation loss, when rows were held out.
     pub best_validation_loss: Option<f64>,
+    /// Networks in the ensemble, when more than one (the other fields are member 1's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ensemble: Option<usize>,
     /// Epochs run.
     pub epochs: usize,
     /// The cost J on the training rows after the last epoch.
@@ -105,6 +108,10 @@ pub struct Model {
     /// How the data file's columns become the inputs (format version 2): categories, dates,
     /// missing values. `None`: the inputs are the `features` columns as numbers (version 1).
     pub schema: Option<Schema>,
+    /// The other members of an ensemble (format version 2, key `ensemble`): networks of the
+    /// same layer sizes, activations and loss as `network`, trained with other seeds and
+    /// validation rows. The model's output a^(L) is the mean of all members' ([`Model::predict`]).
+    pub ensemble: Vec<Network<f64>>,
 }
 
 #[derive(Deserialize)]
@@ -135,6 +142,14 @@ struct FileV1 {
     na_values: Option<Vec<String>>,
     #[serde(default)]
     decimal: Option<String>,
+    #[serde(default)]
+    ensemble: Option<Vec<MemberV2>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MemberV2 {
+    layers: Vec<LayerV1>,
 }
 
 #[derive(Deserialize)]
@@ -164,7 +179,41 @@ impl Model {
             target_scaling: None,
             training: None,
             schema: None,
+            ensemble: Vec::new(),
         }
+    }
+
+    /// The output a^(L) for the inputs `x` (encoded and scaled as the network takes them): the
+    /// network's, or the mean of every member's for an ensemble.
+    pub fn predict(&self, x: ndarray::ArrayView2<'_, f64>) -> Result<ndarray::Array2<f64>> {
+        let mut out = self.network.predict(x)?;
+        for member in &self.ensemble {
+            out += &member.predict(x)?;
+        }
+        if !self.ensemble.is_empty() {
+            out /= (self.ensemble.len() + 1) as f64;
+        }
+        Ok(out)
+    }
+
+    /// Errors for an ensemble: `what` (the seed's cost, a gradient, a warm start) is defined
+    /// for one network.
+    pub fn require_single(&self, what: &str) -> Result<()> {
+        if self.ensemble.is_empty() {
+            return Ok(());
+        }
+        Err(Error::Model {
+            at: Location::file("model"),
+            message: format!(
+                "an ensemble of {} networks: {what} works on one network",
+                self.members()
+            ),
+        })
+    }
+
+    /// The number of networks whose outputs the model averages (1 without an ensemble).
+    pub fn members(&self) -> usize {
+        1 + self.ensemble.len()
     }
 
     /// Reads and validates a model file.
@@ -193,55 +242,25 @@ impl Model {
         if file.layers.is_empty() {
             return Err("the model has no layers".into());
         }
-        let mut sizes = Vec::with_capacity(file.layers.len() + 1);
-        let mut activations = Vec::with_capacity(file.layers.len());
-        for (k, layer) in file.layers.iter().enumerate() {
-            let n = k + 1;
-            let g: Activation = layer
-                .activation
-                .parse()
-                .map_err(|e| format!("layer {n}: {e}"))?;
-            activations.push(g);
-            let rows = layer.weights.len();
-            let cols = layer.weights.first().map_or(0, Vec::len);
-            if rows == 0 || cols == 0 {
-                return Err(format!("layer {n}: the weight matrix is empty"));
+        let network = network_of(&file.layers, loss)?;
+        let mut ensemble = Vec::new();
+        if let Some(members) = &file.ensemble {
+            if version < SCHEMA_VERSION {
+                return Err("\"ensemble\" needs format version 2".into());
             }
-            if let Some(r) = layer.weights.iter().position(|row| row.len() != cols) {
-                return Err(format!(
-                    "layer {n}: weights row {} has {} numbers, row 1 has {cols} (ragged rows)",
-                    r + 1,
-                    layer.weights[r].len()
-                ));
-            }
-            if layer.bias.len() != rows {
-                return Err(format!(
-                    "layer {n}: bias has {} numbers, weights have {rows} rows",
-                    layer.bias.len()
-                ));
-            }
-            match sizes.last() {
-                None => sizes.push(cols),
-                Some(&below) if below != cols => {
+            for (k, m) in members.iter().enumerate() {
+                let member = network_of(&m.layers, loss)
+                    .map_err(|e| format!("ensemble member {}: {e}", k + 2))?;
+                if member.sizes() != network.sizes()
+                    || member.activations() != network.activations()
+                {
                     return Err(format!(
-                        "layer {n}: weights rows have {cols} numbers, but the layer below has {below} units"
+                        "ensemble member {}: its layers differ from the model's",
+                        k + 2
                     ));
                 }
-                Some(_) => {}
+                ensemble.push(member);
             }
-            sizes.push(rows);
-        }
-        let mut network = Network::new(&sizes, &activations, loss).map_err(|e| e.to_string())?;
-        let params = network.params_mut();
-        for (k, layer) in file.layers.iter().enumerate() {
-            let (mut w, mut b) = params.layer_mut(k);
-            for (dst, src) in w.rows_mut().into_iter().zip(&layer.weights) {
-                dst.into_iter().zip(src).for_each(|(d, &s)| *d = s);
-            }
-            b.iter_mut().zip(&layer.bias).for_each(|(d, &s)| *d = s);
-        }
-        if !network.params().all_finite() {
-            return Err("the weights hold a number that is not finite".into());
         }
         let (n_in, n_out) = (network.n_inputs(), network.n_outputs());
         let classes = file.classes.map(|c| {
@@ -285,6 +304,7 @@ impl Model {
             target_scaling: file.target_scaling,
             training: file.training,
             schema,
+            ensemble,
         })
     }
 
@@ -295,6 +315,7 @@ impl Model {
         let finite = |v: &[f64]| v.iter().all(|x| x.is_finite());
         let scalings = [&self.input_scaling, &self.target_scaling];
         if !net.params().all_finite()
+            || self.ensemble.iter().any(|m| !m.params().all_finite())
             || scalings.iter().any(|s| {
                 s.as_ref()
                     .is_some_and(|s| !finite(&s.mean) || !finite(&s.std))
@@ -303,6 +324,12 @@ impl Model {
             return Err(Error::Model {
                 at: Location::file("model"),
                 message: "refusing to write a model that holds NaN or infinity".into(),
+            });
+        }
+        if !self.ensemble.is_empty() && self.schema.is_none() {
+            return Err(Error::Model {
+                at: Location::file("model"),
+                message: "an ensemble is written with its input schema (format version 2)".into(),
             });
         }
         let version = match &self.schema {
@@ -342,6 +369,18 @@ impl Model {
         key("input_scaling", self.input_scaling.as_ref().map(to_json));
         key("target_scaling", self.target_scaling.as_ref().map(to_json));
         key("training", self.training.as_ref().map(to_json));
+        if !self.ensemble.is_empty() {
+            let members: Vec<String> = self
+                .ensemble
+                .iter()
+                .map(|m| {
+                    let mut layers = String::new();
+                    write_layers(&mut layers, m.params(), Some(m.activations()));
+                    format!("{{\"layers\": [{layers}\n  ]}}")
+                })
+                .collect();
+            key("ensemble", Some(format!("[{}]", members.join(", "))));
+        }
         out.push_str("\n}\n");
         Ok(out)
     }
@@ -357,6 +396,65 @@ impl Model {
         })?;
         crate::atomic::write_atomic(path, text.as_bytes())
     }
+}
+
+/// The network of a file's `layers`, checked: shapes that chain, known activations, finite
+/// numbers.
+fn network_of(layers: &[LayerV1], loss: Loss) -> std::result::Result<Network<f64>, String> {
+    if layers.is_empty() {
+        return Err("the model has no layers".into());
+    }
+    let mut sizes = Vec::with_capacity(layers.len() + 1);
+    let mut activations = Vec::with_capacity(layers.len());
+    for (k, layer) in layers.iter().enumerate() {
+        let n = k + 1;
+        let g: Activation = layer
+            .activation
+            .parse()
+            .map_err(|e| format!("layer {n}: {e}"))?;
+        activations.push(g);
+        let rows = layer.weights.len();
+        let cols = layer.weights.first().map_or(0, Vec::len);
+        if rows == 0 || cols == 0 {
+            return Err(format!("layer {n}: the weight matrix is empty"));
+        }
+        if let Some(r) = layer.weights.iter().position(|row| row.len() != cols) {
+            return Err(format!(
+                "layer {n}: weights row {} has {} numbers, row 1 has {cols} (ragged rows)",
+                r + 1,
+                layer.weights[r].len()
+            ));
+        }
+        if layer.bias.len() != rows {
+            return Err(format!(
+                "layer {n}: bias has {} numbers, weights have {rows} rows",
+                layer.bias.len()
+            ));
+        }
+        match sizes.last() {
+            None => sizes.push(cols),
+            Some(&below) if below != cols => {
+                return Err(format!(
+                    "layer {n}: weights rows have {cols} numbers, but the layer below has {below} units"
+                ));
+            }
+            Some(_) => {}
+        }
+        sizes.push(rows);
+    }
+    let mut network = Network::new(&sizes, &activations, loss).map_err(|e| e.to_string())?;
+    let params = network.params_mut();
+    for (k, layer) in layers.iter().enumerate() {
+        let (mut w, mut b) = params.layer_mut(k);
+        for (dst, src) in w.rows_mut().into_iter().zip(&layer.weights) {
+            dst.into_iter().zip(src).for_each(|(d, &s)| *d = s);
+        }
+        b.iter_mut().zip(&layer.bias).for_each(|(d, &s)| *d = s);
+    }
+    if !network.params().all_finite() {
+        return Err("the weights hold a number that is not finite".into());
+    }
+    Ok(network)
 }
 
 /// A gradient (or any parameters) as the text of an `mlp-gradient` version-1 file.

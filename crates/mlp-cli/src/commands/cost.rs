@@ -39,6 +39,7 @@ pub fn run(args: CostArgs) -> Result<()> {
         io::check_distinct(&[("--gradient", g)], &[&model_path, data])?;
     }
     let model = Model::load(&args.model.model)?;
+    model.require_single("cost")?;
     let io::Prepared { x, y, notes, .. } = io::prepared(&model, &args.data, &args.columns)?;
     io::print_notes(&notes, false);
     let net = &model.network;

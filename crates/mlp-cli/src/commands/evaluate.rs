@@ -30,7 +30,7 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
         x, table, notes, ..
     } = io::prepared(&model, &args.data, &args.columns)?;
     io::print_notes(&notes, false);
-    let out = model.decode_outputs(model.network.predict(x.view())?);
+    let out = model.decode_outputs(model.predict(x.view())?);
     let report = match &model.classes {
         Some(classes) => {
             let [column] = table.targets.as_slice() else {

@@ -50,6 +50,7 @@ pub struct ExplainArgs {
 /// Runs `mlp explain`.
 pub fn run(args: ExplainArgs) -> Result<()> {
     let model = Model::load(&args.model.model)?;
+    model.require_single("explain")?;
     let io::Prepared { x, y, notes, .. } = io::prepared(&model, &args.data, &args.columns)?;
     io::print_notes(&notes, false);
     if let Some(&bad) = args.row.iter().find(|&&r| r == 0 || r > x.nrows()) {

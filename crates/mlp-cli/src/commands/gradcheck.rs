@@ -77,6 +77,7 @@ pub fn run(args: GradcheckArgs) -> Result<()> {
     let (net, x, y) = match &args.model {
         Some(path) => {
             let model = Model::load(path)?;
+            model.require_single("gradcheck")?;
             let data = DataArgs {
                 data: args.data.clone(),
                 dataset: args.dataset.clone(),

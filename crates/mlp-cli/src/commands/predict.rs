@@ -63,7 +63,7 @@ pub fn run(args: PredictArgs) -> Result<()> {
     let encoded = model.inputs(&mut table)?;
     notes.extend(encoded.notes);
     io::print_notes(&notes, args.quiet);
-    let out = model.decode_outputs(model.network.predict(encoded.x.view())?);
+    let out = model.decode_outputs(model.predict(encoded.x.view())?);
     let kept = &table.kept;
     let keep_cells = |i: usize| -> String {
         kept.iter()

@@ -17,6 +17,9 @@ use crate::train::{EpochStats, Hooks, Solver, TrainConfig, TrainData, TrainRepor
 use ndarray::{Array2, ArrayView2};
 use split::{compact, complement, gather, validation_rows};
 
+/// The most networks an ensemble may hold.
+pub const MAX_ENSEMBLE: usize = 100;
+
 /// What to build and how to train it. `Default` holds the defaults of `mlp train`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FitOptions {
@@ -42,6 +45,10 @@ pub struct FitOptions {
     pub overrides: Overrides,
     /// How many piecewise-linear bins each number gets (see [`Bins`]).
     pub bins: Bins,
+    /// Networks in the ensemble (1: a single network). Member k (from 0) is trained with seed
+    /// `train.seed + k`, which draws its initial weights, its shuffles and its validation rows;
+    /// all members share the input schema and scaling, fitted on member 0's training rows.
+    pub ensemble: usize,
 }
 
 impl FitOptions {
@@ -89,6 +96,7 @@ impl Default for FitOptions {
             train: TrainConfig::default(),
             overrides: Overrides::default(),
             bins: Bins::Auto,
+            ensemble: 1,
         }
     }
 }
@@ -173,8 +181,20 @@ pub fn fit_with<T: Float>(
     options: &FitOptions,
     init_model: Option<&Model>,
     resume: Option<TrainState>,
-    hooks: impl Hooks + Send,
+    mut hooks: impl Hooks + Send,
 ) -> Result<Fitted<T>> {
+    if options.ensemble == 0 || options.ensemble > MAX_ENSEMBLE {
+        return Err(Error::config(
+            "ensemble",
+            format!("must be from 1 to {MAX_ENSEMBLE}, got {}", options.ensemble),
+        ));
+    }
+    if options.ensemble > 1 && init_model.is_some() {
+        return Err(Error::config(
+            "ensemble",
+            "an ensemble starts from new weights, not from --init-model",
+        ));
+    }
     let f = options.validation_fraction;
     if !(0.0..1.0).contains(&f) {
         return Err(Error::config(
@@ -287,8 +307,11 @@ pub fn fit_with<T: Float>(
         }
     };
     if init_model.is_none() {
-        model.schema = schema.filter(|s| !s.is_plain());
+        // An ensemble is a version-2 file, which carries its schema.
+        model.schema = schema.filter(|s| !s.is_plain() || options.ensemble > 1);
     }
+    // Every row, for the other members of an ensemble to split their own way.
+    let mut all = (options.ensemble > 1).then(|| (x.clone(), y.clone()));
     let validation =
         (!val_rows.is_empty()).then(|| (gather(x.view(), &val_rows), gather(y.view(), &val_rows)));
     compact(&mut x, &val_rows);
@@ -322,14 +345,59 @@ pub fn fit_with<T: Float>(
     if let Some((xv, _)) = validation.as_mut() {
         model.scale_inputs(xv);
     }
+    if let Some((xa, ya)) = all.as_mut() {
+        model.scale_inputs(xa);
+        if let Some(s) = &model.target_scaling {
+            s.apply(ya);
+        }
+    }
     let mut net: Network<T> = model.network.cast();
     let data = TrainData {
         x: x.view(),
         y: y.view(),
         validation: validation.as_ref().map(|(a, b)| (a.view(), b.view())),
     };
-    let report = crate::train::train_valid(&mut net, data, config, resume, hooks)?;
+    let mut report = crate::train::train_valid(&mut net, data, config, resume, &mut hooks)?;
     model.network = net.cast();
+    if let Some((xa, ya)) = &all {
+        for k in 1..options.ensemble {
+            if report.stop == crate::train::StopReason::Interrupted {
+                break;
+            }
+            let seed = options.train.seed.wrapping_add(k as u64);
+            let val_rows = validation_rows(xa.nrows(), f, seed, strata.as_deref())?;
+            let rows = complement(xa.nrows(), &val_rows);
+            let (xt, yt) = (gather(xa.view(), &rows), gather(ya.view(), &rows));
+            let validation = (!val_rows.is_empty())
+                .then(|| (gather(xa.view(), &val_rows), gather(ya.view(), &val_rows)));
+            let n = &model.network;
+            let mut member: Network<T> =
+                Network::seeded(n.sizes(), n.activations(), n.loss(), options.init, seed)?;
+            let member_config = TrainConfig {
+                seed,
+                ..options.train.clone()
+            };
+            let data = TrainData {
+                x: xt.view(),
+                y: yt.view(),
+                validation: validation.as_ref().map(|(a, b)| (a.view(), b.view())),
+            };
+            let hooks = crate::train::NoCheckpoints(&mut hooks);
+            let r = crate::train::train_valid(
+                &mut member,
+                data,
+                member_config.validate()?,
+                None,
+                hooks,
+            )?;
+            if r.stop == crate::train::StopReason::Interrupted {
+                // Member 0's state cannot continue a later member: nothing to resume.
+                report.stop = r.stop;
+                report.state = None;
+            }
+            model.ensemble.push(member.cast());
+        }
+    }
     model.training = Some(record(
         options,
         task,
@@ -433,6 +501,7 @@ fn record(
             t.batch_size.unwrap_or(200).min(n_train)
         },
         best_validation_loss: report.best_validation.map(|b| b.1),
+        ensemble: (options.ensemble > 1).then_some(options.ensemble),
         epochs: report.epochs,
         final_cost: report.history.last().map(|s| s.train.total()),
         lambda: t.lambda,
@@ -459,12 +528,17 @@ pub fn score<T: Float>(
     task: Task,
 ) -> Result<f64> {
     let out = net.predict(x)?;
-    Ok(match task {
-        Task::Classification => crate::metrics::accuracy(out.view(), y),
+    Ok(score_outputs(out.view(), y, task))
+}
+
+/// The score of a model's outputs `out` against the targets `y`, as [`score`] computes it.
+pub fn score_outputs<T: Float>(out: ArrayView2<'_, T>, y: ArrayView2<'_, T>, task: Task) -> f64 {
+    match task {
+        Task::Classification => crate::metrics::accuracy(out, y),
         Task::Regression => {
             let (o, t) = (out.mapv(|v| v.wide()), y.mapv(|v| v.wide()));
             let r = crate::metrics::regression(t.view(), o.view());
             r.iter().map(|s| s.r2).sum::<f64>() / r.len().max(1) as f64
         }
-    })
+    }
 }

@@ -28,6 +28,32 @@ pub trait Hooks {
     }
 }
 
+/// Hooks borrowed: a run can lend its hooks to several trainings in turn.
+impl<H: Hooks + ?Sized> Hooks for &mut H {
+    fn epoch(&mut self, stats: &EpochStats) -> ControlFlow<()> {
+        (**self).epoch(stats)
+    }
+    fn interrupted(&mut self) -> bool {
+        (**self).interrupted()
+    }
+    fn after_epoch(&mut self, epoch: usize, state: &dyn Fn() -> TrainState) -> Result<()> {
+        (**self).after_epoch(epoch, state)
+    }
+}
+
+/// Hooks that see epochs and interruptions but write no checkpoints: the later members of an
+/// ensemble, whose state alone could not continue the run.
+pub struct NoCheckpoints<H>(pub H);
+
+impl<H: Hooks> Hooks for NoCheckpoints<H> {
+    fn epoch(&mut self, stats: &EpochStats) -> ControlFlow<()> {
+        self.0.epoch(stats)
+    }
+    fn interrupted(&mut self) -> bool {
+        self.0.interrupted()
+    }
+}
+
 /// Hooks that only see each epoch, through a callback.
 pub struct OnEpoch<F>(pub F);
 

@@ -5,7 +5,7 @@ use super::{TrainArgs, fit_options};
 use crate::io::{self, num};
 use anyhow::{Result, bail};
 use clap::Args;
-use mlp::pipeline::{FitOptions, score};
+use mlp::pipeline::{FitOptions, score_outputs};
 use mlp::{Float, Task};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
@@ -148,7 +148,8 @@ pub(super) fn fold_scores<T: Float>(
         let model = &fitted.model;
         let y: ndarray::Array2<T> = model.encode_targets(&test.targets, &test.name)?;
         let x = model.inputs(&mut test)?.x;
-        let s = score(&model.network.cast::<T>(), x.view(), y.view(), task)?;
+        let out = model.predict(x.mapv(|v| v.wide()).view())?;
+        let s = score_outputs(out.view(), y.mapv(|v| v.wide()).view(), task);
         if verbose {
             eprintln!("fold {}/{k}: {s:.4} on {} rows", f + 1, test_rows.len());
         }

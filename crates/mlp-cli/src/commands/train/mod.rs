@@ -103,6 +103,10 @@ pub struct TrainArgs {
     /// Draw initial weights from [-B, B] instead of Glorot's per-layer bound.
     #[arg(long, value_name = "B", allow_negative_numbers = true)]
     init_bound: Option<f64>,
+    /// Train K networks (seeds S, S+1, ...; each with its own validation rows) and average
+    /// their outputs; the model file holds all of them [default: 1].
+    #[arg(long, value_name = "K")]
+    ensemble: Option<usize>,
     /// Do not standardize inputs (and regression targets).
     #[arg(long)]
     no_standardize: bool,
@@ -154,6 +158,9 @@ pub fn run(args: TrainArgs) -> Result<()> {
     check_files(&args)?;
     let threads = threads(&args)?;
     let init_model = args.init_model.as_deref().map(Model::load).transpose()?;
+    if let Some(m) = &init_model {
+        m.require_single("--init-model")?;
+    }
     match args.precision {
         Precision::F32 => train_in::<f32>(&args, threads, init_model.as_ref()),
         Precision::F64 => train_in::<f64>(&args, threads, init_model.as_ref()),
@@ -190,6 +197,7 @@ fn fit_options(args: &TrainArgs, task: Task, threads: usize) -> Result<FitOption
     o.task = Some(task);
     o.overrides = args.types.overrides();
     o.bins = args.types.bins;
+    o.ensemble = args.ensemble.unwrap_or(o.ensemble);
     o.activation = args.activation.unwrap_or(o.activation);
     o.output = args.output;
     o.loss = args.loss;
