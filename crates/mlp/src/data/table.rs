@@ -94,6 +94,14 @@ impl<T: Float> Table<T> {
         super::is_missing(field, &self.na_values)
     }
 
+    /// Whether every feature column was read as numbers with none missing: a table whose
+    /// columns are the network's inputs as they are (a version-1 model's).
+    pub fn is_complete(&self) -> bool {
+        self.columns
+            .iter()
+            .all(|c| c.text.is_none() && c.missing == 0)
+    }
+
     /// The rows whose target values are all present.
     pub fn rows_with_targets(&self) -> Vec<usize> {
         (0..self.x.nrows())

@@ -17,6 +17,50 @@ use crate::train::{EpochStats, Hooks, Solver, TrainConfig, TrainData, TrainRepor
 use ndarray::{Array2, ArrayView2};
 use split::{compact, complement, gather, validation_rows};
 
+/// The settings that `mlp train` chooses from the data when the user leaves them open: the
+/// tabular recipe for real tables, the measured defaults of a single network for complete
+/// numeric ones (docs/defaults.md).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Recipe {
+    /// Share of the rows held out for early stopping.
+    pub validation_fraction: f64,
+    /// Networks averaged.
+    pub ensemble: usize,
+}
+
+impl Recipe {
+    /// Networks in the ensemble of a table with text, dates or missing values.
+    pub const TABULAR_ENSEMBLE: usize = 5;
+
+    /// The recipe for `table`: a table with text, dates or missing values (one that needs the
+    /// version-2 schema anyway) gets an ensemble of [`Recipe::TABULAR_ENSEMBLE`] networks, each
+    /// stopped early on its own 10% of the rows; a complete numeric table, or a warm start, a
+    /// single network, with 10% held out except for classification by L-BFGS or CG, which
+    /// classified best on every row. Options the user gave win.
+    pub fn for_table<T: Float>(
+        table: &Table<T>,
+        task: Task,
+        options: &FitOptions,
+        warm_start: bool,
+    ) -> Recipe {
+        let tabular = !warm_start && !table.is_complete();
+        let every_row =
+            !tabular && task == Task::Classification && options.train.solver.is_quasi_newton();
+        Recipe {
+            validation_fraction: options.validation_fraction.unwrap_or(if every_row {
+                0.0
+            } else {
+                0.1
+            }),
+            ensemble: options.ensemble.unwrap_or(if tabular {
+                Recipe::TABULAR_ENSEMBLE
+            } else {
+                1
+            }),
+        }
+    }
+}
+
 /// The most networks an ensemble may hold.
 pub const MAX_ENSEMBLE: usize = 100;
 
@@ -35,8 +79,9 @@ pub struct FitOptions {
     pub loss: Option<Loss>,
     /// Standardize inputs (and regression targets) with statistics of the training rows.
     pub standardize: bool,
-    /// Share of the rows held out for validation and early stopping (0: none).
-    pub validation_fraction: f64,
+    /// Share of the rows held out for validation and early stopping (0: none); `None`: the
+    /// recipe's (see [`Recipe`]).
+    pub validation_fraction: Option<f64>,
     /// Initial weights.
     pub init: Init,
     /// The training settings.
@@ -45,18 +90,18 @@ pub struct FitOptions {
     pub overrides: Overrides,
     /// How many piecewise-linear bins each number gets (see [`Bins`]).
     pub bins: Bins,
-    /// Networks in the ensemble (1: a single network). Member k (from 0) is trained with seed
-    /// `train.seed + k`, which draws its initial weights, its shuffles and its validation rows;
-    /// all members share the input schema and scaling, fitted on member 0's training rows.
-    pub ensemble: usize,
+    /// Networks in the ensemble (1: a single network); `None`: the recipe's (see [`Recipe`]).
+    /// Member k (from 0) is trained with seed `train.seed + k`, which draws its initial
+    /// weights, its shuffles and its validation rows; all members share the input schema and
+    /// scaling, fitted on member 0's training rows.
+    pub ensemble: Option<usize>,
 }
 
 impl FitOptions {
     /// The defaults of `mlp train` for a task, chosen by measurement against scikit-learn's
-    /// MLP on held-out splits of the built-in data sets (docs/defaults.md): 100 hidden units,
-    /// L-BFGS, lambda = 1; relu and no validation split for classification, tanh with 10% held
-    /// out for early stopping for regression. (`mlp train` keeps a 10% split for the other
-    /// solvers when one of them is asked for.)
+    /// MLP and LightGBM on held-out splits (docs/defaults.md): 100 hidden units, L-BFGS,
+    /// lambda = 1; relu for classification, tanh for regression. The validation split and the
+    /// ensemble depend on the table too: see [`Recipe`].
     pub fn defaults_for(task: Task) -> FitOptions {
         let base = FitOptions::default();
         let train = TrainConfig {
@@ -68,7 +113,6 @@ impl FitOptions {
         match task {
             Task::Classification => FitOptions {
                 task: Some(task),
-                validation_fraction: 0.0,
                 train,
                 ..base
             },
@@ -91,12 +135,12 @@ impl Default for FitOptions {
             output: None,
             loss: None,
             standardize: true,
-            validation_fraction: 0.1,
+            validation_fraction: None,
             init: Init::Glorot,
             train: TrainConfig::default(),
             overrides: Overrides::default(),
             bins: Bins::Auto,
-            ensemble: 1,
+            ensemble: None,
         }
     }
 }
@@ -183,20 +227,23 @@ pub fn fit_with<T: Float>(
     resume: Option<TrainState>,
     mut hooks: impl Hooks + Send,
 ) -> Result<Fitted<T>> {
-    if options.ensemble == 0 || options.ensemble > MAX_ENSEMBLE {
+    if let Some(k) = options.ensemble
+        && !(1..=MAX_ENSEMBLE).contains(&k)
+    {
         return Err(Error::config(
             "ensemble",
-            format!("must be from 1 to {MAX_ENSEMBLE}, got {}", options.ensemble),
+            format!("must be from 1 to {MAX_ENSEMBLE}, got {k}"),
         ));
     }
-    if options.ensemble > 1 && init_model.is_some() {
+    if options.ensemble.is_some_and(|k| k > 1) && init_model.is_some() {
         return Err(Error::config(
             "ensemble",
             "an ensemble starts from new weights, not from --init-model",
         ));
     }
-    let f = options.validation_fraction;
-    if !(0.0..1.0).contains(&f) {
+    if let Some(f) = options.validation_fraction
+        && !(0.0..1.0).contains(&f)
+    {
         return Err(Error::config(
             "validation_fraction",
             format!("must be in [0, 1), got {f}"),
@@ -232,6 +279,8 @@ pub fn fit_with<T: Float>(
             (t, Some(why))
         }
     };
+    let recipe = Recipe::for_table(&table, task, options, init_model.is_some());
+    let (f, ensemble) = (recipe.validation_fraction, recipe.ensemble);
     // The validation rows, stratified by class for classification: the classes come from the
     // warm start's model or from the labels.
     let n = table.x.nrows();
@@ -308,10 +357,10 @@ pub fn fit_with<T: Float>(
     };
     if init_model.is_none() {
         // An ensemble is a version-2 file, which carries its schema.
-        model.schema = schema.filter(|s| !s.is_plain() || options.ensemble > 1);
+        model.schema = schema.filter(|s| !s.is_plain() || ensemble > 1);
     }
     // Every row, for the other members of an ensemble to split their own way.
-    let mut all = (options.ensemble > 1).then(|| (x.clone(), y.clone()));
+    let mut all = (ensemble > 1).then(|| (x.clone(), y.clone()));
     let validation =
         (!val_rows.is_empty()).then(|| (gather(x.view(), &val_rows), gather(y.view(), &val_rows)));
     compact(&mut x, &val_rows);
@@ -360,7 +409,7 @@ pub fn fit_with<T: Float>(
     let mut report = crate::train::train_valid(&mut net, data, config, resume, &mut hooks)?;
     model.network = net.cast();
     if let Some((xa, ya)) = &all {
-        for k in 1..options.ensemble {
+        for k in 1..ensemble {
             if report.stop == crate::train::StopReason::Interrupted {
                 break;
             }
@@ -400,6 +449,7 @@ pub fn fit_with<T: Float>(
     }
     model.training = Some(record(
         options,
+        ensemble,
         task,
         &report,
         x.nrows(),
@@ -487,6 +537,7 @@ fn new_model<T: Float>(
 
 fn record(
     options: &FitOptions,
+    ensemble: usize,
     task: Task,
     report: &TrainReport,
     n_train: usize,
@@ -501,7 +552,7 @@ fn record(
             t.batch_size.unwrap_or(200).min(n_train)
         },
         best_validation_loss: report.best_validation.map(|b| b.1),
-        ensemble: (options.ensemble > 1).then_some(options.ensemble),
+        ensemble: (ensemble > 1).then_some(ensemble),
         epochs: report.epochs,
         final_cost: report.history.last().map(|s| s.train.total()),
         lambda: t.lambda,

@@ -305,10 +305,7 @@ pub fn fit<T: Float>(
     bins: Bins,
 ) -> Schema {
     // Complete numbers are used as they are: no fill to learn (it would sort every column).
-    let complete = table
-        .columns
-        .iter()
-        .all(|c| c.text.is_none() && c.missing == 0);
+    let complete = table.is_complete();
     let numbers = plans
         .iter()
         .filter(|p| matches!(p.kind, Kind::Numeric | Kind::Date))

@@ -84,7 +84,7 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = 0)]
     seed: u64,
     /// Share of rows held out for validation and early stopping (0: none, every row trains)
-    /// [default: 0.1; 0 for classification with lbfgs or cg].
+    /// [default: 0.1; 0 for classification of complete numeric tables with lbfgs or cg].
     #[arg(long, allow_negative_numbers = true)]
     validation_fraction: Option<f64>,
     /// Early stopping on the validation loss: on or off (default: on, but off for gd, which
@@ -104,7 +104,8 @@ pub struct TrainArgs {
     #[arg(long, value_name = "B", allow_negative_numbers = true)]
     init_bound: Option<f64>,
     /// Train K networks (seeds S, S+1, ...; each with its own validation rows) and average
-    /// their outputs; the model file holds all of them [default: 1].
+    /// their outputs; the model file holds all of them [default: 5 for tables with text,
+    /// dates or missing values, else 1].
     #[arg(long, value_name = "K")]
     ensemble: Option<usize>,
     /// Do not standardize inputs (and regression targets).
@@ -197,21 +198,13 @@ fn fit_options(args: &TrainArgs, task: Task, threads: usize) -> Result<FitOption
     o.task = Some(task);
     o.overrides = args.types.overrides();
     o.bins = args.types.bins;
-    o.ensemble = args.ensemble.unwrap_or(o.ensemble);
+    o.ensemble = args.ensemble;
     o.activation = args.activation.unwrap_or(o.activation);
     o.output = args.output;
     o.loss = args.loss;
     o.standardize = !args.no_standardize;
     o.train.solver = args.solver.unwrap_or(o.train.solver);
-    // L-BFGS and CG classify best on every row (docs/defaults.md); the other solvers hold 10%
-    // out to stop early and to report a held-out score.
-    let quasi_newton = o.train.solver.is_quasi_newton();
-    let default_fraction = if task == Task::Classification && quasi_newton {
-        0.0
-    } else {
-        0.1
-    };
-    o.validation_fraction = args.validation_fraction.unwrap_or(default_fraction);
+    o.validation_fraction = args.validation_fraction;
     o.init = args
         .init_bound
         .map_or(Init::Glorot, |bound| Init::Uniform { bound });

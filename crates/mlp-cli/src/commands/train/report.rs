@@ -110,8 +110,14 @@ pub(super) fn summary<T: Float>(
     let net = f.model.network.cast::<T>();
     let r = &f.report;
     let held = f.validation.as_ref().map_or(0, |v| v.0.nrows());
+    let members = f.model.members();
     eprintln!(
-        "trained {net} with {} on {} rows{}",
+        "trained {}{net} with {} on {} rows{}",
+        if members > 1 {
+            format!("an ensemble of {members} networks ")
+        } else {
+            String::new()
+        },
         solver,
         rows - held,
         if held > 0 {
@@ -120,6 +126,9 @@ pub(super) fn summary<T: Float>(
             String::new()
         }
     );
+    if members > 1 {
+        eprintln!("  (the lines below are the first network's; each held out its own rows)");
+    }
     if let Some(b) = args
         .batch_size
         .filter(|&b| b > rows - held && !solver.full_batch())
