@@ -1,6 +1,7 @@
 //! From a data table to a trained [`Model`] in one call: task, targets, validation split,
 //! standardization, network, training, and the record of how it was trained.
 
+mod ensemble;
 mod split;
 
 use crate::activation::Activation;
@@ -408,44 +409,25 @@ pub fn fit_with<T: Float>(
     };
     let mut report = crate::train::train_valid(&mut net, data, config, resume, &mut hooks)?;
     model.network = net.cast();
-    if let Some((xa, ya)) = &all {
-        for k in 1..ensemble {
-            if report.stop == crate::train::StopReason::Interrupted {
-                break;
-            }
-            let seed = options.train.seed.wrapping_add(k as u64);
-            let val_rows = validation_rows(xa.nrows(), f, seed, strata.as_deref())?;
-            let rows = complement(xa.nrows(), &val_rows);
-            let (xt, yt) = (gather(xa.view(), &rows), gather(ya.view(), &rows));
-            let validation = (!val_rows.is_empty())
-                .then(|| (gather(xa.view(), &val_rows), gather(ya.view(), &val_rows)));
-            let n = &model.network;
-            let mut member: Network<T> =
-                Network::seeded(n.sizes(), n.activations(), n.loss(), options.init, seed)?;
-            let member_config = TrainConfig {
-                seed,
-                ..options.train.clone()
-            };
-            let data = TrainData {
-                x: xt.view(),
-                y: yt.view(),
-                validation: validation.as_ref().map(|(a, b)| (a.view(), b.view())),
-            };
-            let hooks = crate::train::NoCheckpoints(&mut hooks);
-            let r = crate::train::train_valid(
-                &mut member,
-                data,
-                member_config.validate()?,
-                None,
-                hooks,
-            )?;
-            if r.stop == crate::train::StopReason::Interrupted {
-                // Member 0's state cannot continue a later member: nothing to resume.
-                report.stop = r.stop;
-                report.state = None;
-            }
-            model.ensemble.push(member.cast());
+    if let Some((xa, ya)) = &all
+        && report.stop != crate::train::StopReason::Interrupted
+    {
+        let members = ensemble::Members {
+            x: xa.view(),
+            y: ya.view(),
+            fraction: f,
+            strata: strata.as_deref(),
+            first: &model.network,
+            init: options.init,
+            train: &options.train,
+        };
+        let (networks, interrupted) = members.train(ensemble, &mut hooks)?;
+        if interrupted {
+            // Member 1's state cannot continue the later members: nothing to resume.
+            report.stop = crate::train::StopReason::Interrupted;
+            report.state = None;
         }
+        model.ensemble = networks;
     }
     model.training = Some(record(
         options,

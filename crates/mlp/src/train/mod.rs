@@ -26,7 +26,7 @@ pub use config::{Schedule, Solver, TrainConfig, ValidConfig};
 pub use diagnostics::LayerDiagnostics;
 pub(crate) use first_order::shuffle;
 pub use report::TrainReport;
-pub use state::{CHECKPOINT_FORMAT, Hooks, NoCheckpoints, OnEpoch, TrainState};
+pub use state::{CHECKPOINT_FORMAT, Hooks, OnEpoch, TrainState};
 pub use stats::{EpochStats, StopReason, TrainData, warnings};
 
 use crate::driver::step_splits;

@@ -41,19 +41,6 @@ impl<H: Hooks + ?Sized> Hooks for &mut H {
     }
 }
 
-/// Hooks that see epochs and interruptions but write no checkpoints: the later members of an
-/// ensemble, whose state alone could not continue the run.
-pub struct NoCheckpoints<H>(pub H);
-
-impl<H: Hooks> Hooks for NoCheckpoints<H> {
-    fn epoch(&mut self, stats: &EpochStats) -> ControlFlow<()> {
-        self.0.epoch(stats)
-    }
-    fn interrupted(&mut self) -> bool {
-        self.0.interrupted()
-    }
-}
-
 /// Hooks that only see each epoch, through a callback.
 pub struct OnEpoch<F>(pub F);
 
