@@ -270,6 +270,10 @@ ACT = {
     "sigmoid": lambda z: 1.0 / (1.0 + np.exp(-z)),
     "tanh": np.tanh,
     "relu": lambda z: np.maximum(z, 0.0),
+    # version 2 only
+    "elu": lambda z: np.where(z > 0, z, np.expm1(np.minimum(z, 0.0))),
+    "selu": lambda z: 1.0507009873554805 * np.where(
+        z > 0, z, 1.6732632423543772 * np.expm1(np.minimum(z, 0.0))),
     "softmax": softmax,
 }
 

@@ -26,16 +26,30 @@ pub enum Activation {
     Relu,
     /// g(z)_k = e^{z_k} / sum_j e^{z_j} over the units of the layer; output layer only.
     Softmax,
+    /// g(z) = z for z > 0, e^z - 1 otherwise (Clevert et al. 2016); g' = 1 where a > 0, else
+    /// a + 1. Not in the seed; model files of version 2.
+    Elu,
+    /// g(z) = lambda z for z > 0, lambda alpha (e^z - 1) otherwise, with the constants of
+    /// Klambauer et al. 2017 ([`SELU_LAMBDA`], [`SELU_ALPHA`]); g' = lambda where a > 0, else
+    /// a + lambda alpha. Not in the seed; model files of version 2.
+    Selu,
 }
+
+/// SELU's scale lambda (Klambauer et al. 2017).
+pub const SELU_LAMBDA: f64 = 1.050_700_987_355_480_5;
+/// SELU's alpha (Klambauer et al. 2017).
+pub const SELU_ALPHA: f64 = 1.673_263_242_354_377_2;
 
 impl Activation {
     /// Every activation, in the order the docs list them.
-    pub const ALL: [Activation; 5] = [
+    pub const ALL: [Activation; 7] = [
         Activation::Identity,
         Activation::Sigmoid,
         Activation::Tanh,
         Activation::Relu,
         Activation::Softmax,
+        Activation::Elu,
+        Activation::Selu,
     ];
 
     /// The name used in model files and on the command line.
@@ -46,7 +60,15 @@ impl Activation {
             Activation::Tanh => "tanh",
             Activation::Relu => "relu",
             Activation::Softmax => "softmax",
+            Activation::Elu => "elu",
+            Activation::Selu => "selu",
         }
+    }
+
+    /// Whether format version 1 (the seed's activations) names it; a model using another is
+    /// written as version 2.
+    pub fn in_version_1(self) -> bool {
+        !matches!(self, Activation::Elu | Activation::Selu)
     }
 
     /// Whether the activation may be used in a hidden layer (softmax may not: it couples the
@@ -58,7 +80,10 @@ impl Activation {
     /// Whether g costs an exponential (or tanh) per element: the passes then share smaller
     /// matrices out among threads (see [`crate::pool::PAR_MIN_TRANSCENDENTAL`]).
     pub(crate) fn transcendental(self) -> bool {
-        matches!(self, Activation::Sigmoid | Activation::Tanh)
+        matches!(
+            self,
+            Activation::Sigmoid | Activation::Tanh | Activation::Elu | Activation::Selu
+        )
     }
 
     /// a = g(z) of one element. Softmax couples the units of a row: here it is z itself, and
@@ -70,6 +95,21 @@ impl Activation {
             Activation::Sigmoid => sigmoid(z),
             Activation::Tanh => z.tanh_fast(),
             Activation::Relu => z.max(T::zero()),
+            Activation::Elu => {
+                if z > T::zero() {
+                    z
+                } else {
+                    z.exp_m1()
+                }
+            }
+            Activation::Selu => {
+                let lambda = T::of(SELU_LAMBDA);
+                if z > T::zero() {
+                    lambda * z
+                } else {
+                    lambda * T::of(SELU_ALPHA) * z.exp_m1()
+                }
+            }
         }
     }
 
@@ -89,6 +129,21 @@ impl Activation {
                     d
                 }
             }
+            Activation::Elu => {
+                if a > zero {
+                    d
+                } else {
+                    d * (a + one)
+                }
+            }
+            Activation::Selu => {
+                let lambda = T::of(SELU_LAMBDA);
+                if a > zero {
+                    d * lambda
+                } else {
+                    d * (a + lambda * T::of(SELU_ALPHA))
+                }
+            }
         }
     }
 
@@ -96,25 +151,29 @@ impl Activation {
     /// outside the loops, so that each loop is a plain map that vectorizes.
     #[inline(always)]
     pub(crate) fn apply_slice<T: Float>(self, z: &mut [T]) {
-        use Activation::{Identity, Relu, Sigmoid, Softmax, Tanh};
+        use Activation::{Elu, Identity, Relu, Selu, Sigmoid, Softmax, Tanh};
         match self {
             Identity | Softmax => {}
             Sigmoid => z.iter_mut().for_each(|v| *v = Sigmoid.value(*v)),
             Tanh => z.iter_mut().for_each(|v| *v = Tanh.value(*v)),
             Relu => z.iter_mut().for_each(|v| *v = Relu.value(*v)),
+            Elu => z.iter_mut().for_each(|v| *v = Elu.value(*v)),
+            Selu => z.iter_mut().for_each(|v| *v = Selu.value(*v)),
         }
     }
 
     /// [`Activation::backprop`] over a run of elements, in place: `d` (dJ/da) becomes dJ/dz.
     #[inline(always)]
     pub(crate) fn backprop_slice<T: Float>(self, d: &mut [T], a: &[T]) {
-        use Activation::{Identity, Relu, Sigmoid, Softmax, Tanh};
+        use Activation::{Elu, Identity, Relu, Selu, Sigmoid, Softmax, Tanh};
         let da = d.iter_mut().zip(a);
         match self {
             Identity | Softmax => {}
             Sigmoid => da.for_each(|(d, &a)| *d = Sigmoid.backprop(*d, a)),
             Tanh => da.for_each(|(d, &a)| *d = Tanh.backprop(*d, a)),
             Relu => da.for_each(|(d, &a)| *d = Relu.backprop(*d, a)),
+            Elu => da.for_each(|(d, &a)| *d = Elu.backprop(*d, a)),
+            Selu => da.for_each(|(d, &a)| *d = Selu.backprop(*d, a)),
         }
     }
 
@@ -152,6 +211,7 @@ impl Activation {
                     0.0
                 }
             }
+            Activation::Elu | Activation::Selu => self.backprop(1.0, a),
         }
     }
 }
@@ -205,7 +265,7 @@ impl FromStr for Activation {
             .find(|a| a.name() == s)
             .ok_or_else(|| {
                 format!(
-                    "unknown activation \"{s}\" (expected identity, sigmoid, tanh, relu or softmax)"
+                    "unknown activation \"{s}\" (expected identity, sigmoid, tanh, relu, elu, selu or softmax)"
                 )
             })
     }
@@ -248,5 +308,21 @@ mod tests {
             assert_eq!(a.name().parse::<Activation>(), Ok(a));
         }
         assert!("gelu".parse::<Activation>().is_err());
+    }
+
+    #[test]
+    fn elu_and_selu_by_hand() {
+        // e^-1 - 1 = -0.6321205588285577
+        assert_eq!(Activation::Elu.value(2.0_f64), 2.0);
+        assert!((Activation::Elu.value(-1.0_f64) + 0.632_120_558_828_557_7).abs() < 1e-16);
+        let a = Activation::Selu.value(-1.0_f64);
+        assert!((a - SELU_LAMBDA * SELU_ALPHA * -0.632_120_558_828_557_7).abs() < 1e-15);
+        assert_eq!(Activation::Selu.value(2.0_f64), 2.0 * SELU_LAMBDA);
+        // g'(z) from a: e^z = 1/e at z = -1 for ELU; lambda alpha e^z for SELU.
+        let d = Activation::Elu.derivative_from_output(Activation::Elu.value(-1.0));
+        assert!((d - (-1.0_f64).exp()).abs() < 1e-16);
+        let d = Activation::Selu.derivative_from_output(a);
+        assert!((d - SELU_LAMBDA * SELU_ALPHA * (-1.0_f64).exp()).abs() < 1e-15);
+        assert_eq!(Activation::Selu.derivative_from_output(3.0), SELU_LAMBDA);
     }
 }

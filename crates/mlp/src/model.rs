@@ -211,6 +211,12 @@ impl Model {
         })
     }
 
+    /// Whether the network needs format version 2 whatever its inputs: an ensemble, or an
+    /// activation that version 1 does not name.
+    pub fn needs_version_2(&self) -> bool {
+        !self.ensemble.is_empty() || !self.network.activations().iter().all(|g| g.in_version_1())
+    }
+
     /// The number of networks whose outputs the model averages (1 without an ensemble).
     pub fn members(&self) -> usize {
         1 + self.ensemble.len()
@@ -243,6 +249,11 @@ impl Model {
             return Err("the model has no layers".into());
         }
         let network = network_of(&file.layers, loss)?;
+        if version < SCHEMA_VERSION
+            && let Some(g) = network.activations().iter().find(|g| !g.in_version_1())
+        {
+            return Err(format!("activation {g} needs format version 2"));
+        }
         let mut ensemble = Vec::new();
         if let Some(members) = &file.ensemble {
             if version < SCHEMA_VERSION {
@@ -326,10 +337,12 @@ impl Model {
                 message: "refusing to write a model that holds NaN or infinity".into(),
             });
         }
-        if !self.ensemble.is_empty() && self.schema.is_none() {
+        if self.needs_version_2() && self.schema.is_none() {
             return Err(Error::Model {
                 at: Location::file("model"),
-                message: "an ensemble is written with its input schema (format version 2)".into(),
+                message: "an ensemble, or an elu or selu layer, is written with its input \
+                          schema (format version 2): train the model from a data file"
+                    .into(),
             });
         }
         let version = match &self.schema {

@@ -8,11 +8,13 @@ use ndarray::Array2;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, RngSeed};
 
-const HIDDEN: [Activation; 4] = [
+const HIDDEN: [Activation; 6] = [
     Activation::Identity,
     Activation::Sigmoid,
     Activation::Tanh,
     Activation::Relu,
+    Activation::Elu,
+    Activation::Selu,
 ];
 
 /// Every output activation x loss pair a network may have.

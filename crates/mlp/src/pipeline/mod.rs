@@ -357,8 +357,10 @@ pub fn fit_with<T: Float>(
         }
     };
     if init_model.is_none() {
-        // An ensemble is a version-2 file, which carries its schema.
-        model.schema = schema.filter(|s| !s.is_plain() || ensemble > 1);
+        // An ensemble, or an elu or selu layer, makes a version-2 file, which carries its
+        // schema.
+        let v2 = ensemble > 1 || !model.network.activations().iter().all(|g| g.in_version_1());
+        model.schema = schema.filter(|s| !s.is_plain() || v2);
     }
     // Every row, for the other members of an ensemble to split their own way.
     let mut all = (ensemble > 1).then(|| (x.clone(), y.clone()));

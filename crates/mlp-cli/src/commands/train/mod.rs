@@ -44,7 +44,7 @@ pub struct TrainArgs {
     /// Sizes of the hidden layers, e.g. 64,32 (0: no hidden layer) [default: 100].
     #[arg(long, value_name = "SIZES", value_parser = parse_hidden)]
     hidden: Option<Hidden>,
-    /// Activation of the hidden layers: identity, sigmoid, tanh or relu [default: relu for
+    /// Activation of the hidden layers: identity, sigmoid, tanh, relu, elu or selu [default: relu for
     /// classification, tanh for regression].
     #[arg(long)]
     activation: Option<Activation>,
