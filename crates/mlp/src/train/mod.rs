@@ -25,6 +25,7 @@ mod stats;
 pub use config::{Schedule, Solver, TrainConfig, ValidConfig};
 pub use diagnostics::LayerDiagnostics;
 pub(crate) use first_order::shuffle;
+pub use quasi_newton::MAX_EVALUATIONS_PER_STEP;
 pub use report::TrainReport;
 pub use state::{CHECKPOINT_FORMAT, Hooks, OnEpoch, TrainState};
 pub use stats::{EpochStats, StopReason, TrainData, warnings};
@@ -139,6 +140,10 @@ fn epochs<T: Float>(
             }
             Epoch::Converged => {
                 r.stop = Some(StopReason::Converged);
+                break;
+            }
+            Epoch::NoStep => {
+                r.stop = Some(StopReason::LineSearchFailed);
                 break;
             }
             Epoch::Interrupted => {

@@ -20,6 +20,11 @@ use argmin::solver::quasinewton::LBFGS;
 use std::cell::RefCell;
 
 type Vector = Vec<f64>;
+
+/// The most evaluations of J one iteration of L-BFGS or CG may make (its line search
+/// included): past it, the iteration fails and training stops. A line search that lands on
+/// non-finite or astronomically large costs would otherwise try steps for ever.
+pub const MAX_EVALUATIONS_PER_STEP: usize = 100;
 type ArgminState = IterState<Vector, Vector, (), (), (), f64>;
 
 /// J and dJ/dW of the network on the whole training set, as a function of the flat parameter
@@ -34,6 +39,8 @@ struct Objective<'a, T> {
     ws: RefCell<Workspace<T>>,
     grad: RefCell<Params<T>>,
     last: RefCell<Option<(Vector, Cost, Vector)>>,
+    /// Evaluations in the current iteration.
+    evaluations: std::cell::Cell<usize>,
 }
 
 impl<T: Float> Objective<'_, T> {
@@ -42,6 +49,11 @@ impl<T: Float> Objective<'_, T> {
             && q == p
         {
             return Ok((*c, g.clone()));
+        }
+        let n = self.evaluations.get() + 1;
+        self.evaluations.set(n);
+        if n > MAX_EVALUATIONS_PER_STEP {
+            return Err(argmin::core::Error::msg("the line search did not end"));
         }
         let mut net = self.net.borrow_mut();
         net.params_mut()
@@ -111,9 +123,11 @@ impl<'a, T: Float> QuasiNewton<'a, T> {
             ws: RefCell::new(Workspace::new(config.threads)),
             grad: RefCell::new(net.params().zeros_like()),
             last: RefCell::new(None),
+            evaluations: std::cell::Cell::new(0),
         };
         let mut problem = Problem::new(objective);
         let x0: Vector = net.params().as_slice().iter().map(|v| v.wide()).collect();
+        let x0_copy = x0.clone();
         let internal = |e: argmin::core::Error| Error::config("solver", e.to_string());
         let mut method = match config.solver {
             // Conjugate directions need a fairly exact line search: the strong Wolfe curvature
@@ -146,6 +160,11 @@ impl<'a, T: Float> QuasiNewton<'a, T> {
             }
             Err(e) => return Err(Error::config("solver", e.to_string())),
         };
+        // J at the start must be a number for a line search to compare steps with it.
+        let start = problem.problem.as_ref().map(|o| o.evaluate(&x0_copy));
+        if let Some(Ok((cost, _))) = start {
+            check_finite(cost, 0)?;
+        }
         Ok(QuasiNewton {
             problem,
             method,
@@ -165,6 +184,11 @@ impl<T: Float> Step<T> for QuasiNewton<'_, T> {
         _hooks: &mut impl Hooks,
     ) -> Result<Epoch<'_, T>> {
         let epoch = r.epochs_done + 1;
+        // An iteration whose line search was cut off can leave argmin's state without a
+        // gradient (which its stopping test unwraps): there is no step to take.
+        if self.state.get_gradient().is_none() {
+            return Ok(Epoch::NoStep);
+        }
         let finished = match &mut self.method {
             Method::Lbfgs(l) => {
                 <_ as ArgminSolver<Objective<'_, T>, ArgminState>>::terminate_internal(
@@ -182,6 +206,9 @@ impl<T: Float> Step<T> for QuasiNewton<'_, T> {
         if finished != TerminationStatus::NotTerminated {
             return Ok(Epoch::Converged);
         }
+        if let Some(o) = self.problem.problem.as_ref() {
+            o.evaluations.set(0);
+        }
         let next = match &mut self.method {
             Method::Lbfgs(l) => l.next_iter(&mut self.problem, self.state.clone()),
             Method::Cg(c) => c.next_iter(&mut self.problem, self.state.clone()),
@@ -192,8 +219,16 @@ impl<T: Float> Step<T> for QuasiNewton<'_, T> {
                 s.increment_iter();
                 self.state = s;
             }
-            // A failed line search means no step along the search direction lowers J any more.
-            Err(_) => return Ok(Epoch::Converged),
+            // A line search that ends without a step means no step along the search direction
+            // lowers J: converged; one cut off at the evaluation cap is said as such.
+            Err(_) => {
+                let cut = self
+                    .problem
+                    .problem
+                    .as_ref()
+                    .is_some_and(|o| o.evaluations.get() > MAX_EVALUATIONS_PER_STEP);
+                return Ok(if cut { Epoch::NoStep } else { Epoch::Converged });
+            }
         }
         let p = self.state.get_param().cloned().unwrap_or_default();
         net.params_mut()

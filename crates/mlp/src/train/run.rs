@@ -28,6 +28,8 @@ pub(crate) enum Epoch<'s, T> {
     },
     /// The solver found nothing left to do.
     Converged,
+    /// The line search gave up: no step along the direction lowered J.
+    NoStep,
     /// [`Hooks::interrupted`] said so in the middle of the epoch.
     Interrupted,
 }

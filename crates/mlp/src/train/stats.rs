@@ -49,6 +49,9 @@ pub enum StopReason {
     Converged,
     /// The adaptive schedule cut the learning rate below 1e-6.
     LearningRateTooSmall,
+    /// L-BFGS's or CG's line search found no step that lowers J within
+    /// [`MAX_EVALUATIONS_PER_STEP`](super::MAX_EVALUATIONS_PER_STEP) evaluations.
+    LineSearchFailed,
     /// The epoch callback asked to stop.
     Stopped,
     /// [`Hooks::interrupted`](super::Hooks::interrupted) said so (a signal, say); the report holds the state to resume.
@@ -65,6 +68,7 @@ impl StopReason {
             }
             StopReason::Converged => "converged",
             StopReason::LearningRateTooSmall => "learning rate fell below 1e-6",
+            StopReason::LineSearchFailed => "the line search found no step that lowers the cost",
             StopReason::Stopped => "stopped on request",
             StopReason::Interrupted => "interrupted",
         }
