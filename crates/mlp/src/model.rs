@@ -75,6 +75,9 @@ pub struct TrainingRecord {
     pub training_rows: usize,
     /// Rows held out for validation.
     pub validation_rows: usize,
+    /// How examples were weighted in J, when they were.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weights: Option<String>,
 }
 
 /// The `training` key of a model file: the record `mlp train` writes, or any other JSON value

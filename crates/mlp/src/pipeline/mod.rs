@@ -3,6 +3,9 @@
 
 mod ensemble;
 mod split;
+mod weights;
+
+pub use weights::ClassWeight;
 
 use crate::activation::Activation;
 use crate::data::Table;
@@ -17,6 +20,27 @@ use crate::schema::{Bins, ColumnPlan, Overrides, Schema, fit as fit_schema, infe
 use crate::train::{EpochStats, Hooks, Solver, TrainConfig, TrainData, TrainReport, TrainState};
 use ndarray::{Array2, ArrayView2};
 use split::{compact, complement, gather, validation_rows};
+
+/// How a run's examples were weighted, in words, for the training record.
+fn describe_weights(options: &FitOptions) -> Option<String> {
+    let class = match &options.class_weight {
+        ClassWeight::None => None,
+        ClassWeight::Balanced => Some("classes balanced".to_owned()),
+        ClassWeight::Given(map) => Some(format!(
+            "classes {}",
+            map.iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    };
+    let sample = options
+        .sample_weight
+        .as_ref()
+        .map(|c| format!("rows by column \"{c}\""));
+    let parts: Vec<String> = class.into_iter().chain(sample).collect();
+    (!parts.is_empty()).then(|| parts.join("; "))
+}
 
 /// The settings that `mlp train` chooses from the data when the user leaves them open: the
 /// tabular recipe for real tables, the measured defaults of a single network for complete
@@ -96,6 +120,10 @@ pub struct FitOptions {
     /// weights, its shuffles and its validation rows; all members share the input schema and
     /// scaling, fitted on member 0's training rows.
     pub ensemble: Option<usize>,
+    /// How the classes are weighted in J (classification with the softmax output).
+    pub class_weight: ClassWeight,
+    /// The kept column (see `Columns::keep`) whose numbers weigh each row in J.
+    pub sample_weight: Option<String>,
 }
 
 impl FitOptions {
@@ -142,6 +170,8 @@ impl Default for FitOptions {
             overrides: Overrides::default(),
             bins: Bins::Auto,
             ensemble: None,
+            class_weight: ClassWeight::None,
+            sample_weight: None,
         }
     }
 }
@@ -340,6 +370,26 @@ pub fn fit_with<T: Float>(
     }
     // A new model has no target scaling yet; a warm start's encodes as it was trained.
     let mut y: Array2<T> = model.encode_targets(&table.targets, &file)?;
+    let weighted = options.class_weight != ClassWeight::None || options.sample_weight.is_some();
+    if weighted {
+        // J is linear in the targets for the softmax cross-entropy only (see weights.rs).
+        if model.network.loss() != Loss::SoftmaxCrossEntropy {
+            return Err(Error::config(
+                "sample_weight",
+                "weights apply to classification with the softmax output (whose cost is \
+                 linear in the targets); not to this loss",
+            ));
+        }
+        let labels = model.classes.clone().unwrap_or_default();
+        let classes = strata.as_deref().map(|s| (s, labels.as_slice()));
+        weights::apply(
+            &mut y,
+            &table,
+            classes,
+            &options.class_weight,
+            options.sample_weight.as_deref(),
+        )?;
+    }
     // The inputs: the table's own matrix when its columns are used as they are (no copy),
     // else the schema's encoding.
     let as_is = schema
@@ -537,6 +587,7 @@ fn record(
         },
         best_validation_loss: report.best_validation.map(|b| b.1),
         ensemble: (ensemble > 1).then_some(ensemble),
+        weights: describe_weights(options),
         epochs: report.epochs,
         final_cost: report.history.last().map(|s| s.train.total()),
         lambda: t.lambda,

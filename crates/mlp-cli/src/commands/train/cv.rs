@@ -103,15 +103,7 @@ pub(super) fn refuse_run_options(t: &TrainArgs, command: &str) -> Result<()> {
 
 /// The data of `mlp train`'s options, its rows without a target left out, and the task.
 pub(super) fn labelled_table<T: Float>(t: &TrainArgs) -> Result<(mlp::data::Table<T>, Task)> {
-    let how = io::Reading {
-        text: t.types.categorical.clone(),
-        ..io::Reading::default()
-    };
-    let mut table = io::load::<T>(&t.data, &t.columns, how)?;
-    t.types.check(&table)?;
-    if table.targets.is_empty() {
-        bail!("no target column: give --target COLUMN");
-    }
+    let mut table = t.table::<T>(None)?;
     table.retain_labelled()?;
     let task = match t.task {
         Some(task) => task,

@@ -5,7 +5,7 @@ use crate::args::{ColumnArgs, DataArgs, Hidden, Precision, Switch, TypeArgs, par
 use crate::io;
 use anyhow::{Result, bail};
 use clap::Args;
-use mlp::pipeline::FitOptions;
+use mlp::pipeline::{ClassWeight, FitOptions};
 use mlp::{
     Activation, EpochStats, Float, Hooks, Init, Loss, Model, Schedule, Solver, StopReason, Task,
     TrainState,
@@ -108,6 +108,14 @@ pub struct TrainArgs {
     /// dates or missing values, else 1].
     #[arg(long, value_name = "K")]
     ensemble: Option<usize>,
+    /// Weigh the classes in the cost: balanced (n / (K n_c)) or a JSON file of
+    /// {"label": weight, ...} (classification).
+    #[arg(long, value_name = "balanced|FILE")]
+    class_weight: Option<String>,
+    /// Weigh each row in the cost by the number in this column, which is then not a feature
+    /// (classification).
+    #[arg(long, value_name = "COLUMN")]
+    sample_weight: Option<String>,
     /// Do not standardize inputs (and regression targets).
     #[arg(long)]
     no_standardize: bool,
@@ -199,6 +207,8 @@ fn fit_options(args: &TrainArgs, task: Task, threads: usize) -> Result<FitOption
     o.overrides = args.types.overrides();
     o.bins = args.types.bins;
     o.ensemble = args.ensemble;
+    o.class_weight = class_weight(args.class_weight.as_deref())?;
+    o.sample_weight.clone_from(&args.sample_weight);
     o.activation = args.activation.unwrap_or(o.activation);
     o.output = args.output;
     o.loss = args.loss;
@@ -227,17 +237,52 @@ fn fit_options(args: &TrainArgs, task: Task, threads: usize) -> Result<FitOption
     Ok(o)
 }
 
-fn train_in<T: Float>(args: &TrainArgs, threads: usize, init_model: Option<&Model>) -> Result<()> {
-    let how = io::Reading {
-        model: init_model,
-        text: args.types.categorical.clone(),
-        ..io::Reading::default()
-    };
-    let table = io::load::<T>(&args.data, &args.columns, how)?;
-    args.types.check(&table)?;
-    if table.targets.is_empty() {
-        bail!("no target column: give --target COLUMN");
+impl TrainArgs {
+    /// The training data, its --sample-weight column set aside (kept, not a feature).
+    pub(super) fn table<T: Float>(
+        &self,
+        init_model: Option<&Model>,
+    ) -> Result<mlp::data::Table<T>> {
+        let mut columns = self.columns.clone();
+        let keep: Vec<String> = self.sample_weight.iter().cloned().collect();
+        columns.drop.extend(keep.iter().cloned());
+        let how = io::Reading {
+            model: init_model,
+            text: self.types.categorical.clone(),
+            keep,
+            ..io::Reading::default()
+        };
+        let table = io::load::<T>(&self.data, &columns, how)?;
+        self.types.check(&table)?;
+        if table.targets.is_empty() {
+            bail!("no target column: give --target COLUMN");
+        }
+        Ok(table)
     }
+}
+
+/// `--class-weight`: balanced, or a JSON file of {"label": weight, ...}.
+fn class_weight(arg: Option<&str>) -> Result<ClassWeight> {
+    let Some(arg) = arg else {
+        return Ok(ClassWeight::None);
+    };
+    if arg == "balanced" {
+        return Ok(ClassWeight::Balanced);
+    }
+    let text = std::fs::read_to_string(arg)
+        .map_err(|e| anyhow::anyhow!("--class-weight {arg}: {e} (give balanced or a JSON file)"))?;
+    let map: std::collections::BTreeMap<String, f64> =
+        serde_json::from_str(&text).map_err(|e| {
+            anyhow::anyhow!("--class-weight {arg}: expected a JSON object of class: weight ({e})")
+        })?;
+    if let Some((k, v)) = map.iter().find(|(_, v)| !(v.is_finite() && **v >= 0.0)) {
+        bail!("--class-weight {arg}: the weight of \"{k}\" must be a number >= 0, got {v}");
+    }
+    Ok(ClassWeight::Given(map))
+}
+
+fn train_in<T: Float>(args: &TrainArgs, threads: usize, init_model: Option<&Model>) -> Result<()> {
+    let table = args.table::<T>(init_model)?;
     let task = match (args.task, init_model) {
         (Some(t), _) => t,
         (None, Some(m)) => {
