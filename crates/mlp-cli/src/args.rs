@@ -153,7 +153,10 @@ pub struct Hidden(pub Vec<usize>);
 
 /// Parses `--hidden`.
 pub fn parse_hidden(s: &str) -> Result<Hidden, String> {
-    if s.trim().is_empty() || s.trim() == "0" {
+    if s.trim().is_empty() {
+        return Err("give the sizes of the hidden layers, e.g. 64,32 (0: no hidden layer)".into());
+    }
+    if s.trim() == "0" {
         return Ok(Hidden(Vec::new()));
     }
     crate::commands::parse_sizes(s).map(Hidden)

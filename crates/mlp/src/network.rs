@@ -139,6 +139,35 @@ fn validate(sizes: &[usize], activations: &[Activation], loss: Loss) -> Result<(
             format!("layer {} has no units; sizes must be at least 1", i + 1),
         ));
     }
+    // The parameters must be countable and fit in memory (with room for a gradient and the
+    // optimizer's copies: 4 copies of float64), checked before anything is allocated.
+    let count = sizes.windows(2).try_fold(0usize, |n, w| {
+        w[0].checked_add(1)
+            .and_then(|i| i.checked_mul(w[1]))
+            .and_then(|p| n.checked_add(p))
+    });
+    let bytes = count.and_then(|n| n.checked_mul(4 * 8));
+    let available = crate::data::available_memory()?;
+    match (count, bytes, available) {
+        (None, _, _) | (_, None, _) => {
+            return Err(Error::config(
+                "layers",
+                "the layer sizes make more parameters than can be counted",
+            ));
+        }
+        (Some(n), Some(b), Some(a)) if b as u64 > a => {
+            return Err(Error::config(
+                "layers",
+                format!(
+                    "{n} parameters need {} MB with their gradient and optimizer state, and {} MB \
+                     are available (MLP_MAX_MEMORY_MB caps it)",
+                    b >> 20,
+                    a >> 20
+                ),
+            ));
+        }
+        _ => {}
+    }
     if activations.len() != sizes.len() - 1 {
         return Err(Error::config(
             "activations",

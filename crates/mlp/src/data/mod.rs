@@ -170,7 +170,7 @@ pub fn read_csv_from<T: Float>(
     columns: &Columns,
 ) -> Result<Table<T>> {
     let mut bytes = Vec::new();
-    let limit = available_memory().unwrap_or(u64::MAX);
+    let limit = available_memory()?.unwrap_or(u64::MAX);
     reader
         .take(limit.saturating_add(1))
         .read_to_end(&mut bytes)
@@ -231,7 +231,7 @@ fn decompressed<'a>(name: &str, mut reader: impl Read + 'a) -> Result<(Box<dyn R
 fn grow<T>(x: &mut Vec<T>, more: usize, name: &str) -> Result<()> {
     let extra = x.len().max(more).max(1 << 16);
     let bytes = (x.len() + extra).saturating_mul(std::mem::size_of::<T>()) as u64;
-    if let Some(available) = available_memory() {
+    if let Some(available) = available_memory()? {
         fits(bytes, available, name)?;
     }
     x.try_reserve_exact(extra).map_err(|_| {
@@ -258,9 +258,11 @@ fn fits(bytes: u64, available: u64, name: &str) -> Result<()> {
     ))
 }
 
-/// The memory data may take: what the system can still give (Linux's MemAvailable), capped by
-/// the environment variable `MLP_MAX_MEMORY_MB` when set; `None` when neither is known.
-fn available_memory() -> Option<u64> {
+/// The memory data and networks may take: what the system can still give (Linux's
+/// MemAvailable), capped by the environment variable `MLP_MAX_MEMORY_MB` when set; `None` when
+/// neither is known. A value of the variable that is not a whole number of megabytes is an
+/// error.
+pub fn available_memory() -> Result<Option<u64>> {
     let system = std::fs::read_to_string("/proc/meminfo")
         .ok()
         .and_then(|info| {
@@ -268,14 +270,26 @@ fn available_memory() -> Option<u64> {
             let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
             Some(kb.saturating_mul(1024))
         });
-    let cap = std::env::var("MLP_MAX_MEMORY_MB")
-        .ok()
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(|mb| mb << 20);
-    match (system, cap) {
+    let cap = match std::env::var("MLP_MAX_MEMORY_MB") {
+        Ok(v) => Some(
+            v.trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|&mb| mb <= u64::MAX >> 20)
+                .ok_or_else(|| {
+                    Error::config(
+                        "MLP_MAX_MEMORY_MB",
+                        format!("must be a whole number of megabytes, got \"{v}\""),
+                    )
+                })?
+                << 20,
+        ),
+        Err(_) => None,
+    };
+    Ok(match (system, cap) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
-    }
+    })
 }
 
 /// Reads until `buf` is full or the input ends; returns how many bytes were read.

@@ -114,7 +114,7 @@ pub(super) fn read_text_rows<T: Float, R: Read>(
     let mut record = ByteRecord::new();
     // Text has no size known in advance: what is held is counted, and checked against the
     // memory there was when reading began.
-    let budget = available_memory();
+    let budget = available_memory()?;
     let mut held = 0u64;
     while next(&mut reader, &mut record, name, gzip)? {
         let line = record.position().map_or(0, csv::Position::line);

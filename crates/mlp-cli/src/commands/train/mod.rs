@@ -138,7 +138,7 @@ pub struct TrainArgs {
     #[arg(long, value_name = "FILE")]
     checkpoint: Option<String>,
     /// Also save the run's state every N epochs.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     checkpoint_every: Option<usize>,
     /// Continue the run saved in FILE (give the same other options as the interrupted run).
     #[arg(long, value_name = "FILE")]
