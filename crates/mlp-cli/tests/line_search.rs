@@ -51,3 +51,31 @@ fn hopeless_line_searches_end() {
     assert!(err.contains("diverged"), "{err}");
     assert!(!d.join("big.json").exists());
 }
+
+#[test]
+fn a_cost_that_explodes_is_a_divergence() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // SGD at alpha = 1e6: J goes from about 1e4 to 1e40 within a few epochs; it used to end
+    // "converged", exit 0, with a model of train R2 -8e174.
+    let (code, err) = mlp(
+        d,
+        &[
+            "train",
+            "--dataset",
+            "diabetes",
+            "--solver",
+            "sgd",
+            "--learning-rate",
+            "1e6",
+            "--epochs",
+            "10",
+            "--out",
+            "m.json",
+            "-q",
+        ],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("diverged at epoch"), "{err}");
+    assert!(!d.join("m.json").exists());
+}

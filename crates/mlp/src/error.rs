@@ -97,9 +97,10 @@ pub enum Error {
         /// The shape given.
         found: String,
     },
-    /// The cost became NaN or infinite during training.
+    /// The cost became NaN or infinite during training, or grew past
+    /// [`DIVERGENCE_FACTOR`](crate::train::DIVERGENCE_FACTOR) times its first epoch's.
     #[error(
-        "training diverged at epoch {epoch}: the cost became {cost}; lower the learning rate \
+        "training diverged at epoch {epoch}: the cost became {cost:.3e}; lower the learning rate \
          or standardize the inputs"
     )]
     Diverged {

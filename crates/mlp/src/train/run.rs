@@ -144,6 +144,14 @@ impl<T: Float> Run<T> {
         config: ValidConfig<'_>,
     ) -> Result<bool> {
         let epoch = self.epochs_done + 1;
+        if let Some(first) = self.history.first().map(|s| s.train.total())
+            && train.total() > DIVERGENCE_FACTOR * first
+        {
+            return Err(Error::Diverged {
+                epoch,
+                cost: train.total(),
+            });
+        }
         let (validation, validation_score) = monitor::validate(net, data.validation, ws);
         let stats = EpochStats {
             epoch,
@@ -170,6 +178,10 @@ impl<T: Float> Run<T> {
         Ok(self.stop.is_some())
     }
 }
+
+/// A run whose cost J grows past this many times its first epoch's has diverged, as surely as
+/// one whose J is not a number: J >= 0, and a working run lowers it from its first epoch on.
+pub const DIVERGENCE_FACTOR: f64 = 1e4;
 
 /// Errors with [`Error::Diverged`] when the cost of epoch `epoch` is not finite.
 pub(super) fn check_finite(cost: Cost, epoch: usize) -> Result<()> {
