@@ -30,7 +30,37 @@ impl std::fmt::Display for Exit {
 
 impl std::error::Error for Exit {}
 
+/// The handlers that end the program at the first SIGINT or SIGTERM with exit 130, from its
+/// start until a command that saves its state on interruption takes the signals over
+/// ([`own_signals`]): while data loads, say, nothing is lost by stopping at once.
+static AT_ONCE: std::sync::Mutex<Vec<signal_hook::SigId>> = std::sync::Mutex::new(Vec::new());
+
+fn exit_on_signals() {
+    let always = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let mut ids = AT_ONCE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        if let Ok(id) =
+            signal_hook::flag::register_conditional_shutdown(signal, 130, always.clone())
+        {
+            ids.push(id);
+        }
+    }
+}
+
+/// Removes the handlers of [`exit_on_signals`]: the caller handles SIGINT and SIGTERM now.
+pub fn own_signals() {
+    let mut ids = AT_ONCE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    for id in ids.drain(..) {
+        signal_hook::low_level::unregister(id);
+    }
+}
+
 fn main() -> ExitCode {
+    exit_on_signals();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return usage_error(&e),

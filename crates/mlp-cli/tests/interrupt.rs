@@ -137,3 +137,39 @@ fn data_larger_than_memory_is_a_clear_error() {
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(!dir.path().join("m.json").exists());
 }
+
+#[test]
+fn a_signal_while_data_loads_ends_at_once_with_130() {
+    let dir = tempfile::tempdir().unwrap();
+    for signal in ["-TERM", "-INT"] {
+        // Standard input that never ends: the program is still reading when the signal comes.
+        let mut child = Command::new(MLP)
+            .current_dir(dir.path())
+            .args([
+                "train", "--data", "-", "--target", "y", "--out", "m.json", "-q",
+            ])
+            .stdin(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+        let kill = Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(kill.success());
+        let start = Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "{signal}: still running"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        assert_eq!(status.code(), Some(130), "{signal}");
+        assert!(!dir.path().join("m.json").exists());
+    }
+}

@@ -394,6 +394,7 @@ fn checkpoint_path(args: &TrainArgs) -> String {
 /// A flag raised by SIGINT or SIGTERM; a second signal ends the process at once.
 fn interrupt_flag() -> Result<Arc<AtomicBool>> {
     let flag = Arc::new(AtomicBool::new(false));
+    crate::own_signals();
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         signal_hook::flag::register_conditional_shutdown(signal, 130, Arc::clone(&flag))?;
         signal_hook::flag::register(signal, Arc::clone(&flag))?;
