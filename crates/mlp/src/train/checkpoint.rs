@@ -75,6 +75,7 @@ impl<T: Float> Run<T> {
                 .as_ref()
                 .map(|p| wide(p.as_slice())),
             history: self.history.clone(),
+            data: Some(self.fingerprint.clone()),
         }
     }
 }
@@ -206,9 +207,15 @@ mod tests {
                 ..saved.clone()
             },
         ] {
-            assert!(broken.check_matches(&adam, 20, p.len()).is_err());
+            assert!(broken.check_matches(&adam, 20, p.len(), "").is_err());
         }
-        assert!(saved.check_matches(&adam, 20, p.len()).is_ok());
+        let data = saved.data.clone().unwrap_or_default();
+        assert!(saved.check_matches(&adam, 20, p.len(), &data).is_ok());
+        assert!(
+            saved
+                .check_matches(&adam, 20, p.len(), "other data")
+                .is_err()
+        );
         let again = run.state(&restored, &adam);
         assert_eq!(
             (

@@ -94,8 +94,9 @@ fn run<T: Float>(
     let n = data.x.nrows();
     let mut r = Run::new(net, &config, n);
     r.monitor.validating = data.validation.is_some();
+    r.fingerprint = state::fingerprint(data.x, data.y);
     if let Some(state) = state {
-        state.check_matches(&config, n, net.params().len())?;
+        state.check_matches(&config, n, net.params().len(), &r.fingerprint)?;
         r.restore(net, state)?;
     }
     let batch = if config.solver.full_batch() {

@@ -62,6 +62,8 @@ pub(crate) struct Run<T> {
     pub(super) stop: Option<StopReason>,
     pub(super) start: Instant,
     pub(super) before: Option<Params<T>>,
+    /// The training data's fingerprint, for checkpoints.
+    pub(super) fingerprint: String,
 }
 
 impl<T: Float> Run<T> {
@@ -79,6 +81,7 @@ impl<T: Float> Run<T> {
             stop: None,
             start: Instant::now(),
             before: None,
+            fingerprint: String::new(),
         }
     }
 

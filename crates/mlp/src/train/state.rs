@@ -98,6 +98,25 @@ pub struct TrainState {
     pub best_params: Option<Vec<f64>>,
     /// The epochs so far.
     pub history: Vec<EpochStats>,
+    /// A fingerprint of the training data (shape and a hash of every number), checked again on
+    /// resume; absent in checkpoints written before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<String>,
+}
+
+/// The fingerprint of training data: its shape and an FNV-1a hash of the bits of every input
+/// and target.
+pub(crate) fn fingerprint<T: crate::float::Float>(
+    x: ndarray::ArrayView2<'_, T>,
+    y: ndarray::ArrayView2<'_, T>,
+) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for v in x.iter().chain(y.iter()) {
+        for b in v.wide().to_bits().to_le_bytes() {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{}x{}+{}:{h:016x}", x.nrows(), x.ncols(), y.ncols())
 }
 
 impl TrainState {
@@ -136,6 +155,7 @@ impl TrainState {
         config: &TrainConfig,
         examples: usize,
         n_params: usize,
+        data: &str,
     ) -> Result<()> {
         let differs = |what: &str| {
             Err(Error::config(
@@ -148,7 +168,7 @@ impl TrainState {
         if self.config != *config {
             return differs("training settings");
         }
-        if self.examples != examples {
+        if self.examples != examples || self.data.as_deref().is_some_and(|d| d != data) {
             return differs("data");
         }
         // Moments are empty for solvers without them; every vector of parameters must fit.
@@ -161,6 +181,49 @@ impl TrainState {
             || self.order.len() != examples && !self.order.is_empty()
         {
             return differs("layer sizes");
+        }
+        self.check_fields(examples)
+    }
+
+    /// Every field within its range: a checkpoint edited by hand or damaged is refused rather
+    /// than trusted.
+    fn check_fields(&self, examples: usize) -> Result<()> {
+        let bad = |what: &str| {
+            Err(Error::config(
+                "resume",
+                format!("the checkpoint is damaged: {what}"),
+            ))
+        };
+        if !self.order.is_empty() {
+            let mut seen = vec![false; examples];
+            for &i in &self.order {
+                match seen.get_mut(i) {
+                    Some(s) if !*s => *s = true,
+                    _ => return bad("its example order is not a permutation of the rows"),
+                }
+            }
+        }
+        if self.epochs_done > self.config.epochs || self.history.len() != self.epochs_done {
+            return bad("its epoch count does not match its settings and history");
+        }
+        if self
+            .next_batch
+            .saturating_mul(self.config.batch_size.unwrap_or(1))
+            > examples
+        {
+            return bad("its batch position is past the data");
+        }
+        if self.best.is_some_and(|(e, _)| e > self.epochs_done) || self.stale > self.epochs_done {
+            return bad("its best epoch is in the future");
+        }
+        let all_finite = |v: &[f64]| v.iter().all(|x| x.is_finite());
+        let finite = all_finite(&self.params)
+            && all_finite(&self.moment1)
+            && all_finite(&self.moment2)
+            && self.learning_rate.is_finite()
+            && self.learning_rate > 0.0;
+        if !finite {
+            return bad("it holds a number that is not finite");
         }
         Ok(())
     }
