@@ -69,3 +69,35 @@ fn absurd_sizes_are_refused_before_allocation() {
     );
     refused(None, &with(&["--hidden", ""]), "--hidden");
 }
+
+#[test]
+fn headers_of_utf16_or_absurd_names_make_one_short_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let utf16: Vec<u8> = "a,b,y\n1,2,3\n"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    std::fs::write(d.join("u16.csv"), utf16).unwrap();
+    std::fs::write(
+        d.join("long.csv"),
+        format!("{},y\n1,2\n", "a".repeat(1_000_000)),
+    )
+    .unwrap();
+    for (file, needle) in [("u16.csv", "UTF-16"), ("long.csv", "...")] {
+        let out = Command::cargo_bin("mlp")
+            .unwrap()
+            .current_dir(d)
+            .args(["train", "--data", file, "--target", "z", "--out", "m.json"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{file}: {err}");
+        assert!(
+            err.contains(needle) && err.len() < 400,
+            "{file}: {} bytes",
+            err.len()
+        );
+        assert!(!err.contains('\0'), "{file}");
+    }
+}

@@ -380,17 +380,25 @@ fn quote(s: &str) -> String {
     }
 }
 
-/// "a, b, c" with at most [`LISTED_COLUMNS`] names.
+/// "a, b, c" with at most [`LISTED_COLUMNS`] names, each cut to [`QUOTED_CHARS`] characters.
 fn list(header: &[String]) -> String {
-    let mut shown: Vec<&str> = header
+    let mut shown: Vec<String> = header
         .iter()
         .take(LISTED_COLUMNS)
-        .map(String::as_str)
+        .map(|h| short(h))
         .collect();
     if header.len() > LISTED_COLUMNS {
-        shown.push("...");
+        shown.push("...".into());
     }
     shown.join(", ")
+}
+
+/// A name cut to [`QUOTED_CHARS`] characters (with "..." when cut), for one-line messages.
+pub(crate) fn short(s: &str) -> String {
+    match s.char_indices().nth(QUOTED_CHARS) {
+        Some((cut, _)) => format!("{}...", s.get(..cut).unwrap_or(s)),
+        None => s.to_owned(),
+    }
 }
 
 /// Reads the next record; false at the end of the input.

@@ -20,6 +20,12 @@ pub(super) fn header_names(name: &str, record: &ByteRecord, line: u64) -> Result
             text
         };
         let text = text.trim();
+        if text.contains('\0') {
+            return Err(data(
+                Location::file(name).at_line(line),
+                "the header holds NUL bytes: the file looks like UTF-16; save it as UTF-8",
+            ));
+        }
         if text.is_empty() {
             let at = Location::file(name).at_line(line);
             return Err(data(
@@ -163,5 +169,7 @@ pub(super) fn plan(name: &str, header: &[String], columns: &Columns) -> Result<P
 
 /// ` (did you mean "x"?)` when one name of `names` is within a few edits of `name`.
 pub fn did_you_mean(name: &str, names: &[String]) -> String {
-    sniff::closest(name, names).map_or(String::new(), |n| format!(" (did you mean \"{n}\"?)"))
+    sniff::closest(name, names).map_or(String::new(), |n| {
+        format!(" (did you mean \"{}\"?)", super::short(n))
+    })
 }
