@@ -75,3 +75,86 @@ fn damaged_or_foreign_checkpoints_are_refused() {
     }
     assert!(!d.join("z.json").exists());
 }
+
+#[test]
+fn long_histories_are_thinned_and_still_resume_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("t.csv"), "a,y\n0.1,0.2\n0.5,0.4\n0.9,0.1\n0.3,0.8\n").unwrap();
+    let base = [
+        "train",
+        "--data",
+        "t.csv",
+        "--target",
+        "y",
+        "--solver",
+        "gd",
+        "--learning-rate",
+        "0.05",
+        "--epochs",
+        "30000",
+        "--validation-fraction",
+        "0",
+        "-q",
+    ];
+    ok(
+        d,
+        &[&base[..], &["--history", "h.csv", "--out", "full.json"]].concat(),
+    );
+    let h = std::fs::read_to_string(d.join("h.csv")).unwrap();
+    let epochs: Vec<usize> = h
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap().parse().unwrap())
+        .collect();
+    // At most HISTORY_LIMIT entries after thinning, spanning the whole run.
+    assert!(epochs.len() <= 10_001, "{}", epochs.len());
+    assert_eq!((epochs[0], *epochs.last().unwrap()), (1, 30000));
+    // A checkpoint of the thinned run resumes to the same model and history.
+    ok(
+        d,
+        &[
+            &base[..],
+            &[
+                "--checkpoint",
+                "ck.json",
+                "--checkpoint-every",
+                "25000",
+                "--out",
+                "a.json",
+            ],
+        ]
+        .concat(),
+    );
+    let ck = std::fs::read_to_string(d.join("ck.json")).unwrap();
+    assert!(
+        ck.contains("\"history_stride\""),
+        "the checkpoint says how it was thinned"
+    );
+    ok(
+        d,
+        &[
+            &base[..],
+            &[
+                "--resume",
+                "ck.json",
+                "--history",
+                "h2.csv",
+                "--out",
+                "resumed.json",
+            ],
+        ]
+        .concat(),
+    );
+    assert_eq!(
+        std::fs::read(d.join("full.json")).unwrap(),
+        std::fs::read(d.join("resumed.json")).unwrap()
+    );
+    let h2 = std::fs::read_to_string(d.join("h2.csv")).unwrap();
+    let first = |s: &str| {
+        s.lines()
+            .map(|l| l.split(',').next().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(first(&h), first(&h2));
+}

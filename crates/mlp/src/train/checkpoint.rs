@@ -42,6 +42,7 @@ impl<T: Float> Run<T> {
             .checked_sub(elapsed)
             .unwrap_or_else(Instant::now);
         self.history = s.history;
+        self.stride = s.history_stride.unwrap_or(1).max(1);
         Ok(())
     }
 
@@ -76,6 +77,7 @@ impl<T: Float> Run<T> {
                 .map(|p| wide(p.as_slice())),
             history: self.history.clone(),
             data: Some(self.fingerprint.clone()),
+            history_stride: (self.stride > 1).then_some(self.stride),
         }
     }
 }

@@ -27,7 +27,7 @@ pub use diagnostics::LayerDiagnostics;
 pub(crate) use first_order::shuffle;
 pub use quasi_newton::MAX_EVALUATIONS_PER_STEP;
 pub use report::TrainReport;
-pub use run::DIVERGENCE_FACTOR;
+pub use run::{DIVERGENCE_FACTOR, HISTORY_LIMIT};
 pub use state::{CHECKPOINT_FORMAT, Hooks, OnEpoch, TrainState};
 pub use stats::{EpochStats, StopReason, TrainData, warnings};
 

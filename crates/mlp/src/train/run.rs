@@ -64,7 +64,16 @@ pub(crate) struct Run<T> {
     pub(super) before: Option<Params<T>>,
     /// The training data's fingerprint, for checkpoints.
     pub(super) fingerprint: String,
+    /// The history keeps epoch 1, every `stride`-th epoch and the latest (see
+    /// [`HISTORY_LIMIT`]).
+    pub(super) stride: usize,
 }
+
+/// The most epochs a run's history (and so its checkpoints and `--history` file) holds: past
+/// it, every other one is dropped and from then on only every `2^k`-th epoch is kept, with
+/// the first and the latest, so that a run of millions of tiny epochs has a history of a few
+/// megabytes that still spans the whole run.
+pub const HISTORY_LIMIT: usize = 10_000;
 
 impl<T: Float> Run<T> {
     pub(super) fn new(net: &Network<T>, config: &TrainConfig, n: usize) -> Self {
@@ -82,6 +91,7 @@ impl<T: Float> Run<T> {
             start: Instant::now(),
             before: None,
             fingerprint: String::new(),
+            stride: 1,
         }
     }
 
@@ -98,7 +108,7 @@ impl<T: Float> Run<T> {
         let elapsed = self.start.elapsed();
         let best_validation = self.monitor.finish(net, stop);
         TrainReport {
-            epochs: self.history.len(),
+            epochs: self.epochs_done,
             stop,
             best_validation,
             history: self.history,
@@ -167,7 +177,7 @@ impl<T: Float> Run<T> {
         };
         let verdict = self.monitor.observe(&stats, net, &mut self.alpha);
         let asked_to_stop = hooks.epoch(&stats).is_break();
-        self.history.push(stats);
+        self.record(stats);
         self.epochs_done = epoch;
         self.next_batch = 0;
         hooks.after_epoch(epoch, &|| self.state(net, config.config()))?;
@@ -179,6 +189,28 @@ impl<T: Float> Run<T> {
             self.stop = Some(StopReason::Interrupted);
         }
         Ok(self.stop.is_some())
+    }
+}
+
+impl<T> Run<T> {
+    /// Adds an epoch to the history, keeping it within [`HISTORY_LIMIT`] entries.
+    fn record(&mut self, stats: EpochStats) {
+        let stride = self.stride;
+        let off_grid = |s: &EpochStats| s.epoch != 1 && !s.epoch.is_multiple_of(stride);
+        if self.history.last().is_some_and(off_grid) {
+            self.history.pop();
+        }
+        self.history.push(stats);
+        if self.history.len() > HISTORY_LIMIT {
+            self.stride *= 2;
+            let stride = self.stride;
+            let last = self.history.len() - 1;
+            let mut i = 0;
+            self.history.retain(|s| {
+                i += 1;
+                s.epoch == 1 || s.epoch.is_multiple_of(stride) || i - 1 == last
+            });
+        }
     }
 }
 

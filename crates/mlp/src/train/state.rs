@@ -102,6 +102,10 @@ pub struct TrainState {
     /// resume; absent in checkpoints written before it was kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<String>,
+    /// Past [`HISTORY_LIMIT`](super::HISTORY_LIMIT) epochs, the history keeps every this many
+    /// (with the first and the latest); absent: every epoch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history_stride: Option<usize>,
 }
 
 /// The fingerprint of training data: its shape and an FNV-1a hash of the bits of every input
@@ -203,7 +207,13 @@ impl TrainState {
                 }
             }
         }
-        if self.epochs_done > self.config.epochs || self.history.len() != self.epochs_done {
+        let kept = self.history.len();
+        let thinned = self.history_stride.is_some_and(|s| s > 1);
+        if self.epochs_done > self.config.epochs
+            || kept > super::HISTORY_LIMIT + 1
+            || (!thinned && kept != self.epochs_done)
+            || (thinned && (kept > self.epochs_done || kept == 0))
+        {
             return bad("its epoch count does not match its settings and history");
         }
         if self
