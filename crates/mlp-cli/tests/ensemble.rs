@@ -114,6 +114,8 @@ fn an_ensemble_averages_its_members() {
     let err = mlp::Model::from_json_bytes("x", v.to_string().as_bytes()).unwrap_err();
     assert!(err.to_string().contains("version 2"), "{err}");
     ok(d, &["evaluate", "--model", "e.json", "--data", "p.csv"]);
+    let (shown, _) = ok(d, &["show", "e.json"]);
+    assert!(shown.contains("ensemble: 3 networks"), "{shown}");
     ok(d, &["importance", "--model", "e.json", "--data", "p.csv"]);
     // One network only: the seed's cost, explain, a warm start.
     for args in [

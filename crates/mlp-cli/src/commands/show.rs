@@ -31,6 +31,13 @@ pub fn run(args: ShowArgs) -> Result<()> {
     let net = &model.network;
     let mut out = String::new();
     writeln!(out, "{net}")?;
+    if model.members() > 1 {
+        writeln!(
+            out,
+            "ensemble: {} networks of these layers, outputs averaged (the numbers below are the first's)",
+            model.members()
+        )?;
+    }
     let weights: usize = (0..net.params().n_layers())
         .map(|k| net.params().shape(k).0 * net.params().shape(k).1)
         .sum();
