@@ -28,7 +28,8 @@ mod fastmath;
 mod pool;
 // 1. the element type
 mod float;
-// 2. the pieces of a network, matrix products, the passes' buffers and elementwise kernels
+// 2. the pieces of a network, matrix products, the passes' buffers and elementwise kernels;
+//    the task and the scores of predictions
 pub mod activation;
 pub mod init;
 mod kernels;
@@ -36,6 +37,7 @@ mod linalg;
 pub mod loss;
 pub mod metrics;
 mod params;
+mod task;
 mod workspace;
 // 3. the network
 mod network;
@@ -55,7 +57,6 @@ pub mod model;
 pub mod pipeline;
 pub mod preprocess;
 pub mod schema;
-mod task;
 // 9. what is built on a trained model
 pub mod importance;
 

@@ -1,8 +1,7 @@
-//! What a model predicts: class labels or numbers.
+//! What a model predicts: class labels or numbers. (Which one a data file's targets ask for,
+//! [`Task::infer`], is decided where target columns are read, in `data`.)
 
 use serde::{Deserialize, Serialize};
-
-use crate::data::TargetColumn;
 
 /// Classification or regression.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -20,15 +19,6 @@ impl Task {
         match self {
             Task::Classification => "classification",
             Task::Regression => "regression",
-        }
-    }
-
-    /// Classification when any target value is text, regression when all are numbers.
-    pub fn infer(targets: &[TargetColumn]) -> Task {
-        if targets.iter().all(TargetColumn::is_numeric) {
-            Task::Regression
-        } else {
-            Task::Classification
         }
     }
 }

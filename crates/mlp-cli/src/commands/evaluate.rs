@@ -56,11 +56,15 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
                 let mut o = String::new();
                 writeln!(
                     o,
-                    "{:<20} {:>12} {:>14} {:>12}",
-                    "target", "r2", "mse", "mae"
+                    "{:<20} {:>12} {:>14} {:>12} {:>12}",
+                    "target", "r2", "mse", "rmse", "mae"
                 )?;
                 for (n, s) in names.iter().zip(&per) {
-                    writeln!(o, "{n:<20} {:>12.6} {:>14.6} {:>12.6}", s.r2, s.mse, s.mae)?;
+                    writeln!(
+                        o,
+                        "{n:<20} {:>12.6} {:>14.6} {:>12.6} {:>12.6}",
+                        s.r2, s.mse, s.rmse, s.mae
+                    )?;
                 }
                 return io::print(&o);
             }
@@ -70,9 +74,9 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
             let targets: Vec<_> = names
                 .iter()
                 .zip(&per)
-                .map(|(n, s)| json!({"target": n, "r2": s.r2, "mse": s.mse, "mae": s.mae}))
+                .map(|(n, s)| json!({"target": n, "r2": s.r2, "mse": s.mse, "rmse": s.rmse, "mae": s.mae}))
                 .collect();
-            json!({"r2": mean(|s| s.r2), "mse": mean(|s| s.mse), "mae": mean(|s| s.mae), "examples": truth.nrows(), "per_target": targets})
+            json!({"r2": mean(|s| s.r2), "mse": mean(|s| s.mse), "rmse": mean(|s| s.rmse), "mae": mean(|s| s.mae), "examples": truth.nrows(), "per_target": targets})
         }
     };
     io::print_json(&report)
@@ -84,6 +88,14 @@ fn classification_table(s: &metrics::ClassificationScores) -> Result<()> {
         o,
         "accuracy {:.4}   log-loss {:.4}   macro F1 {:.4}   examples {}",
         s.accuracy, s.log_loss, s.macro_f1, s.examples
+    )?;
+    let auc = s
+        .roc_auc
+        .map_or_else(|| "undefined (one class)".to_owned(), |a| format!("{a:.4}"));
+    writeln!(
+        o,
+        "balanced accuracy {:.4}   ROC AUC {auc}",
+        s.balanced_accuracy
     )?;
     writeln!(o)?;
     writeln!(

@@ -6,6 +6,7 @@ use ndarray::Array2;
 use super::{Columns, TextColumn, data, finite, quote};
 use crate::error::{Error, Location, Result};
 use crate::float::Float;
+use crate::task::Task;
 
 /// A data file read into a feature matrix and raw target columns.
 #[derive(Clone, Debug)]
@@ -206,6 +207,17 @@ impl TargetColumn {
     /// The 1-based file line of row `i` (0 when there is no such row).
     pub fn line(&self, i: usize) -> u64 {
         self.lines.get(i).copied().unwrap_or(0)
+    }
+}
+
+impl Task {
+    /// Classification when any target value is text, regression when all are numbers.
+    pub fn infer(targets: &[TargetColumn]) -> Task {
+        if targets.iter().all(TargetColumn::is_numeric) {
+            Task::Regression
+        } else {
+            Task::Classification
+        }
     }
 }
 

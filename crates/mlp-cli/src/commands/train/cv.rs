@@ -3,9 +3,10 @@
 
 use super::{TrainArgs, fit_options};
 use crate::io::{self, num};
-use anyhow::{Result, bail};
+use anyhow::{Result, anyhow, bail};
 use clap::Args;
-use mlp::pipeline::{FitOptions, score_outputs};
+use mlp::metrics::Metric;
+use mlp::pipeline::{FitOptions, score_by};
 use mlp::{Float, Task};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
@@ -22,6 +23,10 @@ pub struct CvArgs {
     /// How many folds (at least 2); classification folds keep the classes' shares.
     #[arg(long, default_value_t = 5)]
     folds: usize,
+    /// How each fold is scored: for classification accuracy (default), balanced_accuracy,
+    /// log_loss, roc_auc or f1 (macro); for regression r2 (default), rmse, mae or mse.
+    #[arg(long, value_name = "NAME")]
+    metric: Option<Metric>,
     /// json (default) or table.
     #[arg(long, default_value = "json", value_parser = ["json", "table"])]
     format: String,
@@ -49,20 +54,21 @@ pub fn run(args: CvArgs) -> Result<()> {
 fn cv_in<T: Float>(args: &CvArgs, threads: usize) -> Result<()> {
     let t = &args.train;
     let (table, task) = labelled_table::<T>(t)?;
+    let metric = metric_of(args.metric, task)?;
     let options = fit_options(t, task, threads)?;
     let n = table.x.nrows();
     let fold = folds(&table, task, args.folds, t.seed)?;
-    let scores = fold_scores(&table, task, &options, &fold, args.folds, !t.quiet)?;
+    let scores = fold_scores(&table, metric, &options, &fold, args.folds, !t.quiet)?;
     let mean = scores.iter().sum::<f64>() / scores.len() as f64;
     let var = scores.iter().map(|s| (s - mean).powi(2)).sum::<f64>() / (scores.len() - 1) as f64;
-    let metric = if task == Task::Classification {
-        "accuracy"
-    } else {
-        "r2"
-    };
     if args.format == "table" {
         let mut o = String::new();
-        writeln!(o, "{metric} over {} folds of {n} rows", args.folds)?;
+        writeln!(
+            o,
+            "{metric} over {} folds of {n} rows{}",
+            args.folds,
+            lower_is_better(metric)
+        )?;
         for (k, s) in scores.iter().enumerate() {
             writeln!(o, "  fold {:<3} {s:.4}", k + 1)?;
         }
@@ -75,7 +81,7 @@ fn cv_in<T: Float>(args: &CvArgs, threads: usize) -> Result<()> {
     }
     io::print_json(&json!({
         "task": task.name(),
-        "metric": metric,
+        "metric": metric.name(),
         "folds": args.folds,
         "rows": n,
         "seed": t.seed,
@@ -83,6 +89,34 @@ fn cv_in<T: Float>(args: &CvArgs, threads: usize) -> Result<()> {
         "mean": num(mean),
         "std": num(var.sqrt()),
     }))
+}
+
+/// The metric to score by: the one asked for, which must be one of `task`'s, or the task's
+/// default (accuracy, r2).
+pub(super) fn metric_of(asked: Option<Metric>, task: Task) -> Result<Metric> {
+    match asked {
+        None => Ok(Metric::default_for(task)),
+        Some(m) if m.task() == task => Ok(m),
+        Some(m) => {
+            let allowed: Vec<&str> = Metric::of(task).map(Metric::name).collect();
+            bail!(
+                "--metric {m} scores {}; for {} give one of {}",
+                m.task().name(),
+                task.name(),
+                allowed.join(", ")
+            )
+        }
+    }
+}
+
+/// " (lower is better)" for the losses and errors, nothing for the others: said beside the
+/// metric's name in tables.
+pub(super) fn lower_is_better(metric: Metric) -> &'static str {
+    if metric.greater_is_better() {
+        ""
+    } else {
+        " (lower is better)"
+    }
 }
 
 /// Refuses the options of `mlp train` that belong to one run (its files, a warm start), which
@@ -112,11 +146,11 @@ pub(super) fn labelled_table<T: Float>(t: &TrainArgs) -> Result<(mlp::data::Tabl
     Ok((table, task))
 }
 
-/// The score of each of the `k` folds (`fold[i]`: row i's): a model trained with `options` on
-/// the other folds, scored on this one.
+/// The score by `metric` of each of the `k` folds (`fold[i]`: row i's): a model trained with
+/// `options` on the other folds, scored on this one.
 pub(super) fn fold_scores<T: Float>(
     table: &mlp::data::Table<T>,
-    task: Task,
+    metric: Metric,
     options: &FitOptions,
     fold: &[usize],
     k: usize,
@@ -137,11 +171,14 @@ pub(super) fn fold_scores<T: Float>(
         let mut test = table.clone();
         test.retain_rows(&test_rows);
         let fitted = mlp::fit(train, options, None, |_| ControlFlow::Continue(()))?;
-        let model = &fitted.model;
-        let y: ndarray::Array2<T> = model.encode_targets(&test.targets, &test.name)?;
-        let x = model.inputs(&mut test)?.x;
-        let out = model.predict(x.mapv(|v| v.wide()).view())?;
-        let s = score_outputs(out.view(), y.mapv(|v| v.wide()).view(), task);
+        let s = score_by(&fitted.model, &mut test, metric)?.ok_or_else(|| {
+            anyhow!(
+                "{metric} is not defined on fold {} of {k}: its {} rows hold fewer than two \
+                 classes (use fewer folds or another --metric)",
+                f + 1,
+                test_rows.len()
+            )
+        })?;
         if verbose {
             eprintln!("fold {}/{k}: {s:.4} on {} rows", f + 1, test_rows.len());
         }

@@ -7,16 +7,19 @@
 //! - `--lambda`: log-uniform in [0.001, 10]
 //! - `--solver`: lbfgs | adam, and for adam `--learning-rate` log-uniform in [0.0003, 0.003]
 //!
-//! Trials are drawn from `--seed`; each is scored by K-fold cross-validation (`--folds K`, at
-//! least 2) or, by default, on one held-out fifth of the rows (stratified for classification).
+//! Trials are drawn from `--seed`; each is scored by `--metric` (accuracy or r2 by default)
+//! with K-fold cross-validation (`--folds K`, at least 2) or, by default, on one held-out fifth
+//! of the rows (stratified for classification). The best trial has the highest score, or the
+//! lowest for a loss or error (log_loss, rmse, mae, mse); the first of equal ones.
 
-use super::cv::{fold_scores, folds, labelled_table};
+use super::cv::{fold_scores, folds, labelled_table, lower_is_better, metric_of};
 use super::{TrainArgs, fit_options};
 use crate::args::Hidden;
 use crate::io::{self, num};
 use anyhow::{Result, bail};
 use clap::Args;
-use mlp::{Activation, Float, Solver, Task};
+use mlp::metrics::Metric;
+use mlp::{Activation, Float, Solver};
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 use std::fmt::Write as _;
@@ -37,6 +40,10 @@ pub struct TuneArgs {
     /// Score each trial by K-fold cross-validation (0: on one held-out fifth of the rows).
     #[arg(long, default_value_t = 0)]
     folds: usize,
+    /// How trials are scored: for classification accuracy (default), balanced_accuracy,
+    /// log_loss, roc_auc or f1 (macro); for regression r2 (default), rmse, mae or mse.
+    #[arg(long, value_name = "NAME")]
+    metric: Option<Metric>,
     /// json (default) or table.
     #[arg(long, default_value = "json", value_parser = ["json", "table"])]
     format: String,
@@ -69,6 +76,7 @@ pub fn run(args: TuneArgs) -> Result<()> {
 fn tune_in<T: Float>(args: &TuneArgs, threads: usize) -> Result<()> {
     let t = &args.train;
     let (table, task) = labelled_table::<T>(t)?;
+    let metric = metric_of(args.metric, task)?;
     let (k, fold) = match args.folds {
         0 => (1, folds(&table, task, 5, t.seed)?),
         k => (k, folds(&table, task, k, t.seed)?),
@@ -78,21 +86,22 @@ fn tune_in<T: Float>(args: &TuneArgs, threads: usize) -> Result<()> {
     for trial in 1..=args.trials {
         let (settings, record) = draw(t, &mut rng);
         let options = fit_options(&settings, task, threads)?;
-        let scores = fold_scores(&table, task, &options, &fold, k.max(1), false)?;
+        let scores = fold_scores(&table, metric, &options, &fold, k.max(1), false)?;
         let mean = scores.iter().sum::<f64>() / scores.len().max(1) as f64;
         if !t.quiet {
             eprintln!("trial {trial}/{}: {mean:.4} {record}", args.trials);
         }
         trials.push((settings, record, mean));
     }
+    // The highest score, or the lowest of a loss; the first trial of equal ones.
+    let better = |s: f64| if metric.greater_is_better() { s } else { -s };
     let best = (0..trials.len())
-        .max_by(|&a, &b| trials[a].2.total_cmp(&trials[b].2).then(b.cmp(&a)))
+        .max_by(|&a, &b| {
+            better(trials[a].2)
+                .total_cmp(&better(trials[b].2))
+                .then(b.cmp(&a))
+        })
         .unwrap_or(0);
-    let metric = if task == Task::Classification {
-        "accuracy"
-    } else {
-        "r2"
-    };
     if let Some(out) = &t.out {
         // The best settings train on every row.
         let options = fit_options(&trials[best].0, task, threads)?;
@@ -109,7 +118,12 @@ fn tune_in<T: Float>(args: &TuneArgs, threads: usize) -> Result<()> {
     };
     if args.format == "table" {
         let mut o = String::new();
-        writeln!(o, "{metric} by {how}, {} rows", table.x.nrows())?;
+        writeln!(
+            o,
+            "{metric} by {how}, {} rows{}",
+            table.x.nrows(),
+            lower_is_better(metric)
+        )?;
         for (i, (_, record, score)) in trials.iter().enumerate() {
             let mark = if i == best { "*" } else { " " };
             writeln!(o, "{mark}{:>3}  {score:.4}  {record}", i + 1)?;
@@ -123,7 +137,7 @@ fn tune_in<T: Float>(args: &TuneArgs, threads: usize) -> Result<()> {
         .collect();
     io::print_json(&json!({
         "task": task.name(),
-        "metric": metric,
+        "metric": metric.name(),
         "scored_by": how,
         "rows": table.x.nrows(),
         "seed": t.seed,
