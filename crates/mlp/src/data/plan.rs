@@ -78,9 +78,10 @@ pub(super) fn plan(name: &str, header: &[String], columns: &Columns) -> Result<P
             None if columns.targets_optional => {}
             None => {
                 return fail(format!(
-                    "no column \"{t}\"{} (columns: {})",
+                    "no column \"{t}\"{} (columns: {}){}",
                     did_you_mean(t, header),
-                    list(header)
+                    list(header),
+                    separator_hint(header)
                 ));
             }
         }
@@ -165,6 +166,20 @@ pub(super) fn plan(name: &str, header: &[String], columns: &Columns) -> Result<P
         keep,
         ignored,
     })
+}
+
+/// `; the header is one column holding ';': is the separator ';'? (--delimiter ';')` when the
+/// header was read as a single column that holds a tab or a semicolon.
+fn separator_hint(header: &[String]) -> String {
+    let [only] = header else {
+        return String::new();
+    };
+    [('\t', "tab", "'\\t'"), (';', "';'", "';'")]
+        .iter()
+        .find(|(c, _, _)| only.contains(*c))
+        .map_or(String::new(), |(_, seen, flag)| {
+            format!("; the header is one column holding a {seen}: give --delimiter {flag}")
+        })
 }
 
 /// ` (did you mean "x"?)` when one name of `names` is within a few edits of `name`.

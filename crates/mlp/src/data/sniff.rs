@@ -29,10 +29,12 @@ pub(super) fn delimiter(header: &[u8]) -> u8 {
 /// enough to be a misspelling: at most a third of the name's length in edits.
 pub(super) fn closest<'a>(name: &str, names: &'a [String]) -> Option<&'a str> {
     let wanted = name.to_lowercase();
+    // Edits (a swap of two neighbours counts as one: "irsi" is one from "iris"), at most a
+    // third of the name's length.
     let limit = wanted.chars().count() / 3;
     names
         .iter()
-        .map(|n| (strsim::levenshtein(&wanted, &n.to_lowercase()), n))
+        .map(|n| (strsim::osa_distance(&wanted, &n.to_lowercase()), n))
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, _)| *d)
         .map(|(_, n)| n.as_str())
@@ -63,5 +65,7 @@ mod tests {
         assert_eq!(closest("bill_lenght_mm", &names), Some("bill_length_mm"));
         assert_eq!(closest("price", &names), None);
         assert_eq!(closest("x", &["a".to_owned()]), None);
+        // A swap of two neighbours is one edit.
+        assert_eq!(closest("irsi", &["iris".to_owned()]), Some("iris"));
     }
 }
