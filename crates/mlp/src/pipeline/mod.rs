@@ -1,91 +1,32 @@
 //! From a data table to a trained [`Model`] in one call: task, targets, validation split,
 //! standardization, network, training, and the record of how it was trained.
 
+mod build;
 mod ensemble;
+mod recipe;
+mod record;
+mod score;
 mod split;
 mod weights;
 
+pub use build::infer_task;
+pub use recipe::Recipe;
+pub use score::{score, score_by, score_outputs};
 pub use weights::ClassWeight;
 
 use crate::activation::Activation;
 use crate::data::Table;
-use crate::error::{Error, Location, Result};
+use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::init::Init;
 use crate::loss::Loss;
-use crate::metrics::{Metric, Predictions};
-use crate::model::{Model, Scaling, Training, TrainingRecord};
+use crate::model::{Model, Scaling};
 use crate::network::Network;
 use crate::preprocess::{Task, classes_of};
-use crate::schema::{Bins, ColumnPlan, Overrides, Schema, fit as fit_schema, infer};
+use crate::schema::{Bins, ColumnPlan, Overrides, fit as fit_schema, infer};
 use crate::train::{EpochStats, Hooks, Solver, TrainConfig, TrainData, TrainReport, TrainState};
-use ndarray::{Array2, ArrayView2};
+use ndarray::Array2;
 use split::{compact, complement, gather, validation_rows};
-
-/// How a run's examples were weighted, in words, for the training record.
-fn describe_weights(options: &FitOptions) -> Option<String> {
-    let class = match &options.class_weight {
-        ClassWeight::None => None,
-        ClassWeight::Balanced => Some("classes balanced".to_owned()),
-        ClassWeight::Given(map) => Some(format!(
-            "classes {}",
-            map.iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
-    };
-    let sample = options
-        .sample_weight
-        .as_ref()
-        .map(|c| format!("rows by column \"{c}\""));
-    let parts: Vec<String> = class.into_iter().chain(sample).collect();
-    (!parts.is_empty()).then(|| parts.join("; "))
-}
-
-/// The settings that `mlp train` chooses from the data when the user leaves them open: the
-/// tabular recipe for real tables, the measured defaults of a single network for complete
-/// numeric ones (docs/defaults.md).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Recipe {
-    /// Share of the rows held out for early stopping.
-    pub validation_fraction: f64,
-    /// Networks averaged.
-    pub ensemble: usize,
-}
-
-impl Recipe {
-    /// Networks in the ensemble of a table with text, dates or missing values.
-    pub const TABULAR_ENSEMBLE: usize = 5;
-
-    /// The recipe for `table`: a table with text, dates or missing values (one that needs the
-    /// version-2 schema anyway) gets an ensemble of [`Recipe::TABULAR_ENSEMBLE`] networks, each
-    /// stopped early on its own 10% of the rows; a complete numeric table, or a warm start, a
-    /// single network, with 10% held out except for classification by L-BFGS or CG, which
-    /// classified best on every row. Options the user gave win.
-    pub fn for_table<T: Float>(
-        table: &Table<T>,
-        task: Task,
-        options: &FitOptions,
-        warm_start: bool,
-    ) -> Recipe {
-        let tabular = !warm_start && !table.is_complete();
-        let every_row =
-            !tabular && task == Task::Classification && options.train.solver.is_quasi_newton();
-        Recipe {
-            validation_fraction: options.validation_fraction.unwrap_or(if every_row {
-                0.0
-            } else {
-                0.1
-            }),
-            ensemble: options.ensemble.unwrap_or(if tabular {
-                Recipe::TABULAR_ENSEMBLE
-            } else {
-                1
-            }),
-        }
-    }
-}
 
 /// The most networks an ensemble may hold.
 pub const MAX_ENSEMBLE: usize = 100;
@@ -194,42 +135,6 @@ pub struct Fitted<T> {
     pub plan: Vec<ColumnPlan>,
     /// What the user should know about the data: rows left out, values read as missing.
     pub notes: Vec<String>,
-}
-
-/// Infers the task: text labels mean classification; integer labels with at most 20 distinct
-/// values too; other numbers mean regression. Returns the reason with the task; an error when
-/// no row has its target (missing labels say nothing about the task).
-pub fn infer_task<T: Float>(table: &Table<T>) -> Result<(Task, String)> {
-    let rows = table.rows_with_targets();
-    if rows.is_empty() {
-        return Err(Error::Data {
-            at: Location::file(&table.name),
-            message: "every row's target is missing".into(),
-        });
-    }
-    let labelled: Vec<crate::data::TargetColumn> = table
-        .targets
-        .iter()
-        .map(|t| crate::data::TargetColumn {
-            name: t.name.clone(),
-            values: rows.iter().map(|&i| t.values[i].clone()).collect(),
-            lines: rows.iter().map(|&i| t.line(i)).collect(),
-        })
-        .collect();
-    if Task::infer(&labelled) == Task::Classification {
-        return Ok((Task::Classification, "the targets hold text labels".into()));
-    }
-    if let [column] = labelled.as_slice() {
-        let integers = column.values.iter().all(|v| v.parse::<i64>().is_ok());
-        let distinct = classes_of(&column.values).len();
-        if integers && distinct <= 20 {
-            return Ok((
-                Task::Classification,
-                format!("the targets are {distinct} distinct integers"),
-            ));
-        }
-    }
-    Ok((Task::Regression, "the targets are numbers".into()))
 }
 
 /// Builds and trains a model on `table` (whose `x` holds raw features in file order), calling
@@ -353,7 +258,7 @@ pub fn fit_with<T: Float>(
     };
     let mut model = match init_model {
         Some(m) => m.clone(),
-        None => new_model(&table, task, options, schema.as_ref())?,
+        None => build::new_model(&table, task, options, schema.as_ref())?,
     };
     // A warm start from a bare model (weights only) learns the names it was trained with.
     model
@@ -482,7 +387,7 @@ pub fn fit_with<T: Float>(
         }
         model.ensemble = networks;
     }
-    model.training = Some(record(
+    model.training = Some(record::record(
         options,
         ensemble,
         task,
@@ -505,188 +410,4 @@ pub fn fit_with<T: Float>(
 /// Whether any feature value of `table` is missing.
 fn has_missing<T>(table: &Table<T>) -> bool {
     table.columns.iter().any(|c| c.missing > 0)
-}
-
-fn new_model<T: Float>(
-    table: &Table<T>,
-    task: Task,
-    options: &FitOptions,
-    schema: Option<&Schema>,
-) -> Result<Model> {
-    let file = &table.name;
-    let n_in = schema.map_or(table.x.ncols(), Schema::width);
-    let (classes, k, output) = match task {
-        Task::Classification => {
-            let [column] = table.targets.as_slice() else {
-                return Err(Error::config(
-                    "target",
-                    "classification takes exactly one label column",
-                ));
-            };
-            let classes = classes_of(&column.values);
-            if classes.len() < 2 {
-                return Err(Error::Data {
-                    at: Location::file(file.as_str()).at_column(&column.name),
-                    message: format!(
-                        "only one class (\"{}\"): classification needs at least two",
-                        classes.join("")
-                    ),
-                });
-            }
-            let output = options.output.unwrap_or(Activation::Softmax);
-            let k = if output == Activation::Sigmoid && classes.len() == 2 {
-                1
-            } else {
-                classes.len()
-            };
-            (Some(classes), k, output)
-        }
-        Task::Regression => {
-            for t in &table.targets {
-                t.numbers(file)?;
-            }
-            (
-                None,
-                table.targets.len(),
-                options.output.unwrap_or(Activation::Identity),
-            )
-        }
-    };
-    let loss = options.loss.unwrap_or(match output {
-        Activation::Sigmoid if task == Task::Classification => Loss::CrossEntropy,
-        Activation::Softmax => Loss::SoftmaxCrossEntropy,
-        _ => Loss::SquaredError,
-    });
-    let mut sizes = vec![n_in];
-    sizes.extend(&options.hidden);
-    sizes.push(k);
-    let mut acts = vec![options.activation; options.hidden.len()];
-    acts.push(output);
-    let network = Network::seeded(&sizes, &acts, loss, options.init, options.train.seed)?;
-    let mut model = Model::new(network);
-    model.features = Some(schema.map_or_else(|| table.feature_names.clone(), Schema::names));
-    model.targets = Some(table.targets.iter().map(|t| t.name.clone()).collect());
-    model.classes = classes;
-    Ok(model)
-}
-
-fn record(
-    options: &FitOptions,
-    ensemble: usize,
-    task: Task,
-    report: &TrainReport,
-    n_train: usize,
-    n_val: usize,
-    standardized: bool,
-) -> Training {
-    let t = &options.train;
-    Training::Record(Box::new(TrainingRecord {
-        batch_size: if t.solver.full_batch() {
-            n_train
-        } else {
-            t.batch_size.unwrap_or(200).min(n_train)
-        },
-        best_validation_loss: report.best_validation.map(|b| b.1),
-        ensemble: (ensemble > 1).then_some(ensemble),
-        weights: describe_weights(options),
-        epochs: report.epochs,
-        final_cost: report.history.last().map(|s| s.train.total()),
-        lambda: t.lambda,
-        learning_rate: t.alpha(),
-        max_epochs: t.epochs,
-        momentum: (t.solver == Solver::Sgd).then_some(t.momentum),
-        schedule: t.schedule,
-        seed: t.seed,
-        solver: t.solver,
-        standardize: standardized,
-        stopped: report.stop.describe().to_owned(),
-        task,
-        training_rows: n_train,
-        validation_rows: n_val,
-    }))
-}
-
-/// The share of rows whose predicted class is the target's (classification), or r2 averaged
-/// over the targets (regression), of `net` on prepared data: [`Metric::default_for`] the task,
-/// on the network's outputs and the encoded targets. [`score_by`] scores a model by any metric.
-pub fn score<T: Float>(
-    net: &Network<T>,
-    x: ArrayView2<'_, T>,
-    y: ArrayView2<'_, T>,
-    task: Task,
-) -> Result<f64> {
-    let out = net.predict(x)?;
-    Ok(score_outputs(out.view(), y, task))
-}
-
-/// The score of a model's outputs `out` against the targets `y`, as [`score`] computes it.
-pub fn score_outputs<T: Float>(out: ArrayView2<'_, T>, y: ArrayView2<'_, T>, task: Task) -> f64 {
-    match task {
-        Task::Classification => crate::metrics::accuracy(out, y),
-        Task::Regression => {
-            let (o, t) = (out.mapv(|v| v.wide()), y.mapv(|v| v.wide()));
-            let r = crate::metrics::regression(t.view(), o.view());
-            r.iter().map(|s| s.r2).sum::<f64>() / r.len().max(1) as f64
-        }
-    }
-}
-
-/// `metric` of `model` on the rows of `table` (read for the model, see [`Model::read_options`]),
-/// the network run in precision `T`: the predictions as [`Model::decode_outputs`] gives them
-/// (class probabilities, or numbers in the targets' units) against the table's targets, as
-/// `mlp evaluate` scores them. `Ok(None)` where the metric is not defined on these rows (see
-/// [`Metric::score`]); an error when it is a metric of the other task. The table's feature
-/// matrix is taken (see [`Model::inputs`]).
-pub fn score_by<T: Float>(
-    model: &Model,
-    table: &mut Table<T>,
-    metric: Metric,
-) -> Result<Option<f64>> {
-    let task = if model.is_classifier() {
-        Task::Classification
-    } else {
-        Task::Regression
-    };
-    if metric.task() != task {
-        return Err(Error::config(
-            "metric",
-            format!(
-                "{metric} scores {}, the model {}",
-                metric.task().name(),
-                task.name()
-            ),
-        ));
-    }
-    let x = model.inputs(table)?.x;
-    // Every member of an ensemble (Model::predict), in float64 as stored.
-    let out = model.predict(x.mapv(|v| v.wide()).view())?;
-    let out = model.decode_outputs(out);
-    match &model.classes {
-        Some(classes) => {
-            let [column] = table.targets.as_slice() else {
-                return Err(Error::Data {
-                    at: Location::file(&table.name),
-                    message: format!(
-                        "a classifier is scored on one label column, {} were given",
-                        table.targets.len()
-                    ),
-                });
-            };
-            let truth = crate::preprocess::class_indices(column, classes, &table.name)?;
-            metric.score(Predictions::Classes {
-                truth: &truth,
-                probs: out.view(),
-            })
-        }
-        None => {
-            // The targets in their own units, as the outputs were decoded.
-            let mut unscaled = model.clone();
-            unscaled.target_scaling = None;
-            let truth: Array2<f64> = unscaled.encode_targets(&table.targets, &table.name)?;
-            metric.score(Predictions::Numbers {
-                truth: truth.view(),
-                pred: out.view(),
-            })
-        }
-    }
 }
