@@ -116,8 +116,26 @@ fn balanced_classes_and_refusals() {
         ]
         .concat(),
     );
+    ok(d, &[&base[..], &["--out", "u.json"]].concat());
     let b = mlp::Model::load(&d.join("b.json")).unwrap();
+    let u = mlp::Model::load(&d.join("u.json")).unwrap();
     assert!(b.is_classifier());
+    // The rare class weighs 9 times the common one: the same seed trains another network,
+    // and it gives the rare class more probability on the rows where it is the truth.
+    assert_ne!(b.network.params(), u.network.params());
+    // p_1 summed over the rows of class 1 (every tenth row).
+    let rare_p = |model: &str| -> f64 {
+        let (out, _) = ok(d, &["predict", "--model", model, "--data", "i.csv"]);
+        out.lines()
+            .skip(1)
+            .step_by(10)
+            .map(|l| l.split(',').nth(2).unwrap().parse::<f64>().unwrap())
+            .sum()
+    };
+    assert!(
+        rare_p("b.json") > rare_p("u.json"),
+        "balanced weights raise the rare class's probability"
+    );
     std::fs::write(d.join("cw.json"), r#"{"1": 9}"#).unwrap();
     ok(
         d,

@@ -300,7 +300,7 @@ pub fn fit_with<T: Float>(
     // else the schema's encoding.
     let as_is = schema
         .as_ref()
-        .is_none_or(|s| s.is_plain() && s.columns.len() == table.x.ncols() && !has_missing(&table));
+        .is_none_or(|s| s.is_plain() && s.columns.len() == table.x.ncols() && table.is_complete());
     let mut x = match &schema {
         Some(s) if !as_is => {
             let encoded = s.encode(&table)?;
@@ -405,9 +405,4 @@ pub fn fit_with<T: Float>(
         plan,
         notes,
     })
-}
-
-/// Whether any feature value of `table` is missing.
-fn has_missing<T>(table: &Table<T>) -> bool {
-    table.columns.iter().any(|c| c.missing > 0)
 }
