@@ -50,6 +50,9 @@ pub enum Command {
     /// Search `mlp train`'s settings (hidden layers, activation, lambda, solver) and optionally
     /// train the best on every row.
     Tune(Box<crate::commands::train::tune::TuneArgs>),
+    /// Write a model for other runtimes: an ONNX graph with its preprocessing, or its weights
+    /// as safetensors.
+    Export(crate::commands::export::ExportArgs),
     /// List the built-in data sets.
     Datasets,
     /// Print a shell completion script.

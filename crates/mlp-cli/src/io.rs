@@ -125,7 +125,7 @@ pub fn print_notes(notes: &[String], quiet: bool) {
 /// Writes `bytes` to `path` atomically, or to standard output for `-`.
 pub fn write_output(path: &str, bytes: &[u8]) -> Result<()> {
     if path == "-" {
-        return print(&String::from_utf8_lossy(bytes));
+        return print_bytes(bytes);
     }
     Ok(mlp::write_atomic(Path::new(path), bytes)?)
 }
@@ -141,8 +141,13 @@ pub fn check_output(path: &str) -> Result<()> {
 /// Prints `text` to standard output. A reader that closed the pipe ends the program quietly
 /// (the error is the `BrokenPipe` that `main` looks for); other failures say where.
 pub fn print(text: &str) -> Result<()> {
+    print_bytes(text.as_bytes())
+}
+
+/// Writes `bytes` to standard output, as [`print()`] does text.
+pub fn print_bytes(bytes: &[u8]) -> Result<()> {
     let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+    match out.write_all(bytes).and_then(|()| out.flush()) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(e.into()),
         Err(e) => Err(anyhow::Error::new(e).context("writing to standard output")),

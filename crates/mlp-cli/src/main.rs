@@ -134,6 +134,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Importance(args) => importance::run(args),
         Command::Cv(args) => train::cv::run(*args),
         Command::Tune(args) => train::tune::run(*args),
+        Command::Export(args) => export::run(args),
         Command::Datasets => datasets(),
         Command::Completions { shell } => {
             let mut script = Vec::new();

@@ -58,6 +58,7 @@ pub mod pipeline;
 pub mod preprocess;
 pub mod schema;
 // 9. what is built on a trained model
+pub mod export;
 pub mod importance;
 
 pub use activation::Activation;

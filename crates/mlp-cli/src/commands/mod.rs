@@ -4,6 +4,7 @@ pub mod cost;
 pub mod describe;
 pub mod evaluate;
 pub mod explain;
+pub mod export;
 pub mod gradcheck;
 pub mod importance;
 pub mod init;
