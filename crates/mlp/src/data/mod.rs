@@ -15,6 +15,8 @@ use ndarray::Array2;
 use crate::error::{Error, Location, Result};
 use crate::float::Float;
 
+#[cfg(feature = "columnar")]
+mod columnar;
 mod plan;
 mod rows;
 mod sniff;
@@ -141,10 +143,41 @@ pub fn is_missing(field: &str, na_values: &[String]) -> bool {
     field.is_empty() || na_values.iter().any(|na| na == field)
 }
 
-/// Reads a CSV file (plain or gzip-compressed) from `source`; see [`read_csv_from`].
+/// The columnar formats `--data` reads besides CSV (feature `columnar`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Columnar {
+    /// Apache Parquet (`.parquet`, `.pq`).
+    Parquet,
+    /// Arrow IPC files, Feather version 2 (`.arrow`, `.feather`, `.ipc`).
+    Ipc,
+}
+
+/// The columnar format a file name says (by its extension), or `None` for CSV.
+pub fn columnar_kind(path: &std::path::Path) -> Option<Columnar> {
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    match ext.as_str() {
+        "parquet" | "pq" => Some(Columnar::Parquet),
+        "arrow" | "feather" | "ipc" => Some(Columnar::Ipc),
+        _ => None,
+    }
+}
+
+/// Reads a data file from `source`: CSV (plain or gzip-compressed, see [`read_csv_from`]), or
+/// with the feature `columnar` a Parquet or Arrow IPC file, named by its extension (see
+/// [`columnar_kind`]), into the same table a CSV file of the same columns gives.
 pub fn read_csv<T: Float>(source: &Source, columns: &Columns) -> Result<Table<T>> {
     let name = source.name();
     match source {
+        Source::Path(path) if columnar_kind(path).is_some() => {
+            #[cfg(feature = "columnar")]
+            return columnar::read(path, columns);
+            #[cfg(not(feature = "columnar"))]
+            return Err(data(
+                Location::file(&name),
+                "is a Parquet or Arrow file, and this mlp was built without them: build it \
+                 with --features columnar",
+            ));
+        }
         Source::Path(path) => read_with(
             &name,
             || File::open(path).map_err(|e| Error::io(&name, e)),

@@ -67,8 +67,8 @@ impl TextColumn {
 
 /// Interns the values of one column.
 #[derive(Default)]
-struct Interner {
-    column: TextColumn,
+pub(super) struct Interner {
+    pub(super) column: TextColumn,
     index: HashMap<String, u32>,
 }
 
@@ -79,7 +79,7 @@ const CHECK_ROWS: usize = 4096;
 
 impl Interner {
     /// Adds a row's value; returns the bytes it took.
-    fn push(&mut self, value: &str) -> u64 {
+    pub(super) fn push(&mut self, value: &str) -> u64 {
         let (code, bytes) = match self.index.get(value) {
             Some(&c) => (c, 4),
             None => {
@@ -163,40 +163,15 @@ pub(super) fn read_text_rows<T: Float, R: Read>(
     x.resize(rows * width, T::nan());
     let mut columns = Vec::with_capacity(width);
     for (j, interner) in features.into_iter().enumerate() {
-        let text = interner.column;
         let column_name = header.get(plan.features[j]).map_or("", String::as_str);
-        // Each distinct value once: its number, or whether it marks a missing value.
-        // A marker of a missing value wins over the number it may also be (`--na-values -999`).
-        let missing: Vec<bool> = text.values.iter().map(|v| options.is_missing(v)).collect();
-        let parsed: Vec<Option<f64>> = text
-            .values
-            .iter()
-            .zip(&missing)
-            .map(|(v, m)| {
-                let x = number(v, decimal).filter(|x| T::of(*x).is_finite());
-                x.filter(|_| !m)
-            })
-            .collect();
-        let mut seen = ColumnRead::default();
-        for (i, &c) in text.codes.iter().enumerate() {
-            if missing[c as usize] && parsed[c as usize].is_none() {
-                seen.missing += 1;
-                seen.first_missing
-                    .get_or_insert_with(|| (lines[i], text.values[c as usize].clone()));
-            }
-        }
-        let numeric = !options.text.iter().any(|t| t == column_name)
-            && parsed.iter().zip(&missing).all(|(p, m)| p.is_some() || *m);
-        if numeric {
-            for (i, &c) in text.codes.iter().enumerate() {
-                if let Some(v) = parsed[c as usize] {
-                    x[i * width + j] = T::of(v);
-                }
-            }
-        } else {
-            seen.text = Some(text);
-        }
-        columns.push(seen);
+        let as_text = options.text.iter().any(|t| t == column_name);
+        let view = Settle {
+            lines: &lines,
+            options,
+            decimal,
+            width,
+        };
+        columns.push(view.column(interner.column, as_text, &mut x, j));
     }
     Ok(Rows {
         x,
@@ -206,6 +181,68 @@ pub(super) fn read_text_rows<T: Float, R: Read>(
         lines,
         decimal,
     })
+}
+
+/// How the feature columns read as text are settled (see [`Settle::column`]).
+pub(super) struct Settle<'a> {
+    /// Each row's line.
+    pub lines: &'a [u64],
+    /// The reading options (missing-value markers, columns to keep as text).
+    pub options: &'a Columns,
+    /// The decimal separator of the numbers.
+    pub decimal: u8,
+    /// The number of feature columns: the row length of the matrix.
+    pub width: usize,
+}
+
+impl Settle<'_> {
+    /// Settles feature column `j`, read as `text`: when every value is a number or marks a
+    /// missing value and the column is not to be read as text (`as_text`), its numbers go into
+    /// column `j` of the row-major matrix `x` (a missing value stays as `x` holds it, NaN);
+    /// otherwise the column stays text. Returns what was seen in it.
+    pub(super) fn column<T: Float>(
+        &self,
+        text: TextColumn,
+        as_text: bool,
+        x: &mut [T],
+        j: usize,
+    ) -> ColumnRead {
+        // Each distinct value once: its number, or whether it marks a missing value.
+        // A marker of a missing value wins over the number it may also be (`--na-values -999`).
+        let missing: Vec<bool> = text
+            .values
+            .iter()
+            .map(|v| self.options.is_missing(v))
+            .collect();
+        let parsed: Vec<Option<f64>> = text
+            .values
+            .iter()
+            .zip(&missing)
+            .map(|(v, m)| {
+                let x = number(v, self.decimal).filter(|x| T::of(*x).is_finite());
+                x.filter(|_| !m)
+            })
+            .collect();
+        let mut seen = ColumnRead::default();
+        for (i, &c) in text.codes.iter().enumerate() {
+            if missing[c as usize] && parsed[c as usize].is_none() {
+                seen.missing += 1;
+                seen.first_missing
+                    .get_or_insert_with(|| (self.lines[i], text.values[c as usize].clone()));
+            }
+        }
+        let numeric = !as_text && parsed.iter().zip(&missing).all(|(p, m)| p.is_some() || *m);
+        if numeric {
+            for (i, &c) in text.codes.iter().enumerate() {
+                if let Some(v) = parsed[c as usize] {
+                    x[i * self.width + j] = T::of(v);
+                }
+            }
+        } else {
+            seen.text = Some(text);
+        }
+        seen
+    }
 }
 
 /// Whether some column holds only numbers with a decimal comma (at least one `6,3`, the rest
