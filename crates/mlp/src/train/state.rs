@@ -108,19 +108,26 @@ pub struct TrainState {
     pub history_stride: Option<usize>,
 }
 
-/// The fingerprint of training data: its shape and an FNV-1a hash of the bits of every input
-/// and target.
+/// The fingerprint of training data: its shape and a hash of the bits of every input and
+/// target, one 64-bit word per value (FNV-1a's step on words, then a final mix), so that it
+/// costs a small part of an epoch: byte by byte, it took a fifth of a one-epoch run on
+/// 60,000 x 784 inputs.
 pub(crate) fn fingerprint<T: crate::float::Float>(
     x: ndarray::ArrayView2<'_, T>,
     y: ndarray::ArrayView2<'_, T>,
 ) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for v in x.iter().chain(y.iter()) {
-        for b in v.wide().to_bits().to_le_bytes() {
-            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
+    let mut add = |v: &T| h = (h ^ v.wide().to_bits()).wrapping_mul(0x0100_0000_01b3);
+    match x.as_slice() {
+        Some(flat) => flat.iter().for_each(&mut add),
+        None => x.iter().for_each(&mut add),
     }
-    format!("{}x{}+{}:{h:016x}", x.nrows(), x.ncols(), y.ncols())
+    y.iter().for_each(&mut add);
+    // splitmix64's finalizer: every input bit reaches every output bit.
+    h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    h ^= h >> 31;
+    format!("{}x{}+{}:w{h:016x}", x.nrows(), x.ncols(), y.ncols())
 }
 
 impl TrainState {
