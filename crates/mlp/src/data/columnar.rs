@@ -13,7 +13,7 @@ use std::path::Path;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::Float64Type;
-use arrow_array::{ArrayRef, RecordBatch};
+use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{ArrowError, DataType, SchemaRef};
 use ndarray::Array2;
 
@@ -57,7 +57,7 @@ fn open(path: &Path, name: &str) -> Result<(SchemaRef, Option<usize>, Batches)> 
 /// How one feature column is read.
 enum Feature {
     /// Straight into the matrix, as numbers.
-    Numbers(Vec<f64>, ColumnRead),
+    Numbers(ColumnRead),
     /// As text, settled at the end; whether it must stay text.
     Text(Interner, bool),
 }
@@ -87,10 +87,10 @@ pub fn read<T: Float>(path: &Path, columns: &Columns) -> Result<Table<T>> {
     let plan = plan(&name, &header, columns)?;
     let budget = available_memory()?;
     if let (Some(rows), Some(budget)) = (rows_hint, budget) {
-        // The matrix, and the columns it is gathered from.
+        // The matrix, before a byte of it is read.
         let bytes = (rows as u64)
             .saturating_mul(plan.features.len() as u64)
-            .saturating_mul((std::mem::size_of::<T>() + 8) as u64);
+            .saturating_mul(std::mem::size_of::<T>() as u64);
         fits(bytes, budget, &name)?;
     }
     let mut features: Vec<Feature> = plan
@@ -100,10 +100,7 @@ pub fn read<T: Float>(path: &Path, columns: &Columns) -> Result<Table<T>> {
             let t = schema.field(i).data_type();
             let as_text = columns.text.iter().any(|c| *c == header[i]);
             if !as_text && (t.is_numeric() || *t == DataType::Boolean) {
-                Feature::Numbers(
-                    Vec::with_capacity(rows_hint.unwrap_or(0)),
-                    ColumnRead::default(),
-                )
+                Feature::Numbers(ColumnRead::default())
             } else {
                 Feature::Text(Interner::default(), as_text)
             }
@@ -112,32 +109,36 @@ pub fn read<T: Float>(path: &Path, columns: &Columns) -> Result<Table<T>> {
     let mut targets = text_columns(&header, &plan.targets);
     let mut kept = text_columns(&header, &plan.keep);
     let mut lines: Vec<u64> = Vec::with_capacity(rows_hint.unwrap_or(0));
+    let width = plan.features.len();
+    // The matrix, row-major, filled batch by batch; text columns are settled into it at the end.
+    let mut x: Vec<T> = Vec::new();
+    reserve(&mut x, rows_hint.unwrap_or(0).saturating_mul(width), &name)?;
     let mut held = 0u64;
     for batch in batches {
         let batch = batch.map_err(|e| data(Location::file(&name), format!("{e}")))?;
         let first = lines.len() as u64 + 2;
         let n = batch.num_rows();
         lines.extend(first..first + n as u64);
-        for (&i, feature) in plan.features.iter().zip(features.iter_mut()) {
+        let base = x.len();
+        reserve(&mut x, n.saturating_mul(width), &name)?;
+        x.resize(base + n * width, T::nan());
+        let rows = &mut x[base..];
+        let mut numeric: Vec<(usize, ArrayRef)> = Vec::new();
+        for (j, (&i, feature)) in plan.features.iter().zip(features.iter_mut()).enumerate() {
             let array = batch.column(i);
             match feature {
-                Feature::Numbers(values, seen) => {
-                    let numbers = as_numbers(array, &name)?;
-                    for (r, v) in numbers.iter().enumerate() {
-                        let v = v.filter(|v| T::of(*v).is_finite());
-                        if v.is_none() {
-                            seen.missing += 1;
-                            seen.first_missing
-                                .get_or_insert_with(|| (first + r as u64, String::new()));
-                        }
-                        values.push(v.unwrap_or(f64::NAN));
-                    }
-                }
+                Feature::Numbers(_) => numeric.push((j, numbers(array, &name)?)),
                 Feature::Text(interner, _) => {
                     for v in as_text(array, &name)? {
                         held += interner.push(&v);
                     }
                 }
+            }
+        }
+        fill(rows, width, &numeric);
+        for (j, array) in &numeric {
+            if let Feature::Numbers(seen) = &mut features[*j] {
+                note_missing(rows, width, *j, array, first, seen);
             }
         }
         for (&i, column) in plan
@@ -149,24 +150,18 @@ pub fn read<T: Float>(path: &Path, columns: &Columns) -> Result<Table<T>> {
             column.values.extend(as_text(batch.column(i), &name)?);
             column.lines.extend(first..first + n as u64);
         }
-        held += (n * plan.features.len() * 8) as u64;
         if let Some(budget) = budget {
-            fits(held, budget, &name)?;
+            fits(
+                held + (x.len() * std::mem::size_of::<T>()) as u64,
+                budget,
+                &name,
+            )?;
         }
     }
     let n = lines.len();
     if n == 0 {
         return Err(data(Location::file(&name), "has no rows"));
     }
-    let width = plan.features.len();
-    let mut x: Vec<T> = Vec::new();
-    x.try_reserve_exact(n.saturating_mul(width)).map_err(|_| {
-        data(
-            Location::file(&name),
-            "cannot allocate the memory for the data",
-        )
-    })?;
-    x.resize(n * width, T::nan());
     let settle = Settle {
         lines: &lines,
         options: columns,
@@ -175,17 +170,10 @@ pub fn read<T: Float>(path: &Path, columns: &Columns) -> Result<Table<T>> {
     };
     let mut seen_columns = Vec::with_capacity(width);
     for (j, feature) in features.into_iter().enumerate() {
-        match feature {
-            Feature::Numbers(values, seen) => {
-                for (i, v) in values.into_iter().enumerate() {
-                    x[i * width + j] = T::of(v);
-                }
-                seen_columns.push(seen);
-            }
-            Feature::Text(interner, as_text) => {
-                seen_columns.push(settle.column(interner.column, as_text, &mut x, j));
-            }
-        }
+        seen_columns.push(match feature {
+            Feature::Numbers(seen) => seen,
+            Feature::Text(interner, as_text) => settle.column(interner.column, as_text, &mut x, j),
+        });
     }
     let x = Array2::from_shape_vec((n, width), x)
         .map_err(|_| Error::shape("reading the feature matrix", n * width, 0))?;
@@ -203,11 +191,62 @@ pub fn read<T: Float>(path: &Path, columns: &Columns) -> Result<Table<T>> {
     })
 }
 
-/// A numeric or boolean column's values as numbers (`None`: null).
-fn as_numbers(array: &ArrayRef, name: &str) -> Result<Vec<Option<f64>>> {
-    let cast = arrow_cast::cast(array, &DataType::Float64)
-        .map_err(|e| data(Location::file(name), format!("{e}")))?;
-    Ok(cast.as_primitive::<Float64Type>().iter().collect())
+/// A numeric or boolean column as float64 (a null's value is undefined: see [`note_missing`]).
+fn numbers(array: &ArrayRef, name: &str) -> Result<ArrayRef> {
+    arrow_cast::cast(array, &DataType::Float64)
+        .map_err(|e| data(Location::file(name), format!("{e}")))
+}
+
+/// Rows per tile of [`fill`]: the tile's rows of a wide table stay in the cache while every
+/// column writes into them.
+const TILE_ROWS: usize = 256;
+
+/// Writes the numeric columns (`(j, float64 array)`) into column j of the row-major `rows`,
+/// tile by tile.
+fn fill<T: Float>(rows: &mut [T], width: usize, numeric: &[(usize, ArrayRef)]) {
+    let values: Vec<(usize, &[f64])> = numeric
+        .iter()
+        .map(|(j, a)| (*j, a.as_primitive::<Float64Type>().values().as_ref()))
+        .collect();
+    for (t, tile) in rows.chunks_mut(TILE_ROWS * width).enumerate() {
+        let start = t * TILE_ROWS;
+        for &(j, v) in &values {
+            for (row, &v) in tile.chunks_exact_mut(width).zip(&v[start..]) {
+                row[j] = T::of(v);
+            }
+        }
+    }
+}
+
+/// Marks column j's nulls, NaNs and infinities (in T) as missing: NaN in `rows`, counted in
+/// `seen` with the line of the first (`first` is the batch's first line).
+fn note_missing<T: Float>(
+    rows: &mut [T],
+    width: usize,
+    j: usize,
+    array: &ArrayRef,
+    first: u64,
+    seen: &mut ColumnRead,
+) {
+    let nulls = array.logical_nulls();
+    for (r, row) in rows.chunks_exact_mut(width).enumerate() {
+        if !row[j].is_finite() || nulls.as_ref().is_some_and(|b| b.is_null(r)) {
+            row[j] = T::nan();
+            seen.missing += 1;
+            seen.first_missing
+                .get_or_insert_with(|| (first + r as u64, String::new()));
+        }
+    }
+}
+
+/// Reserves room for `more` values, checking first that the machine has the memory.
+fn reserve<T>(x: &mut Vec<T>, more: usize, name: &str) -> Result<()> {
+    x.try_reserve(more).map_err(|_| {
+        data(
+            Location::file(name),
+            "cannot allocate the memory for the data",
+        )
+    })
 }
 
 /// Any column's values as trimmed text, as Arrow writes them ("" for a null).
