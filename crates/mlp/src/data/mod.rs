@@ -15,6 +15,7 @@ use ndarray::Array2;
 use crate::error::{Error, Location, Result};
 use crate::float::Float;
 
+mod arrays;
 mod plan;
 mod rows;
 mod sniff;
