@@ -630,7 +630,9 @@ def _from_model(model: Any) -> "MLPClassifier | MLPRegressor":
     features = model.features
     if features is not None:
         est.n_features_in_ = len(features)
-        est.feature_names_in_ = np.asarray(features, dtype=object)
+        # The names given to the columns of an array (x0, x1, ...) are not the user's.
+        if features != [f"x{j}" for j in range(len(features))]:
+            est.feature_names_in_ = np.asarray(features, dtype=object)
     else:
         est.n_features_in_ = model.sizes[0]
     est._set_model(model, None)
