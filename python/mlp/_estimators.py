@@ -17,12 +17,12 @@ from typing import Any, Optional
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.exceptions import NotFittedError
 from sklearn.utils import assert_all_finite, check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     check_array,
     check_consistent_length,
-    check_is_fitted,
     column_or_1d,
     validate_data,
 )
@@ -175,10 +175,12 @@ class _BaseMLP(BaseEstimator):
         text_idx = _text_columns(X)
         if not text_idx:
             if y is _NO_Y:
+                if not reset and self._plain_array(X):
+                    return X, None, [], None
                 x = validate_data(
                     self, X, reset=reset, dtype=np.float64, ensure_all_finite="allow-nan"
                 )
-                return x, self._names(x.shape[1]), [], None
+                return x, None, [], None
             x, y = validate_data(
                 self,
                 X,
@@ -226,6 +228,29 @@ class _BaseMLP(BaseEstimator):
             raise ValueError("Found array with 0 sample(s) while a minimum of 1 is required.")
         return x, columns, text, (None if y is _NO_Y else y)
 
+    def _check_fitted(self) -> None:
+        """`check_is_fitted`'s error, without its look at the tags on every prediction."""
+        if not hasattr(self, "_model"):
+            raise NotFittedError(
+                f"This {type(self).__name__} instance is not fitted yet. Call 'fit' with "
+                "appropriate arguments before using this estimator."
+            )
+
+    def _plain_array(self, X: Any) -> bool:
+        """Whether X is what `validate_data` would pass on unchanged to a fitted estimator
+        without feature names: a float64 numpy matrix of finite numbers with rows and the
+        right columns. Prediction takes it as it is (a small batch's checks would take more
+        time than the network)."""
+        return (
+            type(X) is np.ndarray
+            and X.dtype == np.float64
+            and X.ndim == 2
+            and X.shape[0] > 0
+            and X.shape[1] == getattr(self, "n_features_in_", -1)
+            and not hasattr(self, "feature_names_in_")
+            and bool(np.isfinite(X).all())
+        )
+
     @staticmethod
     def _check_y(y: Any, multi_output: bool = False, y_numeric: bool = False) -> np.ndarray:
         """y checked as `validate_data` checks it (for DataFrames with text, which it cannot
@@ -247,7 +272,6 @@ class _BaseMLP(BaseEstimator):
         return [f"x{j}" for j in range(n)]
 
     def _outputs(self, X: Any) -> np.ndarray:
-        check_is_fitted(self, "_model")
         x, names, text, _ = self._inputs(X, reset=False)
         if text:
             return self._model.predict_columns(names, x, text)
@@ -320,7 +344,7 @@ class _BaseMLP(BaseEstimator):
     def save(self, path: "str | os.PathLike[str]") -> None:
         """Writes the model file (JSON), which `mlp predict`, `mlp evaluate` and `mlp.load`
         read."""
-        check_is_fitted(self, "_model")
+        self._check_fitted()
         self._model.save(os.fspath(path))
 
     def __getstate__(self) -> dict:
@@ -467,7 +491,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities, one column per class of `classes_`."""
-        check_is_fitted(self, "_model")
+        self._check_fitted()
         return self._outputs(X)[:, self._order]
 
     def predict_log_proba(self, X) -> np.ndarray:
@@ -576,6 +600,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
 
     def predict(self, X) -> np.ndarray:
         """The predicted targets: a vector when y was, else one column per target."""
+        self._check_fitted()
         out = self._outputs(X)
         return out.ravel() if self._y_1d and out.shape[1] == 1 else out
 
