@@ -221,7 +221,7 @@ class _BaseMLP(BaseEstimator):
             if j in text_idx:
                 text.append((j, _as_text(column.tolist())))
             else:
-                x[:, j] = np.asarray(column, dtype=np.float64)
+                x[:, j] = column.to_numpy(dtype=np.float64, na_value=np.nan)
         if np.isinf(x).any():
             raise ValueError("Input X contains infinity.")
         if len(x) == 0:
