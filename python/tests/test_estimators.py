@@ -251,3 +251,34 @@ def test_mlp_predict_reads_what_save_writes(tmp_path):
     ).stdout
     rows = _read_predictions(out)
     assert list(clf.predict(X_test)) == [r["prediction"] for r in rows]
+
+
+def test_mlp_predict_encodes_a_csv_as_the_estimator_encodes_a_dataframe(tmp_path):
+    binary = _mlp_bin()
+    rng = np.random.default_rng(1)
+    n = 200
+    df = pd.DataFrame(
+        {
+            "size": rng.normal(size=n),
+            "colour": rng.choice(["red", "green", "blue"], size=n),
+            "day": pd.to_datetime("2024-01-01")
+            + pd.to_timedelta(rng.integers(0, 365, size=n), unit="D"),
+        }
+    )
+    df.loc[::11, "size"] = np.nan
+    df.loc[::7, "colour"] = None
+    y = np.where(df["colour"] == "red", "r", np.where(df["size"] > 0, "p", "n"))
+    clf = mlp.MLPClassifier(max_iter=50).fit(df, y)
+    model, data = tmp_path / "m.json", tmp_path / "data.csv"
+    clf.save(model)
+    df.to_csv(data, index=False, date_format="%Y-%m-%d")
+    out = subprocess.run(
+        [binary, "predict", "--model", str(model), "--data", str(data), "--quiet"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    rows = _read_predictions(out)
+    assert list(clf.predict(df)) == [r["prediction"] for r in rows]
+    cli = np.array([[float(r[f"p_{c}"]) for c in clf.classes_] for r in rows])
+    np.testing.assert_allclose(clf.predict_proba(df), cli, rtol=1e-9, atol=1e-12)
