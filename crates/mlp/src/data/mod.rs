@@ -15,6 +15,7 @@ use ndarray::Array2;
 use crate::error::{Error, Location, Result};
 use crate::float::Float;
 
+mod arrays;
 #[cfg(feature = "columnar")]
 mod columnar;
 mod plan;
