@@ -347,6 +347,14 @@ class _BaseMLP(BaseEstimator):
         self._check_fitted()
         self._model.save(os.fspath(path))
 
+    def to_onnx(self, path: "str | os.PathLike[str]", precision: str = "f32") -> None:
+        """Writes the fitted model as an ONNX graph (what `mlp export --format onnx` writes):
+        the preprocessing, every layer and the outputs `label` and `probabilities` (classifiers)
+        or `variable` (regressors), for ONNX Runtime, tract or Triton. `precision` is "f32" or
+        "f64"."""
+        self._check_fitted()
+        self._model.to_onnx(os.fspath(path), precision)
+
     def __getstate__(self) -> dict:
         state = super().__getstate__()
         state = dict(state)

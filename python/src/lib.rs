@@ -62,6 +62,26 @@ impl PyModel {
         py.detach(|| self.model.save(&path)).map_err(py_err)
     }
 
+    /// Writes the model as an ONNX graph, its preprocessing included (what `mlp export
+    /// --format onnx` writes), with numbers in "f32" or "f64".
+    fn to_onnx(&self, py: Python<'_>, path: PathBuf, precision: &str) -> PyResult<()> {
+        let precision = match precision {
+            "f32" => mlp::export::Precision::F32,
+            "f64" => mlp::export::Precision::F64,
+            other => {
+                return Err(bad(
+                    "precision",
+                    format!("expected f32 or f64, got {other:?}"),
+                ));
+            }
+        };
+        py.detach(|| {
+            let bytes = mlp::export::to_onnx(&self.model, precision)?;
+            mlp::write_atomic(&path, &bytes)
+        })
+        .map_err(py_err)
+    }
+
     /// Pickles as the model file's text.
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
         let py = slf.py();

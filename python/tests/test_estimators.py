@@ -282,3 +282,17 @@ def test_mlp_predict_encodes_a_csv_as_the_estimator_encodes_a_dataframe(tmp_path
     assert list(clf.predict(df)) == [r["prediction"] for r in rows]
     cli = np.array([[float(r[f"p_{c}"]) for c in clf.classes_] for r in rows])
     np.testing.assert_allclose(clf.predict_proba(df), cli, rtol=1e-9, atol=1e-12)
+
+
+def test_to_onnx_predicts_what_the_estimator_predicts(tmp_path, iris):
+    ort = pytest.importorskip("onnxruntime")
+    x, y = iris
+    est = mlp.MLPClassifier(max_iter=30).fit(x, y)
+    path = tmp_path / "m.onnx"
+    est.to_onnx(path)
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    label, proba = session.run(None, {"input": np.asarray(x, dtype=np.float32)})
+    np.testing.assert_allclose(proba, est.predict_proba(x), atol=1e-5)
+    assert [str(v) for v in label] == [str(v) for v in est.predict(x)]
+    with pytest.raises(ValueError):
+        est.to_onnx(tmp_path / "x.onnx", precision="f16")
