@@ -16,6 +16,7 @@ use crate::error::{Error, Location, Result};
 use crate::float::Float;
 
 mod plan;
+mod quotes;
 mod rows;
 mod sniff;
 mod table;
@@ -28,6 +29,7 @@ pub use table::{ColumnRead, Table, TargetColumn, unlabelled_note};
 pub use text::TextColumn;
 
 use plan::{Plan, header_names, plan};
+use quotes::QuoteWatch;
 use rows::read_rows;
 
 /// The first two bytes of every gzip stream.
@@ -309,14 +311,35 @@ fn read_prefix(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     Ok(got)
 }
 
-/// The error for a record whose number of fields is not the header's `width`.
-fn ragged(name: &str, record: &ByteRecord, width: usize) -> Error {
+/// The error for a record whose number of fields is not the header's `width`; or, when the
+/// record runs to the end of the input inside a quoted field, the error for that quote (which
+/// made the record swallow the lines after it).
+fn ragged<R: Read>(
+    reader: &mut csv::Reader<QuoteWatch<R>>,
+    name: &str,
+    record: &ByteRecord,
+    width: usize,
+) -> Error {
+    // A record that is the last one, with a quote still open, ran to the end inside it.
+    if let Ok(false) = reader.read_byte_record(&mut ByteRecord::new())
+        && let Some(line) = reader.get_ref().open_quote()
+    {
+        return unclosed_quote(name, line);
+    }
     let line = record.position().map_or(0, csv::Position::line);
     let message = format!(
         "line {line} has {} fields, the header has {width}",
         record.len()
     );
     data(Location::file(name), message)
+}
+
+/// The error for a quoted field whose quote, opened on `line`, is never closed.
+fn unclosed_quote(name: &str, line: u64) -> Error {
+    data(
+        Location::file(name).at_line(line),
+        "a quote opened on this line is never closed (the field would run to the end of the file)",
+    )
 }
 
 /// An [`Error::Data`].
@@ -393,28 +416,46 @@ fn list(header: &[String]) -> String {
     shown.join(", ")
 }
 
-/// A name cut to [`QUOTED_CHARS`] characters (with "..." when cut), for one-line messages.
+/// A name cut to [`QUOTED_CHARS`] characters (with "..." when cut) and its line breaks and
+/// other control characters escaped (`\n`), for one-line messages.
 pub(crate) fn short(s: &str) -> String {
-    match s.char_indices().nth(QUOTED_CHARS) {
-        Some((cut, _)) => format!("{}...", s.get(..cut).unwrap_or(s)),
-        None => s.to_owned(),
-    }
+    let (kept, cut) = match s.char_indices().nth(QUOTED_CHARS) {
+        Some((cut, _)) => (s.get(..cut).unwrap_or(s), "..."),
+        None => (s, ""),
+    };
+    let mut out: String = kept
+        .chars()
+        .flat_map(|c| {
+            let escaped = c.is_control().then(|| c.escape_default());
+            escaped
+                .into_iter()
+                .flatten()
+                .chain((!c.is_control()).then_some(c))
+        })
+        .collect();
+    out.push_str(cut);
+    out
 }
 
-/// Reads the next record; false at the end of the input.
+/// Reads the next record; false at the end of the input. A quoted field still open at the end
+/// of the input is an error.
 fn next<R: Read>(
-    reader: &mut csv::Reader<R>,
+    reader: &mut csv::Reader<QuoteWatch<R>>,
     record: &mut ByteRecord,
     name: &str,
     gzip: bool,
 ) -> Result<bool> {
-    reader.read_byte_record(record).map_err(|e| {
+    let more = reader.read_byte_record(record).map_err(|e| {
         let message = e.to_string();
         match e.into_kind() {
             csv::ErrorKind::Io(err) => stream_error(name, err, gzip),
             _ => data(Location::file(name), message),
         }
-    })
+    })?;
+    if !more && let Some(line) = reader.get_ref().open_quote() {
+        return Err(unclosed_quote(name, line));
+    }
+    Ok(more)
 }
 
 /// An error while reading the input: a broken gzip stream gets its own message.
@@ -461,12 +502,15 @@ fn parse<'a, T: Float>(
         .flexible(true)
         .delimiter(delimiter)
         .buffer_capacity(1 << 16)
-        .from_reader(input);
+        .from_reader(QuoteWatch::new(input, delimiter));
     let mut record = ByteRecord::new();
     if !next(&mut reader, &mut record, name, gzip)? {
         return Err(data(Location::file(name), "is empty"));
     }
     let header_line = record.position().map_or(1, csv::Position::line);
+    if let Some(line) = reader.get_ref().open_in(&record, header_line) {
+        return Err(unclosed_quote(name, line));
+    }
     let header = header_names(name, &record, header_line)?;
     let plan = plan(name, &header, columns)?;
     let rows = match mode {
