@@ -89,3 +89,103 @@ fn predict_refuses_a_quote_never_closed_too() {
         &["data.csv line 3", "never closed"],
     );
 }
+
+/// [`MODEL`] with a `training` value of `n` zeros: a small file of many values.
+fn model_with_training(n: usize) -> String {
+    let zeros = vec!["0"; n].join(",");
+    MODEL.replacen(
+        "\"layers\"",
+        &format!("\"training\": [{zeros}],\n  \"layers\""),
+        1,
+    )
+}
+
+#[test]
+fn a_model_file_is_checked_to_fit_in_memory_before_it_is_parsed() {
+    let dir = tempfile::tempdir().unwrap();
+    // 400 KB of text, 200,000 values: parsing takes far more than the 4 MB allowed.
+    let model = write(dir.path(), "model.json", &model_with_training(200_000));
+    fails(
+        mlp().env("MLP_MAX_MEMORY_MB", "4").arg("show").arg(&model),
+        2,
+        &["model.json", "does not fit in memory", "4 MB are available"],
+    );
+    // With the memory, the same file is read.
+    let shown = ok(mlp()
+        .env("MLP_MAX_MEMORY_MB", "400")
+        .arg("show")
+        .arg(&model));
+    assert!(shown.contains("3 -> 2 sigmoid -> 1 sigmoid"), "{shown}");
+    // A file larger than the memory is not even read.
+    let spaces = write(dir.path(), "spaces.json", &" ".repeat(3 << 20));
+    fails(
+        mlp().env("MLP_MAX_MEMORY_MB", "2").arg("show").arg(&spaces),
+        2,
+        &["spaces.json", "the file does not fit in memory"],
+    );
+}
+
+#[test]
+fn a_checkpoint_is_checked_to_fit_in_memory_before_it_is_parsed() {
+    let dir = tempfile::tempdir().unwrap();
+    let zeros = vec!["0"; 200_000].join(",");
+    let checkpoint = write(
+        dir.path(),
+        "run.checkpoint",
+        &format!("{{\"format\": \"mlp-checkpoint\", \"version\": 1, \"params\": [{zeros}]}}"),
+    );
+    let out = dir.path().join("m.json");
+    fails(
+        mlp()
+            .env("MLP_MAX_MEMORY_MB", "8")
+            .args([
+                "train",
+                "--dataset",
+                "iris",
+                "-q",
+                "--hidden",
+                "3",
+                "--resume",
+            ])
+            .arg(&checkpoint)
+            .arg("--out")
+            .arg(&out),
+        2,
+        &["run.checkpoint", "does not fit in memory"],
+    );
+    assert!(!out.exists());
+}
+
+#[test]
+fn a_weights_image_larger_than_memory_is_refused_before_it_is_drawn() {
+    // One input (a 1 x 1 image) and 300 units: 300 tiles of 112 x 112 pixels, 24 MB to draw.
+    let units: Vec<String> = (0..300).map(|i| format!("[{}]", i % 7)).collect();
+    let zeros = vec!["0"; 300].join(",");
+    let text = format!(
+        "{{\"format\": \"mlp-model\", \"version\": 1, \"loss\": \"squared_error\", \"layers\": [\
+         {{\"activation\": \"tanh\", \"weights\": [{}], \"bias\": [{zeros}]}},\
+         {{\"activation\": \"identity\", \"weights\": [[{zeros}]], \"bias\": [0]}}]}}",
+        units.join(",")
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let model = write(dir.path(), "model.json", &text);
+    let png = dir.path().join("w.png");
+    fails(
+        mlp()
+            .env("MLP_MAX_MEMORY_MB", "16")
+            .arg("show")
+            .arg(&model)
+            .arg("--weights-image")
+            .arg(&png),
+        2,
+        &["--weights-image", "more than the memory available (16 MB)"],
+    );
+    assert!(!png.exists());
+    ok(mlp()
+        .env("MLP_MAX_MEMORY_MB", "400")
+        .arg("show")
+        .arg(&model)
+        .arg("--weights-image")
+        .arg(&png));
+    assert!(png.exists());
+}

@@ -143,6 +143,22 @@ fn weights_image(model: &Model, path: &str) -> Result<()> {
     let tile = side * scale;
     let gap = 2;
     let (width, height) = (cols * (tile + gap) + gap, rows * (tile + gap) + gap);
+    // The image holds 3 bytes a pixel, and the PNG encoder about as much again.
+    let bytes = (width as u64)
+        .saturating_mul(height as u64)
+        .saturating_mul(3 * 2);
+    let available = mlp::data::available_memory()?;
+    if u32::try_from(width).is_err()
+        || u32::try_from(height).is_err()
+        || available.is_some_and(|a| bytes > a)
+    {
+        bail!(
+            "--weights-image: an image of {units} units of {side} x {side} pixels would be \
+             {width} x {height} pixels, {} MB, more than the memory available ({} MB)",
+            bytes >> 20,
+            available.unwrap_or(0) >> 20
+        );
+    }
     let mut rgb = vec![40u8; width * height * 3];
     for (u, unit) in w.rows().into_iter().enumerate() {
         let max = unit

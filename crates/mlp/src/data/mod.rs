@@ -260,6 +260,59 @@ fn fits(bytes: u64, available: u64, name: &str) -> Result<()> {
     ))
 }
 
+/// Bytes that parsing a JSON file (a model, a checkpoint) may take for each value it holds,
+/// beyond the text itself. With the lean readers of `model/read.rs`, the measured peaks were at
+/// most 74 bytes a value (an object of many keys, the worst; a one-letter class label took 57,
+/// a number of a free `training` value 35, a number of a weight matrix 12 to 21); see
+/// `docs/reliability.md`.
+pub const JSON_BYTES_PER_VALUE: u64 = 96;
+
+/// At most what parsing the JSON text `bytes` takes beyond the text: a copy of the text (a
+/// value kept as text) and [`JSON_BYTES_PER_VALUE`] for each value, counted before parsing as
+/// the commas, colons and opening brackets (each value but a container's first follows a
+/// comma or a colon). For a model file of weights this is about 5 times the file's size (its
+/// measured peak is 2), for a file of one-digit numbers, the worst, about 50 times.
+pub fn json_parse_needs(bytes: &[u8]) -> u64 {
+    let marks = memchr::memchr3_iter(b',', b':', b'[', bytes).count()
+        + memchr::memchr_iter(b'{', bytes).count();
+    (bytes.len() as u64).saturating_add((marks as u64).saturating_mul(JSON_BYTES_PER_VALUE))
+}
+
+/// Checks that `needed` bytes fit in the memory available (see [`available_memory`]); else
+/// the error `fail` makes of "does not fit in memory: reading it needs more than N MB, and M
+/// MB are available".
+pub(crate) fn check_memory(needed: u64, fail: impl FnOnce(String) -> Error) -> Result<()> {
+    match available_memory()? {
+        Some(available) if needed > available => Err(fail(format!(
+            "does not fit in memory: reading it needs more than {} MB, and {} MB are available",
+            needed >> 20,
+            available >> 20
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Reads a whole file (a model, a checkpoint, a JSON file of settings), first checking that its
+/// size fits in the memory available: a file too large is one error, not the OOM killer. `name`
+/// is the file's name in messages.
+pub fn read_whole(path: &std::path::Path, name: &str) -> Result<Vec<u8>> {
+    let file = File::open(path).map_err(|e| Error::io(name, e))?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    check_memory(size, |m| {
+        data(Location::file(name), format!("the file {m}"))
+    })?;
+    let limit = available_memory()?.unwrap_or(u64::MAX);
+    let mut bytes = Vec::new();
+    // A file that grows, or a FIFO, stops at the limit.
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(name, e))?;
+    check_memory(bytes.len() as u64, |m| {
+        data(Location::file(name), format!("the file {m}"))
+    })?;
+    Ok(bytes)
+}
+
 /// The memory data and networks may take: what the system can still give (Linux's
 /// MemAvailable), capped by the environment variable `MLP_MAX_MEMORY_MB` when set; `None` when
 /// neither is known. A value of the variable that is not a whole number of megabytes is an

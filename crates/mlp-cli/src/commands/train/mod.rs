@@ -269,10 +269,24 @@ fn class_weight(arg: Option<&str>) -> Result<ClassWeight> {
     if arg == "balanced" {
         return Ok(ClassWeight::Balanced);
     }
-    let text = std::fs::read_to_string(arg)
-        .map_err(|e| anyhow::anyhow!("--class-weight {arg}: {e} (give balanced or a JSON file)"))?;
+    let text = mlp::data::read_whole(std::path::Path::new(arg), arg).map_err(|e| match e {
+        mlp::Error::Io { error, .. } => {
+            anyhow::anyhow!("--class-weight {arg}: {error} (give balanced or a JSON file)")
+        }
+        other => other.into(),
+    })?;
+    let needs = mlp::data::json_parse_needs(&text);
+    if let Some(available) = mlp::data::available_memory()?
+        && needs > available
+    {
+        bail!(
+            "--class-weight {arg}: the file does not fit in memory: reading it needs more than {} MB, and {} MB are available",
+            needs >> 20,
+            available >> 20
+        );
+    }
     let map: std::collections::BTreeMap<String, f64> =
-        serde_json::from_str(&text).map_err(|e| {
+        serde_json::from_slice(&text).map_err(|e| {
             anyhow::anyhow!("--class-weight {arg}: expected a JSON object of class: weight ({e})")
         })?;
     if let Some((k, v)) = map.iter().find(|(_, v)| !(v.is_finite() && **v >= 0.0)) {
@@ -311,7 +325,7 @@ fn train_in<T: Float>(args: &TrainArgs, threads: usize, init_model: Option<&Mode
     }
     let resume = match &args.resume {
         Some(path) => {
-            let bytes = std::fs::read(path).map_err(|e| mlp::Error::io(path, e))?;
+            let bytes = mlp::data::read_whole(std::path::Path::new(path), path)?;
             Some(TrainState::from_json_bytes(path, &bytes)?)
         }
         None => None,
