@@ -189,3 +189,96 @@ fn a_weights_image_larger_than_memory_is_refused_before_it_is_drawn() {
         .arg(&png));
     assert!(png.exists());
 }
+
+/// A file name of `stem`, byte 0xff (not UTF-8, legal on Linux) and `ext`.
+#[cfg(unix)]
+fn not_utf8(dir: &std::path::Path, stem: &str, ext: &str) -> std::path::PathBuf {
+    use std::os::unix::ffi::OsStrExt;
+    let name = [stem.as_bytes(), &[0xff], ext.as_bytes()].concat();
+    dir.join(std::ffi::OsStr::from_bytes(&name))
+}
+
+#[cfg(unix)]
+#[test]
+fn file_names_that_are_not_utf8_are_accepted_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |stem: &str, ext: &str| not_utf8(dir.path(), stem, ext);
+    std::fs::write(p("data", ".csv"), DATA).unwrap();
+    let train = |more: &[&std::path::Path]| {
+        let mut cmd = mlp();
+        cmd.arg("train")
+            .arg("--data")
+            .arg(p("data", ".csv"))
+            .args(["--target", "y", "-q", "--hidden", "2", "--solver", "adam"])
+            .args([
+                "--epochs",
+                "4",
+                "--batch-size",
+                "2",
+                "--checkpoint-every",
+                "2",
+            ])
+            .arg("--out")
+            .arg(p("model", ".json"))
+            .arg("--history")
+            .arg(p("history", ".csv"))
+            .arg("--plot")
+            .arg(p("plot", ".svg"))
+            .arg("--checkpoint")
+            .arg(p("run", ".checkpoint"));
+        for m in more {
+            cmd.arg(m);
+        }
+        cmd
+    };
+    ok(&mut train(&[]));
+    for (stem, ext) in [
+        ("model", ".json"),
+        ("history", ".csv"),
+        ("plot", ".svg"),
+        ("run", ".checkpoint"),
+    ] {
+        assert!(p(stem, ext).exists(), "{stem}{ext} not written");
+    }
+    ok(&mut train(&[
+        std::path::Path::new("--resume"),
+        &p("run", ".checkpoint"),
+    ]));
+    ok(mlp()
+        .arg("predict")
+        .arg("--model")
+        .arg(p("model", ".json"))
+        .arg("--data")
+        .arg(p("data", ".csv"))
+        .arg("--out")
+        .arg(p("predictions", ".csv")));
+    assert!(p("predictions", ".csv").exists());
+    ok(mlp()
+        .arg("cost")
+        .arg("--model")
+        .arg(p("model", ".json"))
+        .arg("--data")
+        .arg(p("data", ".csv"))
+        .arg("--gradient")
+        .arg(p("gradient", ".json")));
+    ok(mlp()
+        .args(["init", "--layers", "3,2,1", "--out"])
+        .arg(p("init", ".json")));
+    ok(mlp().arg("show").arg(p("init", ".json")));
+    // Messages print such names lossily, on one line.
+    fails(
+        mlp()
+            .arg("train")
+            .arg("--data")
+            .arg(p("data", ".csv"))
+            .args(["--target", "y", "--out"])
+            .arg(p("data", ".csv")),
+        2,
+        &["--out", "data\u{fffd}.csv is the input"],
+    );
+    fails(
+        mlp().arg("show").arg(p("absent", ".json")),
+        2,
+        &["absent\u{fffd}.json"],
+    );
+}

@@ -66,12 +66,14 @@ impl Source {
         }
     }
 
-    /// A source from a command-line argument: `-` is standard input, anything else a path.
-    pub fn from_arg(arg: &str) -> Source {
-        if arg == "-" {
+    /// A source from a command-line argument: `-` is standard input, anything else a path (any
+    /// bytes the system allows, UTF-8 or not).
+    pub fn from_arg(arg: impl AsRef<std::path::Path>) -> Source {
+        let arg = arg.as_ref();
+        if arg.as_os_str() == "-" {
             Source::Stdin
         } else {
-            Source::Path(PathBuf::from(arg))
+            Source::Path(arg.to_path_buf())
         }
     }
 }
