@@ -14,7 +14,7 @@ pub struct DataArgs {
         conflicts_with = "dataset",
         required_unless_present = "dataset"
     )]
-    pub data: Option<String>,
+    pub data: Option<PathBuf>,
     /// A built-in data set instead of a file (see `mlp datasets`).
     #[arg(long, value_name = "NAME")]
     pub dataset: Option<String>,

@@ -7,7 +7,7 @@ use mlp::data::{Columns, Source, Table};
 use mlp::{Float, Model};
 use ndarray::Array2;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// What to read besides the feature columns.
 #[derive(Debug, Default)]
@@ -122,18 +122,30 @@ pub fn print_notes(notes: &[String], quiet: bool) {
     }
 }
 
+/// Whether a path argument is `-`, standard input or output.
+pub fn is_dash(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// Whether a file name ends in `suffix` (`.svg`), whatever bytes come before.
+pub fn ends_with(path: &Path, suffix: &str) -> bool {
+    path.as_os_str()
+        .as_encoded_bytes()
+        .ends_with(suffix.as_bytes())
+}
+
 /// Writes `bytes` to `path` atomically, or to standard output for `-`.
-pub fn write_output(path: &str, bytes: &[u8]) -> Result<()> {
-    if path == "-" {
+pub fn write_output(path: &Path, bytes: &[u8]) -> Result<()> {
+    if is_dash(path) {
         return print_bytes(bytes);
     }
-    Ok(mlp::write_atomic(Path::new(path), bytes)?)
+    Ok(mlp::write_atomic(path, bytes)?)
 }
 
 /// Fails early when `path` could not be written later (standard output always can).
-pub fn check_output(path: &str) -> Result<()> {
-    if path != "-" {
-        mlp::check_writable(Path::new(path))?;
+pub fn check_output(path: &Path) -> Result<()> {
+    if !is_dash(path) {
+        mlp::check_writable(path)?;
     }
     Ok(())
 }
@@ -172,14 +184,13 @@ enum FileId {
     /// An existing regular file: its device and inode.
     Inode(u64, u64),
     /// A file yet to be made: its folder's canonical path and its name.
-    Path(std::path::PathBuf),
+    Path(PathBuf),
 }
 
-fn file_id(path: &str) -> Option<FileId> {
-    if path == "-" {
+fn file_id(p: &Path) -> Option<FileId> {
+    if is_dash(p) || p.as_os_str().is_empty() {
         return None;
     }
-    let p = Path::new(path);
     match std::fs::metadata(p) {
         Ok(meta) if meta.is_file() => {
             use std::os::unix::fs::MetadataExt;
@@ -200,8 +211,8 @@ fn file_id(path: &str) -> Option<FileId> {
 
 /// Refuses, before any work, an output (`(option, path)`) that is one of the run's `inputs` or
 /// the same file as another output.
-pub fn check_distinct(outputs: &[(&str, &str)], inputs: &[&str]) -> Result<()> {
-    let inputs: Vec<(&str, FileId)> = inputs
+pub fn check_distinct(outputs: &[(&str, &Path)], inputs: &[&Path]) -> Result<()> {
+    let inputs: Vec<(&Path, FileId)> = inputs
         .iter()
         .filter_map(|p| Some((*p, file_id(p)?)))
         .collect();
@@ -209,10 +220,17 @@ pub fn check_distinct(outputs: &[(&str, &str)], inputs: &[&str]) -> Result<()> {
     for &(flag, path) in outputs {
         let Some(id) = file_id(path) else { continue };
         if let Some((input, _)) = inputs.iter().find(|(_, i)| *i == id) {
-            bail!("{flag} {path} is the input {input}: writing it would destroy it");
+            bail!(
+                "{flag} {} is the input {}: writing it would destroy it",
+                path.display(),
+                input.display()
+            );
         }
         if let Some((other, _)) = seen.iter().find(|(_, i)| *i == id) {
-            bail!("{flag} {path} is the same file as {other}: give each output its own file");
+            bail!(
+                "{flag} {} is the same file as {other}: give each output its own file",
+                path.display()
+            );
         }
         seen.push((flag, id));
     }

@@ -75,7 +75,7 @@ fn main() -> ExitCode {
             if broken_pipe {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", one_line(&format!("{err:#}")));
             let code = match err.downcast_ref::<Exit>() {
                 Some(Exit::CheckFailed(_)) => 1,
                 Some(Exit::Interrupted(_)) => 130,
@@ -87,6 +87,28 @@ fn main() -> ExitCode {
             ExitCode::from(code)
         }
     }
+}
+
+/// The longest error line printed, in characters.
+const MAX_ERROR_CHARS: usize = 1000;
+
+/// A message as one line: line breaks and other control characters escaped (`\n`), and cut
+/// to [`MAX_ERROR_CHARS`] characters. Messages quote names and values from files, which may
+/// hold anything.
+fn one_line(message: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in message.chars().enumerate() {
+        if i == MAX_ERROR_CHARS {
+            out.push_str("...");
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Help and version go to standard output as clap writes them; a usage error is one line on

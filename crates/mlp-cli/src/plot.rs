@@ -23,28 +23,31 @@ fn register_font() {
 /// `$w` x `$h` pixels, written atomically. A macro, so that one closure serves both backends.
 macro_rules! save_chart {
     ($path:expr, $w:expr, $h:expr, $draw:expr) => {{
-        let (path, w, h): (&str, u32, u32) = ($path, $w, $h);
-        if path.ends_with(".svg") {
+        let (path, w, h): (&std::path::Path, u32, u32) = ($path, $w, $h);
+        if crate::io::ends_with(path, ".svg") {
             let mut svg = String::new();
             $draw(SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area())?;
             crate::io::write_output(path, svg.as_bytes())
-        } else if path.ends_with(".png") {
+        } else if crate::io::ends_with(path, ".png") {
             let mut rgb = vec![0u8; (w * h * 3) as usize];
             $draw(BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area())?;
             write_png(path, w, h, rgb)
         } else {
-            bail!("{path}: charts are written as .svg or .png files")
+            bail!(
+                "{}: charts are written as .svg or .png files",
+                path.display()
+            )
         }
     }};
 }
 
 /// Writes the learning curves of `history` to `path` (`.svg` or `.png`), atomically.
-pub fn learning_curves(path: &str, history: &[EpochStats], title: &str) -> Result<()> {
+pub fn learning_curves(path: &std::path::Path, history: &[EpochStats], title: &str) -> Result<()> {
     save_chart!(path, 900, 600, |area| draw(area, history, title))
 }
 
 /// Encodes an RGB buffer as PNG and writes it atomically.
-pub fn write_png(path: &str, w: u32, h: u32, rgb: Vec<u8>) -> Result<()> {
+pub fn write_png(path: &std::path::Path, w: u32, h: u32, rgb: Vec<u8>) -> Result<()> {
     let image = image::RgbImage::from_raw(w, h, rgb).context("image buffer has the wrong size")?;
     let mut bytes = std::io::Cursor::new(Vec::new());
     image.write_to(&mut bytes, image::ImageFormat::Png)?;
@@ -166,7 +169,11 @@ fn short(v: f64) -> String {
 
 /// Draws permutation importances as horizontal bars (the most important on top) with one
 /// standard deviation as a line, to `path` (`.svg` or `.png`), atomically.
-pub fn importance(path: &str, columns: &[ColumnImportance], metric: &str) -> Result<()> {
+pub fn importance(
+    path: &std::path::Path,
+    columns: &[ColumnImportance],
+    metric: &str,
+) -> Result<()> {
     let h = (120 + 28 * columns.len()).clamp(240, 4000) as u32;
     save_chart!(path, 900, h, |area| draw_importance(area, columns, metric))
 }

@@ -1,13 +1,15 @@
 //! Writing files so that a reader (or a crash) never sees half a file.
 
 use crate::error::{Error, Result};
+use std::ffi::{OsStr, OsString};
 use std::io::Write;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Writes `bytes` to `path` atomically: into a temporary file in the same folder, flushed to
 /// disk, then renamed over `path`. On any error the temporary file is removed and an existing
-/// `path` is left exactly as it was.
+/// `path` is left exactly as it was. The temporary files that killed writers left behind for
+/// the same `path` are removed first (see `remove_leftovers`).
 ///
 /// A symbolic link is followed (its target is replaced, the link kept); a device, a FIFO or
 /// another file that is not a regular one is written to directly, never replaced.
@@ -34,14 +36,20 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let file_name = path
         .file_name()
         .ok_or_else(|| Error::io(&shown, std::io::Error::other("not a file name")))?;
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}-{}",
-        file_name.to_string_lossy(),
+    let prefix = temp_prefix(file_name);
+    remove_leftovers(dir, &prefix);
+    let mut tmp_name = prefix;
+    tmp_name.push(format!(
+        "{}-{}",
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::Relaxed)
     ));
+    let tmp = dir.join(tmp_name);
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
+        // Held until the file is renamed (or the process dies): the mark of a live writer. A
+        // file system without locks only makes leftovers stay.
+        let _ = f.try_lock();
         f.write_all(bytes)?;
         f.sync_all()?;
         std::fs::rename(&tmp, path)
@@ -50,6 +58,60 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         let _ = std::fs::remove_file(&tmp);
         Error::io(shown, e)
     })
+}
+
+/// The start of the names of the temporary files that write `file_name`: `.NAME.tmp-`, followed
+/// by the writer's process ID, a dash and a counter.
+fn temp_prefix(file_name: &OsStr) -> OsString {
+    let mut prefix = OsString::from(".");
+    prefix.push(file_name);
+    prefix.push(".tmp-");
+    prefix
+}
+
+/// Removes the temporary files of writes to the same destination that a process killed while
+/// writing (`kill -9`, a power cut) left in `dir`. A file is left alone unless both say its
+/// writer is gone: no process has its ID (`/proc/PID` on Linux; without `/proc` nothing is
+/// removed), and no one holds the lock a writer takes on its file from its creation until it is
+/// renamed (which also covers a writer in another PID namespace sharing the folder). Failures
+/// are ignored: this is tidying, not the write.
+fn remove_leftovers(dir: &Path, prefix: &OsStr) {
+    let proc = Path::new("/proc");
+    if !proc.join("self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let prefix = prefix.as_encoded_bytes();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(rest) = name.as_encoded_bytes().strip_prefix(prefix) else {
+            continue;
+        };
+        let Some(pid) = leftover_pid(rest) else {
+            continue;
+        };
+        if pid == std::process::id() || proc.join(pid.to_string()).exists() {
+            continue;
+        }
+        let path = entry.path();
+        let unlocked = std::fs::File::open(&path).is_ok_and(|f| f.try_lock().is_ok());
+        if unlocked && entry.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = std::fs::remove_file(&path);
+        }
+    }
+}
+
+/// The process ID in the end `PID-N` of a temporary file's name; `None` for another name.
+fn leftover_pid(rest: &[u8]) -> Option<u32> {
+    let text = std::str::from_utf8(rest).ok()?;
+    let (pid, counter) = text.split_once('-')?;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !(digits(pid) && digits(counter)) {
+        return None;
+    }
+    pid.parse().ok()
 }
 
 /// Where writing `path` lands: the final target of a chain of symbolic links (resolved relative

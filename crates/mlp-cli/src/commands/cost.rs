@@ -24,19 +24,22 @@ pub struct CostArgs {
     lambda: f64,
     /// Also write the gradient dJ/dW, dJ/db to FILE (format mlp-gradient).
     #[arg(long, value_name = "FILE")]
-    gradient: Option<String>,
+    gradient: Option<std::path::PathBuf>,
 }
 
 /// Runs `mlp cost`.
 pub fn run(args: CostArgs) -> Result<()> {
-    if args.gradient.as_deref() == Some("-") {
+    if args.gradient.as_deref().is_some_and(io::is_dash) {
         bail!("--gradient needs a file name: standard output carries the cost");
     }
     if let Some(g) = &args.gradient {
         io::check_output(g)?;
-        let model_path = args.model.model.to_string_lossy();
-        let data = args.data.data.as_deref().unwrap_or_default();
-        io::check_distinct(&[("--gradient", g)], &[&model_path, data])?;
+        let data = args
+            .data
+            .data
+            .as_deref()
+            .unwrap_or(std::path::Path::new(""));
+        io::check_distinct(&[("--gradient", g)], &[&args.model.model, data])?;
     }
     let model = Model::load(&args.model.model)?;
     model.require_single("cost")?;

@@ -22,7 +22,7 @@ pub struct ExportArgs {
     format: FormatArg,
     /// Where to write it (`-`: standard output).
     #[arg(long, value_name = "FILE")]
-    out: String,
+    out: std::path::PathBuf,
     /// The type of the numbers: f32 (every runtime supports it) or f64 (the model file's numbers).
     #[arg(long, value_enum, default_value = "f32")]
     precision: PrecisionArg,
@@ -49,8 +49,7 @@ enum PrecisionArg {
 /// Runs `mlp export`.
 pub fn run(args: ExportArgs) -> Result<()> {
     io::check_output(&args.out)?;
-    let model_path = args.model.model.to_string_lossy();
-    io::check_distinct(&[("--out", &args.out)], &[&model_path])?;
+    io::check_distinct(&[("--out", &args.out)], &[&args.model.model])?;
     let model = Model::load(&args.model.model)?;
     let precision = match args.precision {
         PrecisionArg::F32 => Precision::F32,

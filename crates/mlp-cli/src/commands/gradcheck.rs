@@ -24,7 +24,7 @@ pub struct GradcheckArgs {
     model: Option<std::path::PathBuf>,
     /// CSV file with the examples (with --model).
     #[arg(long, value_name = "FILE", group = "data_source")]
-    data: Option<String>,
+    data: Option<std::path::PathBuf>,
     /// A built-in data set (with --model).
     #[arg(long, value_name = "NAME", group = "data_source")]
     dataset: Option<String>,

@@ -32,19 +32,25 @@ pub struct ImportanceArgs {
     format: String,
     /// Also draw the importances as a bar chart to FILE (.svg or .png).
     #[arg(long, value_name = "FILE")]
-    plot: Option<String>,
+    plot: Option<std::path::PathBuf>,
 }
 
 /// Runs `mlp importance`.
 pub fn run(args: ImportanceArgs) -> Result<()> {
     if let Some(p) = &args.plot {
-        if !(p.ends_with(".svg") || p.ends_with(".png")) {
-            bail!("--plot {p}: the file name must end in .svg or .png");
+        if !(io::ends_with(p, ".svg") || io::ends_with(p, ".png")) {
+            bail!(
+                "--plot {}: the file name must end in .svg or .png",
+                p.display()
+            );
         }
         io::check_output(p)?;
-        let model_path = args.model.model.to_string_lossy();
-        let data = args.data.data.as_deref().unwrap_or_default();
-        io::check_distinct(&[("--plot", p)], &[&model_path, data])?;
+        let data = args
+            .data
+            .data
+            .as_deref()
+            .unwrap_or(std::path::Path::new(""));
+        io::check_distinct(&[("--plot", p)], &[&args.model.model, data])?;
     }
     let model = Model::load(&args.model.model)?;
     let prepared = io::prepared(&model, &args.data, &args.columns)?;

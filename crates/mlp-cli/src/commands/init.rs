@@ -32,7 +32,7 @@ pub struct InitArgs {
     pub init_bound: Option<f64>,
     /// Where to write the model (`-`: standard output).
     #[arg(long, value_name = "FILE")]
-    pub out: Option<String>,
+    pub out: Option<std::path::PathBuf>,
 }
 
 /// Layer sizes as parsed from the command line.

@@ -26,7 +26,7 @@ pub struct PredictArgs {
     keep: Vec<String>,
     /// Where to write the CSV (default `-`: standard output).
     #[arg(long, value_name = "FILE", default_value = "-")]
-    out: String,
+    out: std::path::PathBuf,
     /// No notes on standard error.
     #[arg(long, short)]
     quiet: bool,
@@ -35,9 +35,12 @@ pub struct PredictArgs {
 /// Runs `mlp predict`.
 pub fn run(args: PredictArgs) -> Result<()> {
     io::check_output(&args.out)?;
-    let model_path = args.model.model.to_string_lossy();
-    let data = args.data.data.as_deref().unwrap_or_default();
-    io::check_distinct(&[("--out", &args.out)], &[&model_path, data])?;
+    let data = args
+        .data
+        .data
+        .as_deref()
+        .unwrap_or(std::path::Path::new(""));
+    io::check_distinct(&[("--out", &args.out)], &[&args.model.model, data])?;
     let model = Model::load(&args.model.model)?;
     let columns = crate::args::ColumnArgs {
         target: Vec::new(),

@@ -14,18 +14,20 @@ pub struct ShowArgs {
     /// Draw each first-layer unit's weights as a square image, in a grid (inputs must be a
     /// square image, e.g. 784 = 28 x 28).
     #[arg(long, value_name = "FILE.png")]
-    weights_image: Option<String>,
+    weights_image: Option<std::path::PathBuf>,
 }
 
 /// Runs `mlp show`.
 pub fn run(args: ShowArgs) -> Result<()> {
     if let Some(path) = &args.weights_image {
-        if !path.ends_with(".png") {
-            bail!("--weights-image {path}: the file name must end in .png");
+        if !crate::io::ends_with(path, ".png") {
+            bail!(
+                "--weights-image {}: the file name must end in .png",
+                path.display()
+            );
         }
         crate::io::check_output(path)?;
-        let model_path = args.model.to_string_lossy();
-        crate::io::check_distinct(&[("--weights-image", path)], &[&model_path])?;
+        crate::io::check_distinct(&[("--weights-image", path)], &[&args.model])?;
     }
     let model = Model::load(&args.model)?;
     let net = &model.network;
@@ -115,7 +117,7 @@ pub fn run(args: ShowArgs) -> Result<()> {
     }
     if let Some(path) = &args.weights_image {
         weights_image(&model, path)?;
-        writeln!(out, "wrote {path}")?;
+        writeln!(out, "wrote {}", path.display())?;
     }
     crate::io::print(&out)
 }
@@ -130,7 +132,7 @@ fn preview(items: &[String]) -> String {
 
 /// A grid of the first layer's units, each unit's weights as a square grey image scaled to its
 /// own largest |w| (mid grey is 0), as the course displays hidden units.
-fn weights_image(model: &Model, path: &str) -> Result<()> {
+fn weights_image(model: &Model, path: &std::path::Path) -> Result<()> {
     let w = model.network.params().weights(0);
     let (units, inputs) = w.dim();
     let side = (inputs as f64).sqrt().round() as usize;
@@ -143,6 +145,22 @@ fn weights_image(model: &Model, path: &str) -> Result<()> {
     let tile = side * scale;
     let gap = 2;
     let (width, height) = (cols * (tile + gap) + gap, rows * (tile + gap) + gap);
+    // The image holds 3 bytes a pixel, and the PNG encoder about as much again.
+    let bytes = (width as u64)
+        .saturating_mul(height as u64)
+        .saturating_mul(3 * 2);
+    let available = mlp::data::available_memory()?;
+    if u32::try_from(width).is_err()
+        || u32::try_from(height).is_err()
+        || available.is_some_and(|a| bytes > a)
+    {
+        bail!(
+            "--weights-image: an image of {units} units of {side} x {side} pixels would be \
+             {width} x {height} pixels, {} MB, more than the memory available ({} MB)",
+            bytes >> 20,
+            available.unwrap_or(0) >> 20
+        );
+    }
     let mut rgb = vec![40u8; width * height * 3];
     for (u, unit) in w.rows().into_iter().enumerate() {
         let max = unit

@@ -19,6 +19,7 @@ mod arrays;
 #[cfg(feature = "columnar")]
 mod columnar;
 mod plan;
+mod quotes;
 mod rows;
 mod sniff;
 mod table;
@@ -31,6 +32,7 @@ pub use table::{ColumnRead, Table, TargetColumn, unlabelled_note};
 pub use text::TextColumn;
 
 use plan::{Plan, header_names, plan};
+use quotes::QuoteWatch;
 use rows::read_rows;
 
 /// The first two bytes of every gzip stream.
@@ -67,12 +69,14 @@ impl Source {
         }
     }
 
-    /// A source from a command-line argument: `-` is standard input, anything else a path.
-    pub fn from_arg(arg: &str) -> Source {
-        if arg == "-" {
+    /// A source from a command-line argument: `-` is standard input, anything else a path (any
+    /// bytes the system allows, UTF-8 or not).
+    pub fn from_arg(arg: impl AsRef<std::path::Path>) -> Source {
+        let arg = arg.as_ref();
+        if arg.as_os_str() == "-" {
             Source::Stdin
         } else {
-            Source::Path(PathBuf::from(arg))
+            Source::Path(arg.to_path_buf())
         }
     }
 }
@@ -292,6 +296,59 @@ fn fits(bytes: u64, available: u64, name: &str) -> Result<()> {
     ))
 }
 
+/// Bytes that parsing a JSON file (a model, a checkpoint) may take for each value it holds,
+/// beyond the text itself. With the lean readers of `model/read.rs`, the measured peaks were at
+/// most 74 bytes a value (an object of many keys, the worst; a one-letter class label took 57,
+/// a number of a free `training` value 35, a number of a weight matrix 12 to 21); see
+/// `docs/reliability.md`.
+pub const JSON_BYTES_PER_VALUE: u64 = 96;
+
+/// At most what parsing the JSON text `bytes` takes beyond the text: a copy of the text (a
+/// value kept as text) and [`JSON_BYTES_PER_VALUE`] for each value, counted before parsing as
+/// the commas, colons and opening brackets (each value but a container's first follows a
+/// comma or a colon). For a model file of weights this is about 5 times the file's size (its
+/// measured peak is 2), for a file of one-digit numbers, the worst, about 50 times.
+pub fn json_parse_needs(bytes: &[u8]) -> u64 {
+    let marks = memchr::memchr3_iter(b',', b':', b'[', bytes).count()
+        + memchr::memchr_iter(b'{', bytes).count();
+    (bytes.len() as u64).saturating_add((marks as u64).saturating_mul(JSON_BYTES_PER_VALUE))
+}
+
+/// Checks that `needed` bytes fit in the memory available (see [`available_memory`]); else
+/// the error `fail` makes of "does not fit in memory: reading it needs more than N MB, and M
+/// MB are available".
+pub(crate) fn check_memory(needed: u64, fail: impl FnOnce(String) -> Error) -> Result<()> {
+    match available_memory()? {
+        Some(available) if needed > available => Err(fail(format!(
+            "does not fit in memory: reading it needs more than {} MB, and {} MB are available",
+            needed >> 20,
+            available >> 20
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Reads a whole file (a model, a checkpoint, a JSON file of settings), first checking that its
+/// size fits in the memory available: a file too large is one error, not the OOM killer. `name`
+/// is the file's name in messages.
+pub fn read_whole(path: &std::path::Path, name: &str) -> Result<Vec<u8>> {
+    let file = File::open(path).map_err(|e| Error::io(name, e))?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    check_memory(size, |m| {
+        data(Location::file(name), format!("the file {m}"))
+    })?;
+    let limit = available_memory()?.unwrap_or(u64::MAX);
+    let mut bytes = Vec::new();
+    // A file that grows, or a FIFO, stops at the limit.
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(name, e))?;
+    check_memory(bytes.len() as u64, |m| {
+        data(Location::file(name), format!("the file {m}"))
+    })?;
+    Ok(bytes)
+}
+
 /// The memory data and networks may take: what the system can still give (Linux's
 /// MemAvailable), capped by the environment variable `MLP_MAX_MEMORY_MB` when set; `None` when
 /// neither is known. A value of the variable that is not a whole number of megabytes is an
@@ -343,14 +400,35 @@ fn read_prefix(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     Ok(got)
 }
 
-/// The error for a record whose number of fields is not the header's `width`.
-fn ragged(name: &str, record: &ByteRecord, width: usize) -> Error {
+/// The error for a record whose number of fields is not the header's `width`; or, when the
+/// record runs to the end of the input inside a quoted field, the error for that quote (which
+/// made the record swallow the lines after it).
+fn ragged<R: Read>(
+    reader: &mut csv::Reader<QuoteWatch<R>>,
+    name: &str,
+    record: &ByteRecord,
+    width: usize,
+) -> Error {
+    // A record that is the last one, with a quote still open, ran to the end inside it.
+    if let Ok(false) = reader.read_byte_record(&mut ByteRecord::new())
+        && let Some(line) = reader.get_ref().open_quote()
+    {
+        return unclosed_quote(name, line);
+    }
     let line = record.position().map_or(0, csv::Position::line);
     let message = format!(
         "line {line} has {} fields, the header has {width}",
         record.len()
     );
     data(Location::file(name), message)
+}
+
+/// The error for a quoted field whose quote, opened on `line`, is never closed.
+fn unclosed_quote(name: &str, line: u64) -> Error {
+    data(
+        Location::file(name).at_line(line),
+        "a quote opened on this line is never closed (the field would run to the end of the file)",
+    )
 }
 
 /// An [`Error::Data`].
@@ -427,28 +505,46 @@ fn list(header: &[String]) -> String {
     shown.join(", ")
 }
 
-/// A name cut to [`QUOTED_CHARS`] characters (with "..." when cut), for one-line messages.
+/// A name cut to [`QUOTED_CHARS`] characters (with "..." when cut) and its line breaks and
+/// other control characters escaped (`\n`), for one-line messages.
 pub(crate) fn short(s: &str) -> String {
-    match s.char_indices().nth(QUOTED_CHARS) {
-        Some((cut, _)) => format!("{}...", s.get(..cut).unwrap_or(s)),
-        None => s.to_owned(),
-    }
+    let (kept, cut) = match s.char_indices().nth(QUOTED_CHARS) {
+        Some((cut, _)) => (s.get(..cut).unwrap_or(s), "..."),
+        None => (s, ""),
+    };
+    let mut out: String = kept
+        .chars()
+        .flat_map(|c| {
+            let escaped = c.is_control().then(|| c.escape_default());
+            escaped
+                .into_iter()
+                .flatten()
+                .chain((!c.is_control()).then_some(c))
+        })
+        .collect();
+    out.push_str(cut);
+    out
 }
 
-/// Reads the next record; false at the end of the input.
+/// Reads the next record; false at the end of the input. A quoted field still open at the end
+/// of the input is an error.
 fn next<R: Read>(
-    reader: &mut csv::Reader<R>,
+    reader: &mut csv::Reader<QuoteWatch<R>>,
     record: &mut ByteRecord,
     name: &str,
     gzip: bool,
 ) -> Result<bool> {
-    reader.read_byte_record(record).map_err(|e| {
+    let more = reader.read_byte_record(record).map_err(|e| {
         let message = e.to_string();
         match e.into_kind() {
             csv::ErrorKind::Io(err) => stream_error(name, err, gzip),
             _ => data(Location::file(name), message),
         }
-    })
+    })?;
+    if !more && let Some(line) = reader.get_ref().open_quote() {
+        return Err(unclosed_quote(name, line));
+    }
+    Ok(more)
 }
 
 /// An error while reading the input: a broken gzip stream gets its own message.
@@ -495,12 +591,15 @@ fn parse<'a, T: Float>(
         .flexible(true)
         .delimiter(delimiter)
         .buffer_capacity(1 << 16)
-        .from_reader(input);
+        .from_reader(QuoteWatch::new(input, delimiter));
     let mut record = ByteRecord::new();
     if !next(&mut reader, &mut record, name, gzip)? {
         return Err(data(Location::file(name), "is empty"));
     }
     let header_line = record.position().map_or(1, csv::Position::line);
+    if let Some(line) = reader.get_ref().open_in(&record, header_line) {
+        return Err(unclosed_quote(name, line));
+    }
     let header = header_names(name, &record, header_line)?;
     let plan = plan(name, &header, columns)?;
     let rows = match mode {

@@ -12,7 +12,7 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use csv::{ByteRecord, Reader};
 
-use super::{ColumnRead, Columns, Plan, TargetColumn, data, grow, next, small_integer};
+use super::{ColumnRead, Columns, Plan, QuoteWatch, TargetColumn, data, grow, next, small_integer};
 use crate::error::{Error, Location, Result};
 use crate::float::Float;
 
@@ -42,7 +42,7 @@ pub(super) struct Rows<T> {
 /// text that is neither a number nor a missing-value marker, so the file must be read as text
 /// (see `super::text`).
 pub(super) fn read_rows<T: Float, R: Read>(
-    mut reader: Reader<R>,
+    mut reader: Reader<QuoteWatch<R>>,
     name: &str,
     gzip: bool,
     header: &[String],
@@ -76,7 +76,7 @@ pub(super) fn read_rows<T: Float, R: Read>(
 /// Splits the input into records, sending them to the parser in batches, until the input ends
 /// (`Ok`), a line is malformed or the input fails (`Err`), or the parser stops listening.
 fn split_records<R: Read>(
-    reader: &mut Reader<R>,
+    reader: &mut Reader<QuoteWatch<R>>,
     name: &str,
     gzip: bool,
     width: usize,
@@ -91,7 +91,7 @@ fn split_records<R: Read>(
         for record in batch.iter_mut() {
             match next(reader, record, name, gzip) {
                 Ok(true) if record.len() != width => {
-                    failure = Some(super::ragged(name, record, width));
+                    failure = Some(super::ragged(reader, name, record, width));
                     break;
                 }
                 Ok(true) => filled += 1,

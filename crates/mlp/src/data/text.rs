@@ -12,7 +12,8 @@ use csv::{ByteRecord, Reader};
 
 use super::rows::{Rows, text_columns};
 use super::{
-    ColumnRead, Columns, Plan, available_memory, data, finite, fits, grow, next, number, quote,
+    ColumnRead, Columns, Plan, QuoteWatch, available_memory, data, finite, fits, grow, next,
+    number, quote,
 };
 use crate::error::{Location, Result};
 use crate::float::Float;
@@ -99,7 +100,7 @@ impl Interner {
 /// `guess_decimal`, the decimal separator is a comma when a column's values are all numbers
 /// written with one (`6,3`) and no column writes a number with a point.
 pub(super) fn read_text_rows<T: Float, R: Read>(
-    mut reader: Reader<R>,
+    mut reader: Reader<QuoteWatch<R>>,
     name: &str,
     gzip: bool,
     header: &[String],
@@ -119,7 +120,7 @@ pub(super) fn read_text_rows<T: Float, R: Read>(
     while next(&mut reader, &mut record, name, gzip)? {
         let line = record.position().map_or(0, csv::Position::line);
         if record.len() != header.len() {
-            return Err(super::ragged(name, &record, header.len()));
+            return Err(super::ragged(&mut reader, name, &record, header.len()));
         }
         let text = |i: usize| -> Result<&str> {
             let bytes = record.get(i).unwrap_or_default();

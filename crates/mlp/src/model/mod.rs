@@ -177,7 +177,10 @@ impl Model {
     /// Reads and validates a model file.
     pub fn load(path: &Path) -> Result<Self> {
         let name = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|e| Error::io(&name, e))?;
+        let bytes = crate::data::read_whole(path, &name).map_err(|e| match e {
+            Error::Data { at, message } => Error::Model { at, message },
+            other => other,
+        })?;
         Model::from_json_bytes(&name, &bytes)
     }
 

@@ -1,18 +1,28 @@
 //! Reading a model file: the private structs that mirror the format, and every check a file
 //! must pass before it becomes a [`Model`].
 
-use super::{FORMAT_VERSION, MODEL_FORMAT, Model, SCHEMA_VERSION, Scaling, Training};
+use super::{
+    FORMAT_VERSION, MODEL_FORMAT, Model, SCHEMA_VERSION, Scaling, Training, TrainingRecord,
+};
 use crate::activation::Activation;
+use crate::data::short;
 use crate::error::{Error, Location, Result};
 use crate::loss::Loss;
 use crate::network::Network;
 use crate::schema::{Encoding, InputColumn, Schema};
 use serde::Deserialize;
+use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use std::fmt;
+
+// Every struct here reads its numbers and strings into their final types as the parser meets
+// them: nothing goes through `serde_json::Value` or serde's buffered untagged or flattened
+// enums, which cost 30 to 60 bytes for each number of the file (a 14 MB `training` array took
+// 480 MB). See `docs/reliability.md`.
 
 #[derive(Deserialize)]
 struct Header {
-    format: Option<serde_json::Value>,
-    version: Option<serde_json::Value>,
+    format: Option<Scalar>,
+    version: Option<Scalar>,
 }
 
 #[derive(Deserialize)]
@@ -29,10 +39,11 @@ struct FileV1 {
     input_scaling: Option<Scaling>,
     #[serde(default)]
     target_scaling: Option<Scaling>,
+    /// Kept as text until it is known to be small enough to become a JSON value.
     #[serde(default)]
-    training: Option<Training>,
+    training: Option<Box<serde_json::value::RawValue>>,
     #[serde(default)]
-    columns: Option<Vec<InputColumn>>,
+    columns: Option<Vec<ColumnV2>>,
     #[serde(default)]
     na_values: Option<Vec<String>>,
     #[serde(default)]
@@ -50,16 +61,248 @@ struct MemberV2 {
 #[derive(Deserialize)]
 struct LayerV1 {
     activation: String,
-    weights: Vec<Vec<f64>>,
+    weights: Matrix,
     bias: Vec<f64>,
 }
 
-/// Class labels may be written as strings or numbers; they are kept as text.
+/// An entry of `columns`: the keys of every encoding, checked against its `type` afterwards
+/// ([`ColumnV2::into_column`]).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ColumnV2 {
+    name: String,
+    #[serde(rename = "type")]
+    kind: String,
+    fill: Option<Fill>,
+    indicator: Option<bool>,
+    bins: Option<Vec<f64>>,
+    levels: Option<Vec<String>>,
+    other: Option<bool>,
+    missing: Option<bool>,
+}
+
+/// The `fill` of a column: one number (numeric) or five (date).
 #[derive(Deserialize)]
 #[serde(untagged)]
-enum Label {
+enum Fill {
+    One(f64),
+    Five([f64; 5]),
+}
+
+impl ColumnV2 {
+    fn into_column(self) -> std::result::Result<InputColumn, String> {
+        let name = self.name;
+        let fail = |message: String| Err(format!("column \"{}\": {message}", short(&name)));
+        let allowed: &[&str] = match self.kind.as_str() {
+            "numeric" | "date" => &["fill", "indicator", "bins"],
+            "categorical" => &["levels", "other", "missing"],
+            other => {
+                return fail(format!(
+                    "unknown type {:?}, expected numeric, categorical or date",
+                    short(other)
+                ));
+            }
+        };
+        let given = [
+            ("fill", self.fill.is_some()),
+            ("indicator", self.indicator.is_some()),
+            ("bins", self.bins.is_some()),
+            ("levels", self.levels.is_some()),
+            ("other", self.other.is_some()),
+            ("missing", self.missing.is_some()),
+        ];
+        if let Some((key, _)) = given.iter().find(|(k, g)| *g && !allowed.contains(k)) {
+            return fail(format!("a {} column has no key `{key}`", self.kind));
+        }
+        let missing_key = |key: &str| format!("missing field `{key}` of a {} column", self.kind);
+        let encoding = match (self.kind.as_str(), self.fill) {
+            ("numeric", Some(Fill::One(fill))) => Encoding::Numeric {
+                fill,
+                indicator: self.indicator.ok_or_else(|| missing_key("indicator"))?,
+                bins: self.bins.unwrap_or_default(),
+            },
+            ("date", Some(Fill::Five(fill))) => Encoding::Date {
+                fill,
+                indicator: self.indicator.ok_or_else(|| missing_key("indicator"))?,
+                bins: self.bins.unwrap_or_default(),
+            },
+            ("numeric", Some(Fill::Five(_))) => return fail("fill must be one number".into()),
+            ("date", Some(Fill::One(_))) => return fail("fill must be five numbers".into()),
+            ("numeric" | "date", None) => return fail(missing_key("fill")),
+            _ => Encoding::Categorical {
+                levels: self.levels.ok_or_else(|| missing_key("levels"))?,
+                other: self.other.ok_or_else(|| missing_key("other"))?,
+                missing: self.missing.ok_or_else(|| missing_key("missing"))?,
+            },
+        };
+        Ok(InputColumn { name, encoding })
+    }
+}
+
+/// A weight matrix read row by row into one buffer, remembering the first row whose length
+/// differs from the first's: `[[1, 2], [3, 4]]` costs 8 bytes a number, not a `Vec` a row.
+#[derive(Default)]
+struct Matrix {
+    values: Vec<f64>,
+    rows: usize,
+    cols: usize,
+    /// The first ragged row: its index and length.
+    ragged: Option<(usize, usize)>,
+}
+
+impl<'de> Deserialize<'de> for Matrix {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Rows;
+        impl<'de> Visitor<'de> for Rows {
+            type Value = Matrix;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a matrix: an array of rows of numbers")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> std::result::Result<Matrix, A::Error> {
+                let mut m = Matrix::default();
+                loop {
+                    let before = m.values.len();
+                    if seq.next_element_seed(Row(&mut m.values))?.is_none() {
+                        return Ok(m);
+                    }
+                    let len = m.values.len() - before;
+                    if m.rows == 0 {
+                        m.cols = len;
+                    } else if len != m.cols && m.ragged.is_none() {
+                        m.ragged = Some((m.rows, len));
+                    }
+                    m.rows += 1;
+                }
+            }
+        }
+        d.deserialize_seq(Rows)
+    }
+}
+
+/// One row of a [`Matrix`], appended to its buffer.
+struct Row<'a>(&'a mut Vec<f64>);
+
+impl<'de> DeserializeSeed<'de> for Row<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Row<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a row of numbers")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
+        while let Some(x) = seq.next_element::<f64>()? {
+            self.0.push(x);
+        }
+        Ok(())
+    }
+}
+
+/// Class labels may be written as strings or numbers; they are kept as text.
+struct Label(String);
+
+impl<'de> Deserialize<'de> for Label {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Text;
+        impl Visitor<'_> for Text {
+            type Value = Label;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a class label (a string or a number)")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<Label, E> {
+                Ok(Label(v.to_owned()))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> std::result::Result<Label, E> {
+                Ok(Label(v))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<Label, E> {
+                Ok(Label(v.to_string()))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<Label, E> {
+                Ok(Label(v.to_string()))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> std::result::Result<Label, E> {
+                serde_json::Number::from_f64(v)
+                    .map(|n| Label(n.to_string()))
+                    .ok_or_else(|| E::custom("a class label must be finite"))
+            }
+        }
+        d.deserialize_any(Text)
+    }
+}
+
+/// A value of the header (`format`, `version`): a string or a number as it is, anything else
+/// only by its kind, skipped without being built.
+enum Scalar {
     Text(String),
-    Number(serde_json::Number),
+    Whole(u64),
+    /// Another number, a boolean or null, as JSON text; or "an array", "an object".
+    Other(String),
+}
+
+impl fmt::Display for Scalar {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Scalar::Text(s) => write!(f, "{:?}", short(s)),
+            Scalar::Whole(n) => write!(f, "{n}"),
+            Scalar::Other(s) => f.write_str(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Any;
+        impl<'de> Visitor<'de> for Any {
+            type Value = Scalar;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<Scalar, E> {
+                Ok(Scalar::Text(v.to_owned()))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<Scalar, E> {
+                Ok(Scalar::Whole(v))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<Scalar, E> {
+                Ok(Scalar::Other(v.to_string()))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> std::result::Result<Scalar, E> {
+                Ok(Scalar::Other(serde_json::Number::from_f64(v).map_or_else(
+                    || "a number that is not finite".to_owned(),
+                    |n| n.to_string(),
+                )))
+            }
+            fn visit_bool<E: serde::de::Error>(self, v: bool) -> std::result::Result<Scalar, E> {
+                Ok(Scalar::Other(v.to_string()))
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<Scalar, E> {
+                Ok(Scalar::Other("null".to_owned()))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> std::result::Result<Scalar, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Scalar::Other("an array".to_owned()))
+            }
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<Scalar, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Scalar::Other("an object".to_owned()))
+            }
+        }
+        d.deserialize_any(Any)
+    }
 }
 
 impl Model {
@@ -70,14 +313,17 @@ impl Model {
             message,
         };
         check_object(bytes).map_err(bad)?;
+        crate::data::check_memory(crate::data::json_parse_needs(bytes), |m| {
+            bad(format!("the model {m}"))
+        })?;
         let header: Header = serde_json::from_slice(bytes).map_err(|e| bad(json_message(&e)))?;
         let version = check_header(header, MODEL_FORMAT, SCHEMA_VERSION).map_err(bad)?;
         let file: FileV1 = serde_json::from_slice(bytes).map_err(|e| bad(json_message(&e)))?;
         Model::from_file(file, version).map_err(bad)
     }
 
-    fn from_file(file: FileV1, version: u64) -> std::result::Result<Self, String> {
-        let schema = read_schema(&file, version)?;
+    fn from_file(mut file: FileV1, version: u64) -> std::result::Result<Self, String> {
+        let schema = read_schema(&mut file, version)?;
         let loss: Loss = file.loss.parse()?;
         if file.layers.is_empty() {
             return Err("the model has no layers".into());
@@ -108,14 +354,9 @@ impl Model {
             }
         }
         let (n_in, n_out) = (network.n_inputs(), network.n_outputs());
-        let classes = file.classes.map(|c| {
-            c.into_iter()
-                .map(|l| match l {
-                    Label::Text(s) => s,
-                    Label::Number(n) => n.to_string(),
-                })
-                .collect::<Vec<_>>()
-        });
+        let classes = file
+            .classes
+            .map(|c| c.into_iter().map(|l| l.0).collect::<Vec<_>>());
         match &schema {
             None => check_len("features", file.features.as_ref().map(Vec::len), n_in)?,
             Some(schema) => {
@@ -147,11 +388,21 @@ impl Model {
             classes,
             input_scaling: file.input_scaling,
             target_scaling: file.target_scaling,
-            training: file.training,
+            training: file.training.as_deref().map(training_of).transpose()?,
             schema,
             ensemble,
         })
     }
+}
+
+/// The `training` value: the record `mlp train` writes, or any other JSON value.
+fn training_of(raw: &serde_json::value::RawValue) -> std::result::Result<Training, String> {
+    if let Ok(record) = serde_json::from_str::<TrainingRecord>(raw.get()) {
+        return Ok(Training::Record(Box::new(record)));
+    }
+    serde_json::from_str(raw.get())
+        .map(Training::Other)
+        .map_err(|e| format!("training: {e}"))
 }
 
 /// The network of a file's `layers`, checked: shapes that chain, known activations, finite
@@ -169,16 +420,14 @@ fn network_of(layers: &[LayerV1], loss: Loss) -> std::result::Result<Network<f64
             .parse()
             .map_err(|e| format!("layer {n}: {e}"))?;
         activations.push(g);
-        let rows = layer.weights.len();
-        let cols = layer.weights.first().map_or(0, Vec::len);
+        let (rows, cols) = (layer.weights.rows, layer.weights.cols);
         if rows == 0 || cols == 0 {
             return Err(format!("layer {n}: the weight matrix is empty"));
         }
-        if let Some(r) = layer.weights.iter().position(|row| row.len() != cols) {
+        if let Some((r, len)) = layer.weights.ragged {
             return Err(format!(
-                "layer {n}: weights row {} has {} numbers, row 1 has {cols} (ragged rows)",
-                r + 1,
-                layer.weights[r].len()
+                "layer {n}: weights row {} has {len} numbers, row 1 has {cols} (ragged rows)",
+                r + 1
             ));
         }
         if layer.bias.len() != rows {
@@ -202,7 +451,11 @@ fn network_of(layers: &[LayerV1], loss: Loss) -> std::result::Result<Network<f64
     let params = network.params_mut();
     for (k, layer) in layers.iter().enumerate() {
         let (mut w, mut b) = params.layer_mut(k);
-        for (dst, src) in w.rows_mut().into_iter().zip(&layer.weights) {
+        for (dst, src) in w
+            .rows_mut()
+            .into_iter()
+            .zip(layer.weights.values.chunks(layer.weights.cols))
+        {
             dst.into_iter().zip(src).for_each(|(d, &s)| *d = s);
         }
         b.iter_mut().zip(&layer.bias).for_each(|(d, &s)| *d = s);
@@ -227,14 +480,14 @@ fn check_object(bytes: &[u8]) -> std::result::Result<(), String> {
 fn check_header(header: Header, expected: &str, newest: u64) -> std::result::Result<u64, String> {
     match header.format {
         None => return Err(format!("not an {expected} file: no \"format\" key")),
-        Some(serde_json::Value::String(f)) if f == expected => {}
+        Some(Scalar::Text(f)) if f == expected => {}
         Some(other) => return Err(format!("not an {expected} file: format is {other}")),
     }
     match header.version {
         None => Err("no \"version\" key".into()),
-        Some(v) => match v.as_u64() {
-            Some(n) if (FORMAT_VERSION..=newest).contains(&n) => Ok(n),
-            Some(n) if n > newest => Err(format!(
+        Some(v) => match v {
+            Scalar::Whole(n) if (FORMAT_VERSION..=newest).contains(&n) => Ok(n),
+            Scalar::Whole(n) if n > newest => Err(format!(
                 "format version {n} is newer than this mlp reads (version {newest}); upgrade mlp"
             )),
             _ => Err(format!(
@@ -245,13 +498,17 @@ fn check_header(header: Header, expected: &str, newest: u64) -> std::result::Res
 }
 
 /// The input schema of a version-2 file (which must have one); `None` for version 1.
-fn read_schema(file: &FileV1, version: u64) -> std::result::Result<Option<Schema>, String> {
+fn read_schema(file: &mut FileV1, version: u64) -> std::result::Result<Option<Schema>, String> {
     if version < SCHEMA_VERSION {
         return Ok(None);
     }
-    let Some(columns) = file.columns.clone().filter(|c| !c.is_empty()) else {
+    let Some(columns) = file.columns.take().filter(|c| !c.is_empty()) else {
         return Err(format!("a version-{version} model needs \"columns\""));
     };
+    let columns = columns
+        .into_iter()
+        .map(ColumnV2::into_column)
+        .collect::<std::result::Result<Vec<_>, _>>()?;
     let mut seen = std::collections::HashSet::new();
     for c in &columns {
         if !seen.insert(c.name.as_str()) {

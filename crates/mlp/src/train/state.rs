@@ -137,6 +137,9 @@ impl TrainState {
             at: Location::file(name),
             message,
         };
+        crate::data::check_memory(crate::data::json_parse_needs(bytes), |m| {
+            bad(format!("the checkpoint {m}"))
+        })?;
         let state: TrainState = serde_json::from_slice(bytes)
             .map_err(|e| bad(format!("not a valid checkpoint ({e})")))?;
         if state.format != CHECKPOINT_FORMAT {

@@ -12,6 +12,7 @@ use mlp::{
 };
 use std::fmt::Write as _;
 use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -37,7 +38,7 @@ pub struct TrainArgs {
     types: TypeArgs,
     /// Where to write the model (`-`: standard output; without it, nothing is written).
     #[arg(long, value_name = "FILE")]
-    out: Option<String>,
+    out: Option<PathBuf>,
     /// classification or regression (default: inferred from the targets, and said).
     #[arg(long)]
     task: Option<Task>,
@@ -99,7 +100,7 @@ pub struct TrainArgs {
     tol: f64,
     /// Start from this model's weights and preprocessing (warm start).
     #[arg(long, value_name = "FILE")]
-    init_model: Option<std::path::PathBuf>,
+    init_model: Option<PathBuf>,
     /// Draw initial weights from [-B, B] instead of Glorot's per-layer bound.
     #[arg(long, value_name = "B", allow_negative_numbers = true)]
     init_bound: Option<f64>,
@@ -111,7 +112,7 @@ pub struct TrainArgs {
     /// Weigh the classes in the cost: balanced (n / (K n_c)) or a JSON file of
     /// {"label": weight, ...} (classification).
     #[arg(long, value_name = "balanced|FILE")]
-    class_weight: Option<String>,
+    class_weight: Option<PathBuf>,
     /// Weigh each row in the cost by the number in this column, which is then not a feature
     /// (classification).
     #[arg(long, value_name = "COLUMN")]
@@ -130,19 +131,19 @@ pub struct TrainArgs {
     threads: Option<usize>,
     /// Write one CSV row per epoch to FILE (costs, validation, learning rate, time).
     #[arg(long, value_name = "FILE")]
-    history: Option<String>,
+    history: Option<PathBuf>,
     /// Draw the learning curves to FILE (.svg or .png).
     #[arg(long, value_name = "FILE")]
-    plot: Option<String>,
+    plot: Option<PathBuf>,
     /// Where an interrupted run saves its state (default: the --out file name + .checkpoint).
     #[arg(long, value_name = "FILE")]
-    checkpoint: Option<String>,
+    checkpoint: Option<PathBuf>,
     /// Also save the run's state every N epochs.
     #[arg(long, value_name = "N", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     checkpoint_every: Option<usize>,
     /// Continue the run saved in FILE (give the same other options as the interrupted run).
     #[arg(long, value_name = "FILE")]
-    resume: Option<String>,
+    resume: Option<PathBuf>,
     /// No progress bar and no summary.
     #[arg(long, short)]
     quiet: bool,
@@ -160,9 +161,12 @@ pub fn run(args: TrainArgs) -> Result<()> {
         io::check_output(path)?;
     }
     if let Some(p) = &args.plot
-        && !(p.ends_with(".svg") || p.ends_with(".png"))
+        && !(io::ends_with(p, ".svg") || io::ends_with(p, ".png"))
     {
-        bail!("--plot {p}: the file name must end in .svg or .png");
+        bail!(
+            "--plot {}: the file name must end in .svg or .png",
+            p.display()
+        );
     }
     check_files(&args)?;
     let threads = threads(&args)?;
@@ -262,17 +266,32 @@ impl TrainArgs {
 }
 
 /// `--class-weight`: balanced, or a JSON file of {"label": weight, ...}.
-fn class_weight(arg: Option<&str>) -> Result<ClassWeight> {
-    let Some(arg) = arg else {
+fn class_weight(path: Option<&Path>) -> Result<ClassWeight> {
+    let Some(path) = path else {
         return Ok(ClassWeight::None);
     };
-    if arg == "balanced" {
+    if path.as_os_str() == "balanced" {
         return Ok(ClassWeight::Balanced);
     }
-    let text = std::fs::read_to_string(arg)
-        .map_err(|e| anyhow::anyhow!("--class-weight {arg}: {e} (give balanced or a JSON file)"))?;
+    let arg = path.display();
+    let text = mlp::data::read_whole(path, &arg.to_string()).map_err(|e| match e {
+        mlp::Error::Io { error, .. } => {
+            anyhow::anyhow!("--class-weight {arg}: {error} (give balanced or a JSON file)")
+        }
+        other => other.into(),
+    })?;
+    let needs = mlp::data::json_parse_needs(&text);
+    if let Some(available) = mlp::data::available_memory()?
+        && needs > available
+    {
+        bail!(
+            "--class-weight {arg}: the file does not fit in memory: reading it needs more than {} MB, and {} MB are available",
+            needs >> 20,
+            available >> 20
+        );
+    }
     let map: std::collections::BTreeMap<String, f64> =
-        serde_json::from_str(&text).map_err(|e| {
+        serde_json::from_slice(&text).map_err(|e| {
             anyhow::anyhow!("--class-weight {arg}: expected a JSON object of class: weight ({e})")
         })?;
     if let Some((k, v)) = map.iter().find(|(_, v)| !(v.is_finite() && **v >= 0.0)) {
@@ -311,8 +330,9 @@ fn train_in<T: Float>(args: &TrainArgs, threads: usize, init_model: Option<&Mode
     }
     let resume = match &args.resume {
         Some(path) => {
-            let bytes = std::fs::read(path).map_err(|e| mlp::Error::io(path, e))?;
-            Some(TrainState::from_json_bytes(path, &bytes)?)
+            let name = path.display().to_string();
+            let bytes = mlp::data::read_whole(path, &name)?;
+            Some(TrainState::from_json_bytes(&name, &bytes)?)
         }
         None => None,
     };
@@ -330,6 +350,7 @@ fn train_in<T: Float>(args: &TrainArgs, threads: usize, init_model: Option<&Mode
         if let Some(state) = &fitted.report.state {
             io::write_output(&path, state.to_json()?.as_bytes())?;
         }
+        let path = path.display();
         return Err(Exit::Interrupted(format!(
             "interrupted after epoch {}: the run is saved in {path}; continue it with the same options and --resume {path}",
             fitted.report.epochs
@@ -357,14 +378,10 @@ fn train_in<T: Float>(args: &TrainArgs, threads: usize, init_model: Option<&Mode
 /// Refuses outputs that are inputs of the run, or the same file twice; the checkpoint may be the
 /// file the run resumes from.
 fn check_files(args: &TrainArgs) -> Result<()> {
-    let data = args.data.data.clone().unwrap_or_default();
-    let init = args
-        .init_model
-        .as_ref()
-        .map(|p| p.to_string_lossy().into_owned());
-    let mut inputs: Vec<&str> = vec![data.as_str()];
-    inputs.extend(init.as_deref());
-    let mut outputs: Vec<(&str, &str)> = Vec::new();
+    let data = args.data.data.as_deref().unwrap_or(Path::new(""));
+    let mut inputs: Vec<&Path> = vec![data];
+    inputs.extend(args.init_model.as_deref());
+    let mut outputs: Vec<(&str, &Path)> = Vec::new();
     for (flag, path) in [
         ("--out", &args.out),
         ("--history", &args.history),
@@ -383,10 +400,14 @@ fn check_files(args: &TrainArgs) -> Result<()> {
 }
 
 /// Where an interrupted run is saved: --checkpoint, else beside --out.
-fn checkpoint_path(args: &TrainArgs) -> String {
+fn checkpoint_path(args: &TrainArgs) -> PathBuf {
     match (&args.checkpoint, args.out.as_deref()) {
         (Some(c), _) => c.clone(),
-        (None, Some(out)) if out != "-" => format!("{out}.checkpoint"),
+        (None, Some(out)) if !io::is_dash(out) => {
+            let mut name = out.as_os_str().to_owned();
+            name.push(".checkpoint");
+            PathBuf::from(name)
+        }
         _ => "mlp-train.checkpoint".into(),
     }
 }
@@ -406,7 +427,7 @@ fn interrupt_flag() -> Result<Arc<AtomicBool>> {
 struct CliHooks {
     progress: Progress,
     interrupted: Arc<AtomicBool>,
-    checkpoint: String,
+    checkpoint: PathBuf,
     every: Option<usize>,
 }
 
@@ -422,10 +443,9 @@ impl Hooks for &mut CliHooks {
 
     fn after_epoch(&mut self, epoch: usize, state: &dyn Fn() -> TrainState) -> mlp::Result<()> {
         match self.every {
-            Some(n) if n > 0 && epoch.is_multiple_of(n) => mlp::write_atomic(
-                std::path::Path::new(&self.checkpoint),
-                state().to_json()?.as_bytes(),
-            ),
+            Some(n) if n > 0 && epoch.is_multiple_of(n) => {
+                mlp::write_atomic(&self.checkpoint, state().to_json()?.as_bytes())
+            }
             _ => Ok(()),
         }
     }

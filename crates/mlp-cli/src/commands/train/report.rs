@@ -204,8 +204,8 @@ pub(super) fn summary<T: Float>(
     }
     match args.out.as_deref() {
         None => eprintln!("no --out given: the model was not saved"),
-        Some("-") => {}
-        Some(out) => eprintln!("wrote {out}"),
+        Some(out) if crate::io::is_dash(out) => {}
+        Some(out) => eprintln!("wrote {}", out.display()),
     }
     Ok(())
 }

@@ -63,7 +63,7 @@ pub fn run(args: TuneArgs) -> Result<()> {
     super::cv::refuse_run_options(t, "tune")?;
     if let Some(out) = &t.out {
         io::check_output(out)?;
-        let data = t.data.data.as_deref().unwrap_or_default();
+        let data = t.data.data.as_deref().unwrap_or(std::path::Path::new(""));
         io::check_distinct(&[("--out", out)], &[data])?;
     }
     let threads = super::threads(t)?;
@@ -107,8 +107,12 @@ fn tune_in<T: Float>(args: &TuneArgs, threads: usize) -> Result<()> {
         let options = fit_options(&trials[best].0, task, threads)?;
         let fitted = mlp::fit(table.clone(), &options, None, |_| ControlFlow::Continue(()))?;
         io::write_output(out, fitted.model.to_json()?.as_bytes())?;
-        if !t.quiet && out != "-" {
-            eprintln!("wrote {out} (trial {}, trained on every row)", best + 1);
+        if !t.quiet && !io::is_dash(out) {
+            eprintln!(
+                "wrote {} (trial {}, trained on every row)",
+                out.display(),
+                best + 1
+            );
         }
     }
     let how = if args.folds == 0 {
