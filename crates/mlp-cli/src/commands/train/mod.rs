@@ -180,6 +180,26 @@ pub fn run(args: TrainArgs) -> Result<()> {
     }
 }
 
+/// The settings of `mlp train` checked as far as they can be without reading a file or
+/// starting threads: the options for either task, then the training settings as the library
+/// validates them. For the argument fuzz target (`fuzz/fuzz_targets/arg_parser.rs`).
+#[allow(dead_code)]
+pub fn check_settings(args: &TrainArgs) -> Result<()> {
+    let mut args = args.clone();
+    if args
+        .class_weight
+        .as_deref()
+        .is_some_and(|p| p.as_os_str() != "balanced")
+    {
+        args.class_weight = None;
+    }
+    for task in [Task::Classification, Task::Regression] {
+        let options = fit_options(&args, task, args.threads.unwrap_or(1).max(1))?;
+        options.train.validate()?;
+    }
+    Ok(())
+}
+
 /// The threads of this run (`--threads`, else all cores), set once for rayon's global pool, on
 /// which the matrix products run.
 fn threads(args: &TrainArgs) -> Result<usize> {
