@@ -115,6 +115,7 @@ pub struct Model {
 }
 
 mod read;
+mod values;
 mod write;
 
 pub use write::gradient_to_json;
