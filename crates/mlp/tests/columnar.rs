@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use arrow_array::{ArrayRef, Date32Array, Float64Array, Int32Array, RecordBatch, StringArray};
 use mlp::data::{Columns, Source, Table, read_csv};
+use mlp::schema::parse_days;
 
 const ROWS: usize = 120;
 
@@ -22,9 +23,23 @@ fn batch() -> (RecordBatch, String) {
     let color: Vec<Option<&str>> = (0..ROWS)
         .map(|i| (i % 11 != 7).then(|| colors[(i * 7) % 3]))
         .collect();
-    // 2001-01-01 is day 11323 of the epoch.
-    let when: Vec<Option<i32>> = (0..ROWS)
-        .map(|i| (i % 10 != 3).then(|| 11_323 + (i as i32) * 17))
+    // Dates as the CSV writes them, and as Arrow's days since 1970 (through the library's own
+    // parser, which the CSV side uses too).
+    let iso: Vec<Option<String>> = (0..ROWS)
+        .map(|i| {
+            (i % 10 != 3).then(|| {
+                format!(
+                    "{:04}-{:02}-{:02}",
+                    1995 + i % 30,
+                    1 + (i * 5) % 12,
+                    1 + (i * 7) % 28
+                )
+            })
+        })
+        .collect();
+    let when: Vec<Option<i32>> = iso
+        .iter()
+        .map(|d| d.as_deref().map(|d| parse_days(d).unwrap() as i32))
         .collect();
     let y: Vec<Option<f64>> = (0..ROWS).map(|i| Some(i as f64 * 0.25 - 3.5)).collect();
     let batch = RecordBatch::try_from_iter(vec![
@@ -43,7 +58,7 @@ fn batch() -> (RecordBatch, String) {
     .unwrap();
     let mut csv = String::from("x,n,color,when,y\n");
     for i in 0..ROWS {
-        let date = when[i].map(|d| iso(i64::from(d))).unwrap_or_default();
+        let date = iso[i].clone().unwrap_or_default();
         csv.push_str(&format!(
             "{},{},{},{},{}\n",
             x[i].map(|v| v.to_string()).unwrap_or_default(),
@@ -54,20 +69,6 @@ fn batch() -> (RecordBatch, String) {
         ));
     }
     (batch, csv)
-}
-
-/// YYYY-MM-DD of a day since 1970-01-01 (Howard Hinnant's civil_from_days).
-fn iso(days: i64) -> String {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
 }
 
 fn write_all(dir: &Path) -> [std::path::PathBuf; 3] {
