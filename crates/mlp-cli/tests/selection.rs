@@ -122,3 +122,35 @@ fn tuning_tries_settings_and_trains_the_best_on_every_row() {
     assert_eq!(model["version"], 2);
     assert_eq!(ok(d, &args).0, out, "same seed, same trials");
 }
+
+#[test]
+fn cross_validation_of_a_single_network_on_a_table_with_an_id_column() {
+    // A text column with a different value in every row is left out; a single network then
+    // has no schema, and each fold is scored on the table as read for training, ID included.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut csv = String::from("name,x,y\n");
+    for i in 0..40 {
+        let x = f64::from(i) / 10.0;
+        csv.push_str(&format!("car {i},{x},{}\n", 2.0 * x + 1.0));
+    }
+    std::fs::write(d.join("t.csv"), csv).unwrap();
+    let (out, _) = ok(
+        d,
+        &[
+            "cv",
+            "--folds",
+            "4",
+            "--data",
+            "t.csv",
+            "--target",
+            "y",
+            "--ensemble",
+            "1",
+            "--quiet",
+        ],
+    );
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["scores"].as_array().unwrap().len(), 4);
+    assert!(report["mean"].as_f64().unwrap() > 0.9, "{report}");
+}

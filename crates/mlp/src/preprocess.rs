@@ -146,13 +146,17 @@ impl Model {
     }
 
     /// The network's inputs for the rows of `table` (read with [`Model::read_options`]): the
-    /// schema's encoding, or for a model without one the numbers as they are (every value must
-    /// be one), then the input standardization. The table's matrix is moved, not copied, when
+    /// schema's encoding, or for a model without one the numbers of its features as they are
+    /// (every value must be one; other columns of the table are left out), then the input
+    /// standardization. The table's matrix is moved, not copied, when
     /// it is used as it is.
     pub fn inputs<T: Float>(&self, table: &mut Table<T>) -> Result<Encoded<T>> {
         let mut encoded = match &self.schema {
             Some(schema) => schema.encode(table)?,
             None => {
+                if let Some(features) = &self.features {
+                    table.keep_features(features)?;
+                }
                 table.require_numbers()?;
                 Encoded {
                     x: std::mem::take(&mut table.x),

@@ -134,6 +134,33 @@ impl<T: Float> Table<T> {
         self.lines.get(i).copied().unwrap_or(0)
     }
 
+    /// Keeps only the feature columns `names`, in that order (a table read with more columns
+    /// than a model uses, e.g. by `mlp cv`, which reads the file once for every fold). A name
+    /// the table lacks is an error naming it.
+    pub fn keep_features(&mut self, names: &[String]) -> Result<()> {
+        if self.feature_names == names {
+            return Ok(());
+        }
+        let mut at = Vec::with_capacity(names.len());
+        for name in names {
+            let j = self
+                .feature_names
+                .iter()
+                .position(|f| f == name)
+                .ok_or_else(|| {
+                    data(
+                        Location::file(&self.name),
+                        format!("no column {} (the model reads it)", quote(name)),
+                    )
+                })?;
+            at.push(j);
+        }
+        self.x = self.x.select(ndarray::Axis(1), &at);
+        self.columns = at.iter().map(|&j| self.columns[j].clone()).collect();
+        self.feature_names = names.to_vec();
+        Ok(())
+    }
+
     /// Keeps only the rows `keep` (sorted, distinct) of every column.
     pub fn retain_rows(&mut self, keep: &[usize]) {
         if keep.len() == self.x.nrows() {
