@@ -136,6 +136,13 @@ fn balanced_classes_and_refusals() {
         rare_p("b.json") > rare_p("u.json"),
         "balanced weights raise the rare class's probability"
     );
+    // Smoothed labels train another network, whose probabilities stay further from 0 and 1.
+    ok(
+        d,
+        &[&base[..], &["--label-smoothing", "0.2", "--out", "s.json"]].concat(),
+    );
+    let s = mlp::Model::load(&d.join("s.json")).unwrap();
+    assert_ne!(s.network.params(), u.network.params());
     std::fs::write(d.join("cw.json"), r#"{"1": 9}"#).unwrap();
     ok(
         d,
@@ -153,6 +160,11 @@ fn balanced_classes_and_refusals() {
             &["--class-weight", "balanced", "--task", "regression"][..],
             "weights apply to classification",
         ),
+        (
+            &["--label-smoothing", "0.1", "--task", "regression"][..],
+            "needs a cross-entropy loss",
+        ),
+        (&["--label-smoothing", "1"][..], "must be in [0, 1)"),
     ] {
         let (code, _, err) = run(d, &[&base[..], args, &["--out", "z.json"]].concat());
         assert_eq!(code, 2, "{args:?}: {err}");

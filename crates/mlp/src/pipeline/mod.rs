@@ -12,7 +12,7 @@ mod weights;
 pub use build::infer_task;
 pub use recipe::Recipe;
 pub use score::{score, score_by, score_outputs};
-pub use weights::ClassWeight;
+pub use weights::{ClassWeight, smooth_labels};
 
 use crate::activation::Activation;
 use crate::data::Table;
@@ -66,6 +66,10 @@ pub struct FitOptions {
     pub class_weight: ClassWeight,
     /// The kept column (see `Columns::keep`) whose numbers weigh each row in J.
     pub sample_weight: Option<String>,
+    /// Label smoothing epsilon in [0, 1) (classification): the targets become
+    /// (1 - epsilon) y + epsilon / K for K softmax outputs, (1 - epsilon) y + epsilon / 2 for
+    /// sigmoid outputs (see [`smooth_labels`]).
+    pub label_smoothing: f64,
 }
 
 impl FitOptions {
@@ -114,6 +118,7 @@ impl Default for FitOptions {
             ensemble: None,
             class_weight: ClassWeight::None,
             sample_weight: None,
+            label_smoothing: 0.0,
         }
     }
 }
@@ -276,6 +281,9 @@ pub fn fit_with<T: Float>(
     }
     // A new model has no target scaling yet; a warm start's encodes as it was trained.
     let mut y: Array2<T> = model.encode_targets(&table.targets, &file)?;
+    if options.label_smoothing != 0.0 {
+        smooth_labels(&mut y, model.network.loss(), options.label_smoothing)?;
+    }
     let weighted = options.class_weight != ClassWeight::None || options.sample_weight.is_some();
     if weighted {
         // J is linear in the targets for the softmax cross-entropy only (see weights.rs).

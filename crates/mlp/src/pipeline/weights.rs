@@ -1,4 +1,5 @@
-//! Class and sample weights: J becomes the weighted mean (1/m) sum_i w_i cost_i.
+//! What enters through the targets: class and sample weights, by which J becomes the weighted
+//! mean (1/m) sum_i w_i cost_i, and label smoothing.
 //!
 //! They enter through the targets, so the seed's passes compute the weighted J unchanged: the
 //! softmax cross-entropy cost -sum_k y_k log a_k is linear in y, so with targets w_i y_i the
@@ -13,6 +14,7 @@ use ndarray::Array2;
 use crate::data::Table;
 use crate::error::{Error, Location, Result};
 use crate::float::Float;
+use crate::loss::Loss;
 
 /// How the classes are weighted.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -116,5 +118,33 @@ pub(super) fn apply<T: Float>(
         let s = T::of(wi / mean);
         row.mapv_inplace(|v| v * s);
     }
+    Ok(())
+}
+
+/// Label smoothing: each target y of a classifier is moved towards the uniform distribution,
+/// y := (1 - epsilon) y + epsilon / K over the K outputs of a softmax, or
+/// y := (1 - epsilon) y + epsilon / 2 for each sigmoid output (its two outcomes). Both costs are
+/// linear in y and the output error delta^(L) = a (sum_k y_k) - y holds for any targets whose
+/// rows sum to 1 (softmax) or lie in [0, 1] (sigmoid), so the seed's passes are unchanged: the
+/// network is only asked for probabilities short of 0 and 1.
+pub fn smooth_labels<T: Float>(y: &mut Array2<T>, loss: Loss, epsilon: f64) -> Result<()> {
+    if !(0.0..1.0).contains(&epsilon) {
+        return Err(Error::config(
+            "label_smoothing",
+            format!("must be in [0, 1), got {epsilon}"),
+        ));
+    }
+    let floor = match loss {
+        Loss::SoftmaxCrossEntropy => epsilon / y.ncols().max(1) as f64,
+        Loss::CrossEntropy => epsilon / 2.0,
+        Loss::SquaredError => {
+            return Err(Error::config(
+                "label_smoothing",
+                "smooths class labels: it needs a cross-entropy loss (classification)",
+            ));
+        }
+    };
+    let (keep, floor) = (T::of(1.0 - epsilon), T::of(floor));
+    y.mapv_inplace(|v| keep * v + floor);
     Ok(())
 }

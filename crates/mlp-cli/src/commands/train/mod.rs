@@ -117,6 +117,10 @@ pub struct TrainArgs {
     /// (classification).
     #[arg(long, value_name = "COLUMN")]
     sample_weight: Option<String>,
+    /// Label smoothing (classification): train towards (1 - E) y + E / K instead of the
+    /// one-hot labels y of K classes [default: 0].
+    #[arg(long, value_name = "E")]
+    label_smoothing: Option<f64>,
     /// Do not standardize inputs (and regression targets).
     #[arg(long)]
     no_standardize: bool,
@@ -233,6 +237,7 @@ fn fit_options(args: &TrainArgs, task: Task, threads: usize) -> Result<FitOption
     o.ensemble = args.ensemble;
     o.class_weight = class_weight(args.class_weight.as_deref())?;
     o.sample_weight.clone_from(&args.sample_weight);
+    o.label_smoothing = args.label_smoothing.unwrap_or(o.label_smoothing);
     o.activation = args.activation.unwrap_or(o.activation);
     o.output = args.output;
     o.loss = args.loss;
