@@ -481,3 +481,71 @@ fn a_learning_rate_that_the_solver_ignores_is_pointed_out() {
         assert_eq!(stderr.contains(&note), noted, "{solver}: {stderr}");
     }
 }
+
+#[test]
+fn cosine_schedule_warm_up_and_weight_decay_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let base = [
+        "train",
+        "--dataset",
+        "iris",
+        "--epochs",
+        "30",
+        "--seed",
+        "2",
+        "-q",
+    ];
+    let run = |extra: &[&str], out: &str| {
+        mlp()
+            .current_dir(d)
+            .args(base)
+            .args(extra)
+            .args(["--out", out])
+            .assert()
+    };
+    run(
+        &[
+            "--solver",
+            "adam",
+            "--schedule",
+            "cosine",
+            "--warmup-epochs",
+            "3",
+            "--weight-decay",
+            "0.5",
+        ],
+        "a.json",
+    )
+    .success();
+    run(
+        &[
+            "--solver",
+            "adam",
+            "--schedule",
+            "cosine",
+            "--warmup-epochs",
+            "3",
+        ],
+        "b.json",
+    )
+    .success();
+    let (a, b) = (
+        std::fs::read(d.join("a.json")).unwrap(),
+        std::fs::read(d.join("b.json")).unwrap(),
+    );
+    assert_ne!(a, b, "the decay changes the weights");
+    for (extra, needle) in [
+        (
+            &["--solver", "lbfgs", "--weight-decay", "0.1"][..],
+            "weight_decay",
+        ),
+        (&["--weight-decay", "-1"][..], "weight_decay"),
+        (&["--schedule", "linear"][..], "cosine"),
+    ] {
+        let out = run(extra, "z.json").code(2).get_output().clone();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(needle), "{extra:?}: {err}");
+    }
+    assert!(!d.join("z.json").exists());
+}

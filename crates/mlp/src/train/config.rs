@@ -95,6 +95,9 @@ pub enum Schedule {
     /// `patience` epochs in a row; training stops when it falls below 1e-6 (scikit-learn's
     /// `adaptive`).
     Adaptive,
+    /// alpha_t = alpha (1 + cos(pi (t - 1) / T)) / 2 at epoch t of T: from alpha down towards 0
+    /// along half a cosine (Loshchilov & Hutter's SGDR without restarts).
+    Cosine,
 }
 
 impl Schedule {
@@ -104,6 +107,7 @@ impl Schedule {
             Schedule::Constant => "constant",
             Schedule::InvScaling => "invscaling",
             Schedule::Adaptive => "adaptive",
+            Schedule::Cosine => "cosine",
         }
     }
 }
@@ -111,12 +115,17 @@ impl Schedule {
 impl FromStr for Schedule {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        [Schedule::Constant, Schedule::InvScaling, Schedule::Adaptive]
-            .into_iter()
-            .find(|v| v.name() == s)
-            .ok_or_else(|| {
-                format!("unknown schedule \"{s}\" (expected constant, invscaling or adaptive)")
-            })
+        [
+            Schedule::Constant,
+            Schedule::InvScaling,
+            Schedule::Adaptive,
+            Schedule::Cosine,
+        ]
+        .into_iter()
+        .find(|v| v.name() == s)
+        .ok_or_else(|| {
+            format!("unknown schedule \"{s}\" (expected constant, invscaling, adaptive or cosine)")
+        })
     }
 }
 
@@ -164,6 +173,25 @@ pub struct TrainConfig {
     pub freeze_bias: bool,
     /// Threads for the matrix products.
     pub threads: usize,
+    /// Decoupled weight decay D of `gd`, `sgd` and `adam` (AdamW, Loshchilov & Hutter 2019):
+    /// after each step, W^(l) := W^(l) - alpha D W^(l), biases excluded as the seed's L2 term
+    /// excludes them. Not part of J; 0: none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub weight_decay: f64,
+    /// Epochs of linear warm-up: alpha is scaled by t / W at epoch t <= W (first-order
+    /// solvers); 0: none.
+    #[serde(default, skip_serializing_if = "is_zero_epochs")]
+    pub warmup_epochs: usize,
+}
+
+/// Whether a setting is 0 (left out of checkpoints, which then read as before it existed).
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
+}
+
+/// Whether a count of epochs is 0 (see [`is_zero`]).
+fn is_zero_epochs(v: &usize) -> bool {
+    *v == 0
 }
 
 impl Default for TrainConfig {
@@ -188,6 +216,8 @@ impl Default for TrainConfig {
             early_stopping: None,
             freeze_bias: false,
             threads: 1,
+            weight_decay: 0.0,
+            warmup_epochs: 0,
         }
     }
 }
@@ -197,6 +227,33 @@ impl TrainConfig {
     pub fn alpha(&self) -> f64 {
         self.learning_rate
             .unwrap_or_else(|| self.solver.default_learning_rate())
+    }
+
+    /// The learning rate of epoch `epoch` (from 1) by the schedule and the warm-up; for the
+    /// constant and adaptive schedules the adaptive cuts are the monitor's, not counted here.
+    pub fn alpha_at(&self, epoch: usize) -> f64 {
+        let t = epoch.max(1) as f64;
+        let alpha = self.alpha();
+        let scheduled = match self.schedule {
+            Schedule::Constant | Schedule::Adaptive => alpha,
+            Schedule::InvScaling => alpha / t.powf(self.power_t),
+            Schedule::Cosine => {
+                let progress = (t - 1.0) / self.epochs.max(1) as f64;
+                alpha * 0.5 * (1.0 + (std::f64::consts::PI * progress).cos())
+            }
+        };
+        match self.warmup_epochs {
+            w if epoch <= w => scheduled * t / w as f64,
+            _ => scheduled,
+        }
+    }
+
+    /// Whether the learning rate is set anew at the start of epoch `epoch` (see
+    /// [`TrainConfig::alpha_at`]): every epoch for the schedules that depend on it, the
+    /// warm-up's epochs and the one after them.
+    pub fn sets_alpha_at(&self, epoch: usize) -> bool {
+        matches!(self.schedule, Schedule::InvScaling | Schedule::Cosine)
+            || (self.warmup_epochs > 0 && epoch <= self.warmup_epochs + 1)
     }
 
     /// Whether early stopping is on (see [`TrainConfig::early_stopping`]).
@@ -250,6 +307,26 @@ impl TrainConfig {
         }
         if self.patience == 0 {
             return Err(Error::config("patience", "must be at least 1"));
+        }
+        if !(self.weight_decay.is_finite() && self.weight_decay >= 0.0) {
+            return Err(Error::config(
+                "weight_decay",
+                format!("must be a finite number >= 0, got {}", self.weight_decay),
+            ));
+        }
+        if self.solver.is_quasi_newton() && (self.weight_decay > 0.0 || self.warmup_epochs > 0) {
+            return Err(Error::config(
+                if self.weight_decay > 0.0 {
+                    "weight_decay"
+                } else {
+                    "warmup_epochs"
+                },
+                format!(
+                    "applies to gd, sgd and adam, not {} (whose line search sets the step; \
+                     lambda is its regularization)",
+                    self.solver
+                ),
+            ));
         }
         Ok(ValidConfig(self))
     }

@@ -1,7 +1,7 @@
 //! The epochs of the first-order solvers (gd, sgd, adam): mini-batches of the training set in
 //! a shuffled or fixed order, one gradient step each (gd: one batch of every row).
 
-use super::config::{Schedule, ValidConfig};
+use super::config::ValidConfig;
 use super::optim::take_step;
 use super::run::{Epoch, Run, Step, check_finite};
 use super::state::Hooks;
@@ -56,8 +56,8 @@ impl<T: Float> Step<T> for FirstOrder<'_, T> {
         let epoch = r.epochs_done + 1;
         let mut last_m = 0;
         if r.next_batch == 0 {
-            if config.schedule == Schedule::InvScaling {
-                r.alpha = config.alpha() / (epoch as f64).powf(config.power_t);
+            if config.sets_alpha_at(epoch) {
+                r.alpha = config.alpha_at(epoch);
             }
             if config.shuffle && batch < n {
                 shuffle(&mut r.order, &mut r.rng);

@@ -163,6 +163,21 @@ pub(super) fn take_step<T: Float>(
             grad.layer_mut(k).1.fill(T::zero());
         }
     }
+    // The decay takes the weights before the step, as AdamW writes it:
+    // W := W - alpha (D W + the solver's step direction).
+    if config.weight_decay > 0.0 {
+        decay_weights(net, alpha * config.weight_decay);
+    }
     let (w, g) = (net.params_mut().as_mut_slice(), grad.as_slice());
     stepper.step(w, g, alpha, config.threads);
+}
+
+/// Decoupled weight decay: W^(l) := W^(l) - c W^(l) = (1 - c) W^(l) for every layer, biases
+/// untouched (see [`TrainConfig::weight_decay`]).
+fn decay_weights<T: Float>(net: &mut Network<T>, c: f64) {
+    let keep = T::of(1.0 - c);
+    let params = net.params_mut();
+    for k in 0..params.n_layers() {
+        params.layer_mut(k).0.mapv_inplace(|w| w * keep);
+    }
 }

@@ -63,9 +63,18 @@ pub struct TrainArgs {
     /// each step by a line search and do not use it).
     #[arg(long, value_name = "ALPHA", allow_negative_numbers = true)]
     learning_rate: Option<f64>,
-    /// Learning-rate schedule: constant, invscaling or adaptive.
+    /// Learning-rate schedule: constant, invscaling, adaptive or cosine (from alpha down to 0
+    /// over --epochs along half a cosine).
     #[arg(long, default_value = "constant")]
     schedule: Schedule,
+    /// Epochs of linear learning-rate warm-up: alpha t / W at epoch t <= W (gd, sgd, adam)
+    /// [default: 0].
+    #[arg(long, value_name = "W")]
+    warmup_epochs: Option<usize>,
+    /// Decoupled weight decay D (AdamW; gd, sgd, adam): after each step W := W - alpha D W,
+    /// biases excluded [default: 0].
+    #[arg(long, value_name = "D", allow_negative_numbers = true)]
+    weight_decay: Option<f64>,
     /// Examples per mini-batch for sgd and adam (default: min(200, rows)).
     #[arg(long, value_name = "N")]
     batch_size: Option<usize>,
@@ -254,6 +263,8 @@ fn fit_options(args: &TrainArgs, task: Task, threads: usize) -> Result<FitOption
     t.lambda = args.lambda.unwrap_or(t.lambda);
     t.learning_rate = args.learning_rate;
     t.schedule = args.schedule;
+    t.warmup_epochs = args.warmup_epochs.unwrap_or(t.warmup_epochs);
+    t.weight_decay = args.weight_decay.unwrap_or(t.weight_decay);
     t.epochs = args.epochs;
     t.batch_size = args.batch_size;
     t.momentum = args.momentum;
