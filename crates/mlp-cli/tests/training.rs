@@ -549,3 +549,27 @@ fn cosine_schedule_warm_up_and_weight_decay_from_the_command_line() {
     }
     assert!(!d.join("z.json").exists());
 }
+
+#[test]
+fn early_stopping_on_a_metric_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let base = ["train", "--dataset", "iris", "--solver", "adam", "-q"];
+    mlp()
+        .current_dir(d)
+        .args(base)
+        .args(["--metric", "balanced_accuracy", "--out", "m.json"])
+        .assert()
+        .success();
+    let out = mlp()
+        .current_dir(d)
+        .args(base)
+        .args(["--metric", "r2", "--out", "z.json"])
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--metric r2 scores regression"), "{err}");
+    assert!(!d.join("z.json").exists());
+}

@@ -36,7 +36,8 @@ impl<T: Float> Run<T> {
             examples: 0,
         };
         self.alpha = s.learning_rate;
-        self.monitor.restore(s.best, s.stale, best_params);
+        self.monitor
+            .restore(s.best, s.stale, best_params, &s.history);
         let elapsed = s.history.last().map_or(Duration::ZERO, |h| h.elapsed);
         self.start = Instant::now()
             .checked_sub(elapsed)

@@ -1,6 +1,7 @@
 //! Training settings, with the textbook defaults, validated once before training starts.
 
 use crate::error::{Error, Result};
+use crate::metrics::Metric;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -182,6 +183,12 @@ pub struct TrainConfig {
     /// solvers); 0: none.
     #[serde(default, skip_serializing_if = "is_zero_epochs")]
     pub warmup_epochs: usize,
+    /// What early stopping (and the adaptive schedule) watch on the validation rows: this
+    /// metric, or the validation loss (the data term of J) when `None`. A classification
+    /// metric needs a softmax or a single sigmoid output; a regression metric, squared error
+    /// (it is computed in the network's units: standardized targets).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_metric: Option<Metric>,
 }
 
 /// Whether a setting is 0 (left out of checkpoints, which then read as before it existed).
@@ -218,6 +225,7 @@ impl Default for TrainConfig {
             threads: 1,
             weight_decay: 0.0,
             warmup_epochs: 0,
+            stop_metric: None,
         }
     }
 }

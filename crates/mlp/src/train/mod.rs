@@ -91,6 +91,7 @@ fn run<T: Float>(
     hooks: impl Hooks + Send,
 ) -> Result<TrainReport> {
     check_data(net, &data)?;
+    monitor::check_metric(net, config.stop_metric)?;
     let n = data.x.nrows();
     let mut r = Run::new(net, &config, n);
     r.monitor.validating = data.validation.is_some();

@@ -11,7 +11,7 @@ pub struct TrainReport {
     pub epochs: usize,
     /// Why training ended.
     pub stop: StopReason,
-    /// Epoch of the lowest validation loss, and that loss.
+    /// The best epoch (of the lowest validation loss, or of the best [`TrainConfig::stop_metric`](super::TrainConfig::stop_metric)), and its validation loss.
     pub best_validation: Option<(usize, f64)>,
     /// One entry per epoch.
     pub history: Vec<EpochStats>,

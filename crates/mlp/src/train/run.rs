@@ -165,17 +165,19 @@ impl<T: Float> Run<T> {
                 cost: train.total(),
             });
         }
-        let (validation, validation_score) = monitor::validate(net, data.validation, ws);
+        let checked = monitor::validate(net, data.validation, ws, config.stop_metric);
         let stats = EpochStats {
             epoch,
             train,
-            validation,
-            validation_score,
+            validation: checked.cost,
+            validation_score: checked.score,
             learning_rate: self.alpha,
             layers,
             elapsed: self.start.elapsed(),
         };
-        let verdict = self.monitor.observe(&stats, net, &mut self.alpha);
+        let verdict = self
+            .monitor
+            .observe(&stats, checked.watched, net, &mut self.alpha);
         let asked_to_stop = hooks.epoch(&stats).is_break();
         self.record(stats);
         self.epochs_done = epoch;

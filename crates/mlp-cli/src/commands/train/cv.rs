@@ -23,10 +23,6 @@ pub struct CvArgs {
     /// How many folds (at least 2); classification folds keep the classes' shares.
     #[arg(long, default_value_t = 5)]
     folds: usize,
-    /// How each fold is scored: for classification accuracy (default), balanced_accuracy,
-    /// log_loss, roc_auc or f1 (macro); for regression r2 (default), rmse, mae or mse.
-    #[arg(long, value_name = "NAME")]
-    metric: Option<Metric>,
     /// json (default) or table.
     #[arg(long, default_value = "json", value_parser = ["json", "table"])]
     format: String,
@@ -54,7 +50,7 @@ pub fn run(args: CvArgs) -> Result<()> {
 fn cv_in<T: Float>(args: &CvArgs, threads: usize) -> Result<()> {
     let t = &args.train;
     let (table, task) = labelled_table::<T>(t)?;
-    let metric = metric_of(args.metric, task)?;
+    let metric = metric_of(args.train.metric, task)?;
     let options = fit_options(t, task, threads)?;
     let n = table.x.nrows();
     let fold = folds(&table, task, args.folds, t.seed)?;

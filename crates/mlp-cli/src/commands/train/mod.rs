@@ -5,6 +5,7 @@ use crate::args::{ColumnArgs, DataArgs, Hidden, Precision, Switch, TypeArgs, par
 use crate::io;
 use anyhow::{Result, bail};
 use clap::Args;
+use mlp::metrics::Metric;
 use mlp::pipeline::{ClassWeight, FitOptions};
 use mlp::{
     Activation, EpochStats, Float, Hooks, Init, Loss, Model, Schedule, Solver, StopReason, Task,
@@ -126,6 +127,12 @@ pub struct TrainArgs {
     /// (classification).
     #[arg(long, value_name = "COLUMN")]
     sample_weight: Option<String>,
+    /// What early stopping watches on the validation rows, and what mlp cv and mlp tune
+    /// score: for classification accuracy, balanced_accuracy, log_loss, roc_auc or f1 (macro);
+    /// for regression r2, rmse, mae or mse [default: early stopping watches the validation
+    /// loss; cv and tune score accuracy or r2].
+    #[arg(long, value_name = "NAME")]
+    pub(super) metric: Option<Metric>,
     /// Label smoothing (classification): train towards (1 - E) y + E / K instead of the
     /// one-hot labels y of K classes [default: 0].
     #[arg(long, value_name = "E")]
@@ -274,6 +281,10 @@ fn fit_options(args: &TrainArgs, task: Task, threads: usize) -> Result<FitOption
     t.early_stopping = args.early_stopping.map(Switch::is_on);
     t.freeze_bias = args.freeze_bias;
     t.threads = threads;
+    t.stop_metric = match args.metric {
+        Some(m) => Some(cv::metric_of(Some(m), task)?),
+        None => None,
+    };
     Ok(o)
 }
 

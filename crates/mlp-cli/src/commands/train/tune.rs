@@ -18,7 +18,6 @@ use crate::args::Hidden;
 use crate::io::{self, num};
 use anyhow::{Result, bail};
 use clap::Args;
-use mlp::metrics::Metric;
 use mlp::{Activation, Float, Solver};
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
@@ -40,10 +39,6 @@ pub struct TuneArgs {
     /// Score each trial by K-fold cross-validation (0: on one held-out fifth of the rows).
     #[arg(long, default_value_t = 0)]
     folds: usize,
-    /// How trials are scored: for classification accuracy (default), balanced_accuracy,
-    /// log_loss, roc_auc or f1 (macro); for regression r2 (default), rmse, mae or mse.
-    #[arg(long, value_name = "NAME")]
-    metric: Option<Metric>,
     /// json (default) or table.
     #[arg(long, default_value = "json", value_parser = ["json", "table"])]
     format: String,
@@ -76,7 +71,7 @@ pub fn run(args: TuneArgs) -> Result<()> {
 fn tune_in<T: Float>(args: &TuneArgs, threads: usize) -> Result<()> {
     let t = &args.train;
     let (table, task) = labelled_table::<T>(t)?;
-    let metric = metric_of(args.metric, task)?;
+    let metric = metric_of(args.train.metric, task)?;
     let (k, fold) = match args.folds {
         0 => (1, folds(&table, task, 5, t.seed)?),
         k => (k, folds(&table, task, k, t.seed)?),
