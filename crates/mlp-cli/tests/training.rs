@@ -573,3 +573,29 @@ fn early_stopping_on_a_metric_from_the_command_line() {
     assert!(err.contains("--metric r2 scores regression"), "{err}");
     assert!(!d.join("z.json").exists());
 }
+
+#[test]
+fn dropout_from_the_command_line_is_the_same_for_any_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let train = |threads: &str, extra: &[&str], out: &str| {
+        mlp()
+            .current_dir(d)
+            .args(["train", "--dataset", "iris", "--epochs", "20", "-q"])
+            .args(["--threads", threads])
+            .args(extra)
+            .args(["--out", out])
+            .assert()
+    };
+    let adam = ["--solver", "adam", "--dropout", "0.3"];
+    train("1", &adam, "a.json").success();
+    train("2", &adam, "b.json").success();
+    let read = |f: &str| std::fs::read(d.join(f)).unwrap();
+    assert_eq!(read("a.json"), read("b.json"));
+    let out = train("1", &["--solver", "lbfgs", "--dropout", "0.3"], "z.json")
+        .code(2)
+        .get_output()
+        .clone();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("dropout"));
+    assert!(!d.join("z.json").exists());
+}

@@ -12,6 +12,7 @@
 //! The cut depends on m and the layer sizes alone (see [`Plan`]) and the chunks' sums are added
 //! in chunk order, so the results depend on the batch and never on the number of threads.
 
+use crate::dropout::Dropout;
 use crate::float::Float;
 use crate::kernels::add_in_order;
 use crate::linalg::SPLIT_MIN_WORK;
@@ -177,13 +178,15 @@ pub(crate) fn step_splits<T: Float>(net: &Network<T>, m: usize) -> bool {
     Plan::new(m, true, net.sizes()).splits(net.sizes())
 }
 
-/// What every chunk of a pass reads: the network, the batch, its cut, and 1/m.
+/// What every chunk of a pass reads: the network, the batch, its cut, 1/m, and the dropout
+/// of a training pass (its masks are drawn by the batch's row, whatever the cut).
 struct Pass<'a, T> {
     net: &'a Network<T>,
     x: ArrayView2<'a, T>,
     y: Option<ArrayView2<'a, T>>,
     plan: Plan,
     inv_m: T,
+    dropout: Option<Dropout>,
 }
 
 /// Forward propagation of `x` into `ws`; with targets `y`, also the summed data term of the
@@ -218,6 +221,8 @@ pub(crate) fn run<T: Float>(
         y,
         plan,
         inv_m,
+        // Only passes with a cost train; prediction is never masked.
+        dropout: ws.dropout.filter(|_| y.is_some()),
     };
     let total = if plan.groups == 1 {
         // One group: the passes run on the workspace's own buffers, nothing to set up.
@@ -300,7 +305,8 @@ fn run_chunks<T: Float, S: DataMut<Elem = T>>(
         let rows = pass.plan.rows(c);
         let local = rows.start - first_row..rows.end - first_row;
         let xc = pass.x.slice(s![rows.clone(), ..]);
-        passes::forward(net, xc, a, z_out, &local, threads);
+        let dropout = pass.dropout.map(|d| (d, rows.start));
+        passes::forward(net, xc, a, z_out, &local, dropout, threads);
         let Some(y) = pass.y else { continue };
         let yc = y.slice(s![rows, ..]);
         let (z, out) = (
@@ -310,7 +316,7 @@ fn run_chunks<T: Float, S: DataMut<Elem = T>>(
         total += net.loss().total(z, out, yc);
         if let Some(grad) = grad.as_deref_mut() {
             let sums = (grad, i > 0, pass.inv_m);
-            passes::backward(net, (xc, yc), a, delta, &local, sums, threads);
+            passes::backward(net, (xc, yc), a, delta, &local, sums, dropout, threads);
         }
     }
     total

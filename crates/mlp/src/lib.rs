@@ -31,6 +31,7 @@ mod float;
 // 2. the pieces of a network, matrix products, the passes' buffers and elementwise kernels;
 //    the task and the scores of predictions
 pub mod activation;
+pub mod dropout;
 pub mod init;
 mod kernels;
 mod linalg;

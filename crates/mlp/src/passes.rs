@@ -27,6 +27,7 @@
 //! [`crate::driver`]'s business: nothing here depends on it.
 
 use crate::activation::Activation;
+use crate::dropout::Dropout;
 use crate::float::Float;
 use crate::kernels::{
     add_scaled, bias_then_activation, column_means, sub_scaled, times_derivative,
@@ -63,13 +64,15 @@ pub(crate) type Layers<S> = [ArrayBase<S, Ix2>];
 /// Z^(l) = A^(l-1) W^(l)T + b^(l),  A^(l) = g(Z^(l)),  A^(1) = X.
 ///
 /// A^(l) of weight layer k lands in `a[k]` (in place of Z^(l)); Z^(L) is also kept, in `z_out`,
-/// for the cross-entropies.
+/// for the cross-entropies. With `dropout` (and the batch's row of the first row `r`), each
+/// hidden A^(l) is then masked: A^(l) := A^(l) ⊙ M^(l) (see [`crate::dropout`]).
 pub(crate) fn forward<T: Float, S: DataMut<Elem = T>>(
     net: &Network<T>,
     x: ArrayView2<'_, T>,
     a: &mut Layers<S>,
     z_out: &mut ArrayBase<S, Ix2>,
     r: &Range<usize>,
+    dropout: Option<(Dropout, usize)>,
     threads: usize,
 ) {
     let last = net.activations().len() - 1;
@@ -94,6 +97,12 @@ pub(crate) fn forward<T: Float, S: DataMut<Elem = T>>(
         }
         // ... + b, then A = g(Z), in one pass.
         bias_then_activation(z, b, g, threads);
+        if let Some((d, first_row)) = dropout
+            && k < last
+        {
+            // A := A ⊙ M.
+            d.apply(k, here[0].slice_mut(s![r.clone(), ..]), first_row);
+        }
     }
 }
 
@@ -131,13 +140,19 @@ fn output_activation<T: Float>(net: &Network<T>) -> Activation {
 /// dJ/dW^(l) = (1/m) Delta^(l)T A^(l-1),   dJ/db^(l) = (1/m) sum over the rows of Delta^(l),
 ///
 /// with `inv_m` = 1/m of the whole batch. The L2 term comes once per batch ([`l2_gradient`]).
+///
+/// With the forward pass's `dropout`, Delta^(l) = (Delta^(l+1) W^(l+1)) ⊙ g'(Z^(l)) ⊙ M^(l),
+/// g' written from A^(l) (1 - p), the masked A^(l) brought back to g(Z^(l)) on its kept units
+/// in place once dJ/dW^(l+1) has used it.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn backward<T: Float, S: DataMut<Elem = T>>(
     net: &Network<T>,
     (x, y): (ArrayView2<'_, T>, ArrayView2<'_, T>),
-    a: &Layers<S>,
+    a: &mut Layers<S>,
     delta: &mut Layers<S>,
     r: &Range<usize>,
     (grad, accumulate, inv_m): (&mut Params<T>, bool, T),
+    dropout: Option<(Dropout, usize)>,
     threads: usize,
 ) {
     let rows = || s![r.clone(), ..];
@@ -167,7 +182,20 @@ pub(crate) fn backward<T: Float, S: DataMut<Elem = T>>(
                 T::one(),
                 threads,
             );
-            times_derivative(acts[k - 1], a[k - 1].slice(rows()), below, threads);
+            match dropout {
+                None => times_derivative(acts[k - 1], a[k - 1].slice(rows()), below, threads),
+                Some((d, first_row)) => {
+                    d.unscale(a[k - 1].slice_mut(rows()));
+                    times_derivative(
+                        acts[k - 1],
+                        a[k - 1].slice(rows()),
+                        below.view_mut(),
+                        threads,
+                    );
+                    // ... ⊙ M^(l).
+                    d.apply(k - 1, below, first_row);
+                }
+            }
         }
     }
 }

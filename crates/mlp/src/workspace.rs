@@ -1,6 +1,7 @@
 //! The work buffers of the passes, reused from batch to batch so that a training step
 //! allocates no matrix once the workspace has seen the largest batch.
 
+use crate::dropout::Dropout;
 use crate::float::Float;
 use crate::params::Params;
 use ndarray::{Array2, ArrayView2, s};
@@ -16,6 +17,9 @@ pub struct Workspace<T> {
     pub(crate) z_out: Array2<T>,
     /// Gradient sums of the row groups after the first (see `driver`).
     pub(crate) partials: Vec<Params<T>>,
+    /// The dropout of the passes with a cost while set (training steps; see
+    /// [`Workspace::set_dropout`]).
+    pub(crate) dropout: Option<Dropout>,
     threads: usize,
 }
 
@@ -36,8 +40,15 @@ impl<T: Float> Workspace<T> {
             delta: Vec::new(),
             z_out: Array2::zeros((0, 0)),
             partials: Vec::new(),
+            dropout: None,
             threads: threads.max(1),
         }
+    }
+
+    /// Masks the hidden units of every pass with a cost (J, and J with its gradient) by
+    /// `dropout` until set to `None`; forward propagation alone (prediction) is never masked.
+    pub fn set_dropout(&mut self, dropout: Option<Dropout>) {
+        self.dropout = dropout;
     }
 
     /// Number of threads the matrix products may use.

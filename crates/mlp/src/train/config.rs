@@ -189,6 +189,10 @@ pub struct TrainConfig {
     /// (it is computed in the network's units: standardized targets).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stop_metric: Option<Metric>,
+    /// Dropout p of the hidden units in each step of `gd`, `sgd` and `adam` (see
+    /// [`crate::dropout`]; masks drawn from `seed`, the epoch and the batch); 0: none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub dropout: f64,
 }
 
 /// Whether a setting is 0 (left out of checkpoints, which then read as before it existed).
@@ -226,6 +230,7 @@ impl Default for TrainConfig {
             weight_decay: 0.0,
             warmup_epochs: 0,
             stop_metric: None,
+            dropout: 0.0,
         }
     }
 }
@@ -322,16 +327,25 @@ impl TrainConfig {
                 format!("must be a finite number >= 0, got {}", self.weight_decay),
             ));
         }
-        if self.solver.is_quasi_newton() && (self.weight_decay > 0.0 || self.warmup_epochs > 0) {
+        if !(0.0..1.0).contains(&self.dropout) {
             return Err(Error::config(
-                if self.weight_decay > 0.0 {
-                    "weight_decay"
-                } else {
-                    "warmup_epochs"
-                },
+                "dropout",
+                format!("must be in [0, 1), got {}", self.dropout),
+            ));
+        }
+        let first_order_only = [
+            ("weight_decay", self.weight_decay > 0.0),
+            ("warmup_epochs", self.warmup_epochs > 0),
+            ("dropout", self.dropout > 0.0),
+        ];
+        if let Some((field, _)) = first_order_only.iter().find(|(_, set)| *set)
+            && self.solver.is_quasi_newton()
+        {
+            return Err(Error::config(
+                *field,
                 format!(
-                    "applies to gd, sgd and adam, not {} (whose line search sets the step; \
-                     lambda is its regularization)",
+                    "applies to gd, sgd and adam, not {} (whose line search needs the same J \
+                     at every step; lambda is its regularization)",
                     self.solver
                 ),
             ));

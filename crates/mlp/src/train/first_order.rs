@@ -6,6 +6,7 @@ use super::optim::take_step;
 use super::run::{Epoch, Run, Step, check_finite};
 use super::state::Hooks;
 use super::stats::TrainData;
+use crate::dropout::Dropout;
 use crate::error::Result;
 use crate::float::Float;
 use crate::init::unit_uniform;
@@ -71,6 +72,10 @@ impl<T: Float> Step<T> for FirstOrder<'_, T> {
             let chunk = &r.order[start..(start + batch).min(n)];
             let m = chunk.len();
             let grad = &mut self.grad;
+            if config.dropout > 0.0 {
+                let step = Dropout::for_step(config.dropout, config.seed, epoch, r.next_batch)?;
+                ws.set_dropout(Some(step));
+            }
             // One batch of every row: the order is never shuffled, so the data is used as it is.
             let cost = if batch == n {
                 net.cost_and_gradient_trusted(data.x, data.y, lambda, ws, grad)
@@ -89,6 +94,7 @@ impl<T: Float> Step<T> for FirstOrder<'_, T> {
                 let (xb, yb) = (self.bx.slice(s![..m, ..]), self.by.slice(s![..m, ..]));
                 net.cost_and_gradient_trusted(xb, yb, lambda, ws, grad)
             };
+            ws.set_dropout(None);
             check_finite(cost, epoch)?;
             take_step(net, &mut r.stepper, grad, r.alpha, &config);
             r.partial.data += cost.data * m as f64;

@@ -72,6 +72,10 @@ pub struct TrainArgs {
     /// [default: 0].
     #[arg(long, value_name = "W")]
     warmup_epochs: Option<usize>,
+    /// Dropout: each hidden unit is dropped with probability P in every training step (gd,
+    /// sgd, adam; masks drawn from --seed) [default: 0].
+    #[arg(long, value_name = "P", allow_negative_numbers = true)]
+    dropout: Option<f64>,
     /// Decoupled weight decay D (AdamW; gd, sgd, adam): after each step W := W - alpha D W,
     /// biases excluded [default: 0].
     #[arg(long, value_name = "D", allow_negative_numbers = true)]
@@ -272,6 +276,7 @@ fn fit_options(args: &TrainArgs, task: Task, threads: usize) -> Result<FitOption
     t.schedule = args.schedule;
     t.warmup_epochs = args.warmup_epochs.unwrap_or(t.warmup_epochs);
     t.weight_decay = args.weight_decay.unwrap_or(t.weight_decay);
+    t.dropout = args.dropout.unwrap_or(t.dropout);
     t.epochs = args.epochs;
     t.batch_size = args.batch_size;
     t.momentum = args.momentum;
