@@ -159,6 +159,12 @@ pub struct TrainConfig {
     pub adam_epsilon: f64,
     /// Shuffle the training examples before each epoch (mini-batch solvers).
     pub shuffle: bool,
+    /// Shuffle through a buffer of this many rows instead of over the whole set: the rows
+    /// come in their order, each one after the first B takes the place of a buffered row drawn
+    /// at random, which goes to the batches (as a data stream larger than memory is shuffled;
+    /// see `shuffle_through_buffer`). `None`: a full shuffle.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shuffle_buffer: Option<usize>,
     /// Seed of every random choice made during training (shuffles).
     pub seed: u64,
     /// Epochs without an improvement of more than `tol` before early stopping (validation
@@ -221,6 +227,7 @@ impl Default for TrainConfig {
             beta2: 0.999,
             adam_epsilon: 1e-8,
             shuffle: true,
+            shuffle_buffer: None,
             seed: 0,
             patience: 10,
             tol: 1e-4,
@@ -317,6 +324,9 @@ impl TrainConfig {
         }
         if self.batch_size == Some(0) {
             return Err(Error::config("batch_size", "must be at least 1"));
+        }
+        if self.shuffle_buffer == Some(0) {
+            return Err(Error::config("shuffle_buffer", "must be at least 1"));
         }
         if self.patience == 0 {
             return Err(Error::config("patience", "must be at least 1"));

@@ -61,7 +61,10 @@ impl<T: Float> Step<T> for FirstOrder<'_, T> {
                 r.alpha = config.alpha_at(epoch);
             }
             if config.shuffle && batch < n {
-                shuffle(&mut r.order, &mut r.rng);
+                match config.shuffle_buffer {
+                    Some(b) if b < n => shuffle_through_buffer(&mut r.order, b, &mut r.rng),
+                    _ => shuffle(&mut r.order, &mut r.rng),
+                }
             }
             r.partial = Cost::default();
         }
@@ -129,5 +132,58 @@ pub(crate) fn shuffle(order: &mut [usize], rng: &mut impl rand::RngCore) {
     for i in (1..order.len()).rev() {
         let j = ((unit_uniform(rng) * (i + 1) as f64) as usize).min(i);
         order.swap(i, j);
+    }
+}
+
+/// The order in which a shuffle buffer of `b` rows hands out the rows 0..n arriving in order
+/// (the order a stream too large for memory is trained in): the first `b` rows fill the
+/// buffer; each later row i takes the place of the buffered row at j = floor(u len), which is
+/// handed out; at the end the rows left are handed out the same way, each draw from the rows
+/// still buffered (the last one moving into the place of the one drawn). Every epoch starts
+/// again from the rows' own order. The draws are the library's documented ones.
+pub(crate) fn shuffle_through_buffer(order: &mut [usize], b: usize, rng: &mut impl rand::RngCore) {
+    let n = order.len();
+    let mut buffer: Vec<usize> = (0..b.min(n)).collect();
+    let mut out = 0;
+    fn draw(len: usize, rng: &mut impl rand::RngCore) -> usize {
+        ((unit_uniform(rng) * len as f64) as usize).min(len - 1)
+    }
+    for next in buffer.len()..n {
+        let j = draw(buffer.len(), rng);
+        order[out] = std::mem::replace(&mut buffer[j], next);
+        out += 1;
+    }
+    while !buffer.is_empty() {
+        let j = draw(buffer.len(), rng);
+        order[out] = buffer.swap_remove(j);
+        out += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shuffle_through_buffer;
+    use crate::init::rng;
+
+    #[test]
+    fn a_shuffle_buffer_hands_out_every_row_once_and_never_reads_ahead_of_it() {
+        for (n, b) in [(1000, 64), (1000, 1), (50, 200), (7, 3)] {
+            let mut order = vec![0; n];
+            shuffle_through_buffer(&mut order, b, &mut rng(5));
+            let mut sorted = order.clone();
+            sorted.sort_unstable();
+            assert_eq!(sorted, (0..n).collect::<Vec<_>>(), "n {n}, b {b}");
+            // The p-th row handed out has arrived by then: at most b rows are held.
+            assert!(order.iter().enumerate().all(|(p, &i)| i < p + b.max(1) + 1));
+            let mut again = vec![0; n];
+            shuffle_through_buffer(&mut again, b, &mut rng(5));
+            assert_eq!(order, again);
+        }
+        // A buffer of one row keeps the rows' order; a larger one moves them.
+        let mut order = vec![0; 100];
+        shuffle_through_buffer(&mut order, 1, &mut rng(1));
+        assert_eq!(order, (0..100).collect::<Vec<_>>());
+        shuffle_through_buffer(&mut order, 10, &mut rng(1));
+        assert_ne!(order, (0..100).collect::<Vec<_>>());
     }
 }

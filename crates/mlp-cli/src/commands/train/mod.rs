@@ -72,6 +72,10 @@ pub struct TrainArgs {
     /// [default: 0].
     #[arg(long, value_name = "W")]
     warmup_epochs: Option<usize>,
+    /// Shuffle mini-batches through a buffer of N rows (as a file too large for memory is
+    /// shuffled) instead of over all rows [default: all rows].
+    #[arg(long, value_name = "N")]
+    shuffle_buffer: Option<usize>,
     /// Dropout: each hidden unit is dropped with probability P in every training step (gd,
     /// sgd, adam; masks drawn from --seed) [default: 0].
     #[arg(long, value_name = "P", allow_negative_numbers = true)]
@@ -277,6 +281,7 @@ fn fit_options(args: &TrainArgs, task: Task, threads: usize) -> Result<FitOption
     t.warmup_epochs = args.warmup_epochs.unwrap_or(t.warmup_epochs);
     t.weight_decay = args.weight_decay.unwrap_or(t.weight_decay);
     t.dropout = args.dropout.unwrap_or(t.dropout);
+    t.shuffle_buffer = args.shuffle_buffer;
     t.epochs = args.epochs;
     t.batch_size = args.batch_size;
     t.momentum = args.momentum;
