@@ -43,7 +43,7 @@ _ACTIVATIONS = {
 }
 _SKLEARN_ACTIVATION = {"sigmoid": "logistic"}
 _SOLVERS = ("lbfgs", "sgd", "adam", "gd", "cg")
-_SCHEDULES = ("constant", "invscaling", "adaptive")
+_SCHEDULES = ("constant", "invscaling", "adaptive", "cosine")
 # `_inputs` without targets (prediction), as opposed to targets of None (an error).
 _NO_Y = object()
 
@@ -137,6 +137,10 @@ class _BaseMLP(BaseEstimator):
         if not isinstance(self.max_iter, numbers.Integral) or self.max_iter < 1:
             raise ValueError(f"max_iter must be a positive integer, got {self.max_iter!r}")
         optional_int = {"n_iter_no_change": self.n_iter_no_change, "ensemble": self.ensemble}
+        if not isinstance(self.warmup_epochs, numbers.Integral) or self.warmup_epochs < 0:
+            raise ValueError(
+                f"warmup_epochs must be a non-negative integer, got {self.warmup_epochs!r}"
+            )
         for name, v in optional_int.items():
             if v is not None and (not isinstance(v, numbers.Integral) or v < 1):
                 raise ValueError(f"{name} must be a positive integer or None, got {v!r}")
@@ -165,6 +169,9 @@ class _BaseMLP(BaseEstimator):
             patience=None if self.n_iter_no_change is None else int(self.n_iter_no_change),
             threads=self._threads(),
             ensemble=None if self.ensemble is None else int(self.ensemble),
+            dropout=float(self.dropout),
+            weight_decay=float(self.weight_decay),
+            warmup_epochs=int(self.warmup_epochs),
         )
 
     # ---- inputs
@@ -389,8 +396,10 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     every row trained on for complete numeric data), measured to beat scikit-learn's on
     held-out splits. The parameters are scikit-learn's `MLPClassifier`'s, mapped onto the
     library's settings as python/README.md lists; `solver` also takes 'gd' and 'cg', and
-    `ensemble` averages that many networks. `random_state=None` is seed 0, so every fit is
-    deterministic.
+    `ensemble` averages that many networks; `learning_rate` also takes 'cosine', and
+    `dropout`, `weight_decay` (decoupled, AdamW), `warmup_epochs` and `label_smoothing` are the
+    options of `mlp train` of those names (gd, sgd and adam for the first three).
+    `random_state=None` is seed 0, so every fit is deterministic.
 
     DataFrames keep their column names; their text and categorical columns are encoded as
     `mlp train` encodes a CSV file's (one-hot categories, dates, missing values). NaN is a
@@ -427,6 +436,10 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         n_iter_no_change=None,
         n_jobs=None,
         ensemble=None,
+        dropout=0.0,
+        weight_decay=0.0,
+        warmup_epochs=0,
+        label_smoothing=0.0,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -452,6 +465,13 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         self.n_iter_no_change = n_iter_no_change
         self.n_jobs = n_jobs
         self.ensemble = ensemble
+        self.dropout = dropout
+        self.weight_decay = weight_decay
+        self.warmup_epochs = warmup_epochs
+        self.label_smoothing = label_smoothing
+
+    def _settings(self, n_rows: int) -> dict[str, Any]:
+        return dict(super()._settings(n_rows), label_smoothing=float(self.label_smoothing))
 
     def fit(self, X, y) -> "MLPClassifier":
         """Trains on X (rows × features) and the class labels y; with `warm_start`, from the
@@ -556,6 +576,9 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         n_iter_no_change=None,
         n_jobs=None,
         ensemble=None,
+        dropout=0.0,
+        weight_decay=0.0,
+        warmup_epochs=0,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -581,6 +604,9 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         self.n_iter_no_change = n_iter_no_change
         self.n_jobs = n_jobs
         self.ensemble = ensemble
+        self.dropout = dropout
+        self.weight_decay = weight_decay
+        self.warmup_epochs = warmup_epochs
 
     def fit(self, X, y) -> "MLPRegressor":
         """Trains on X (rows × features) and the targets y (one or several columns); with

@@ -292,7 +292,8 @@ fn parse<T: std::str::FromStr<Err = String>>(field: &str, value: &str) -> PyResu
     seed = 0, tol = None, momentum = None, nesterov = None, early_stopping = None,
     validation_fraction = None, beta_1 = None, beta_2 = None, epsilon = None,
     patience = None, threads = None, ensemble = None, standardize = None, numeric = None,
-    categorical = None, bins = None, init_bound = None
+    categorical = None, bins = None, init_bound = None, dropout = None, weight_decay = None,
+    warmup_epochs = None, label_smoothing = None
 ))]
 #[allow(clippy::too_many_arguments)]
 fn fit<'py>(
@@ -332,6 +333,10 @@ fn fit<'py>(
     categorical: Option<Vec<String>>,
     bins: Option<&str>,
     init_bound: Option<f64>,
+    dropout: Option<f64>,
+    weight_decay: Option<f64>,
+    warmup_epochs: Option<usize>,
+    label_smoothing: Option<f64>,
 ) -> PyResult<(PyModel, Bound<'py, PyDict>)> {
     let task: Task = parse("task", task)?;
     let mut o = FitOptions::defaults_for(task);
@@ -354,11 +359,23 @@ fn fit<'py>(
     if let Some(b) = bins {
         o.bins = parse("bins", b)?;
     }
+    if let Some(e) = label_smoothing {
+        o.label_smoothing = e;
+    }
     let t = &mut o.train;
+    if let Some(p) = dropout {
+        t.dropout = p;
+    }
+    if let Some(d) = weight_decay {
+        t.weight_decay = d;
+    }
+    if let Some(w) = warmup_epochs {
+        t.warmup_epochs = w;
+    }
     if let Some(s) = solver {
         t.solver = parse::<Solver>("solver", s)?;
     }
-    t.patience = patience.unwrap_or(if t.solver.is_quasi_newton() { 50 } else { 10 });
+    t.patience = patience.unwrap_or_else(|| t.solver.default_patience());
     if let Some(a) = alpha {
         t.lambda = a;
     }

@@ -296,3 +296,26 @@ def test_to_onnx_predicts_what_the_estimator_predicts(tmp_path, iris):
     assert [str(v) for v in label] == [str(v) for v in est.predict(x)]
     with pytest.raises(ValueError):
         est.to_onnx(tmp_path / "x.onnx", precision="f16")
+
+
+def test_dropout_decay_warm_up_cosine_and_label_smoothing(iris):
+    X, y = iris
+    base = dict(
+        solver="adam", max_iter=100, learning_rate="cosine", learning_rate_init=0.05, random_state=1
+    )
+    plain = mlp.MLPClassifier(**base).fit(X, y)
+    tuned = mlp.MLPClassifier(
+        **base, dropout=0.2, weight_decay=0.1, warmup_epochs=3, label_smoothing=0.1
+    ).fit(X, y)
+    again = clone(tuned).fit(X, y)
+    assert not np.array_equal(plain.coefs_[0], tuned.coefs_[0])
+    assert np.array_equal(tuned.coefs_[0], again.coefs_[0])
+    assert tuned.score(X, y) > 0.8
+    # Smoothed labels keep the probabilities away from 0 and 1.
+    assert tuned.predict_proba(X).max() < plain.predict_proba(X).max()
+    reg = mlp.MLPRegressor(solver="adam", max_iter=10, dropout=0.1, weight_decay=0.01)
+    reg.fit(X[:, :3], X[:, 3])
+    with pytest.raises(ValueError, match="dropout"):
+        mlp.MLPClassifier(solver="lbfgs", dropout=0.3).fit(X, y)
+    with pytest.raises(ValueError, match="warmup_epochs"):
+        mlp.MLPClassifier(warmup_epochs=-1).fit(X, y)

@@ -55,6 +55,12 @@ impl Solver {
         self == Solver::Gd || self.is_quasi_newton()
     }
 
+    /// Epochs without improvement before early stopping when none is given: 50 for L-BFGS
+    /// and CG, whose epochs are single steps, 10 for the others (scikit-learn's).
+    pub fn default_patience(self) -> usize {
+        if self.is_quasi_newton() { 50 } else { 10 }
+    }
+
     /// The learning rate used when none is given.
     pub fn default_learning_rate(self) -> f64 {
         match self {

@@ -272,9 +272,7 @@ fn fit_options(args: &TrainArgs, task: Task, threads: usize) -> Result<FitOption
         .init_bound
         .map_or(Init::Glorot, |bound| Init::Uniform { bound });
     let t = &mut o.train;
-    t.patience = args
-        .patience
-        .unwrap_or(if t.solver.is_quasi_newton() { 50 } else { 10 });
+    t.patience = args.patience.unwrap_or_else(|| t.solver.default_patience());
     t.lambda = args.lambda.unwrap_or(t.lambda);
     t.learning_rate = args.learning_rate;
     t.schedule = args.schedule;
