@@ -154,3 +154,87 @@ fn cross_validation_of_a_single_network_on_a_table_with_an_id_column() {
     assert_eq!(report["scores"].as_array().unwrap().len(), 4);
     assert!(report["mean"].as_f64().unwrap() > 0.9, "{report}");
 }
+
+#[test]
+fn successive_halving_and_a_log_that_continues_a_search() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("p.csv"), penguins(60, ',')).unwrap();
+    let args = [
+        "tune", "--trials", "9", "--search", "halving", "--data", "p.csv", "--target", "species",
+        "--epochs", "27", "--quiet", "--log", "log.json",
+    ];
+    let (out, _) = ok(d, &args);
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let trials = report["trials"].as_array().unwrap();
+    let rung = |r: u64| -> Vec<&Value> { trials.iter().filter(|t| t["rung"] == r).collect() };
+    // 9 trials for 3 epochs, the best 3 for 9, the best one for 27.
+    assert_eq!(
+        [rung(1).len(), rung(2).len(), rung(3).len()],
+        [9, 3, 1],
+        "{report}"
+    );
+    assert!(rung(1).iter().all(|t| t["epochs"] == 3));
+    assert!(rung(2).iter().all(|t| t["epochs"] == 9));
+    assert_eq!(rung(3)[0]["epochs"], 27);
+    assert_eq!(report["best"]["trial"], rung(3)[0]["trial"]);
+    // Those that went on were the best of their rung.
+    let score = |t: &Value| t["score"].as_f64().unwrap();
+    let worst_kept = rung(2)
+        .iter()
+        .map(|t| {
+            let first = rung(1)
+                .into_iter()
+                .find(|f| f["trial"] == t["trial"])
+                .unwrap();
+            score(first)
+        })
+        .fold(f64::INFINITY, f64::min);
+    let dropped_best = rung(1)
+        .iter()
+        .filter(|f| !rung(2).iter().any(|t| t["trial"] == f["trial"]))
+        .map(|f| score(f))
+        .fold(f64::NEG_INFINITY, f64::max);
+    assert!(worst_kept >= dropped_best);
+    // Run again with the log: every trial comes from it, the report is the same.
+    let loud: Vec<&str> = args.iter().copied().filter(|a| *a != "--quiet").collect();
+    let (again, err) = ok(d, &loud);
+    assert_eq!(again, out);
+    assert_eq!(err.matches("(from the log)").count(), 13, "{err}");
+    // A log of another search is refused, and left as it was.
+    let before = std::fs::read(d.join("log.json")).unwrap();
+    let (code, _, err) = run(
+        d,
+        &[
+            "tune", "--trials", "9", "--data", "p.csv", "--target", "species", "--log", "log.json",
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("log of another search"), "{err}");
+    assert_eq!(std::fs::read(d.join("log.json")).unwrap(), before);
+}
+
+#[test]
+fn a_time_limit_stops_starting_trials() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("p.csv"), penguins(60, ',')).unwrap();
+    let (out, _) = ok(
+        d,
+        &[
+            "tune",
+            "--trials",
+            "50",
+            "--time-limit",
+            "0.001",
+            "--data",
+            "p.csv",
+            "--target",
+            "species",
+            "--quiet",
+        ],
+    );
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["trials"].as_array().unwrap().len(), 1);
+    assert_eq!(report["complete"], false);
+}
