@@ -16,6 +16,8 @@ use crate::error::{Error, Location, Result};
 use crate::float::Float;
 
 mod arrays;
+#[cfg(test)]
+mod block_tests;
 mod blocks;
 #[cfg(feature = "columnar")]
 mod columnar;

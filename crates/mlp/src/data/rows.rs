@@ -48,6 +48,8 @@ pub(super) struct Role {
     /// Its places among the target and then the kept columns (it may be both a feature and
     /// kept, or a target and kept).
     pub texts: Vec<usize>,
+    /// Its place among the features, when it is only a feature.
+    pub number: Option<usize>,
 }
 
 /// How the rows of a file are read.
@@ -85,6 +87,9 @@ impl<'a> Reading<'a> {
             if let Some(role) = roles.get_mut(i) {
                 role.texts.push(k);
             }
+        }
+        for role in &mut roles {
+            role.number = role.feature.filter(|_| role.texts.is_empty());
         }
         Reading {
             name,
