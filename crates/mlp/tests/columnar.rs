@@ -151,3 +151,59 @@ fn a_file_that_is_not_parquet_is_one_error() {
         .to_string();
     assert!(err.contains("bad.parquet") && !err.contains('\n'), "{err}");
 }
+
+#[test]
+fn parquet_columns_decoded_on_any_number_of_threads_read_the_same() {
+    // Rows in several row groups and several batches, columns decoded apart and put together.
+    let rows = 10_000;
+    let column = |k: usize| -> Vec<Option<f64>> {
+        (0..rows)
+            .map(|i| ((i + k) % 97 != 5).then(|| ((i * (k + 3)) as f64 * 0.37).cos() * 1e3))
+            .collect()
+    };
+    let names = ["a", "b", "c", "d", "e", "y"];
+    let values: Vec<Vec<Option<f64>>> = (0..names.len()).map(column).collect();
+    let batch = RecordBatch::try_from_iter(
+        names
+            .iter()
+            .zip(&values)
+            .map(|(n, v)| (*n, Arc::new(Float64Array::from(v.clone())) as ArrayRef)),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("many.parquet");
+    let file = std::fs::File::create(&path).unwrap();
+    let properties = parquet::file::properties::WriterProperties::builder()
+        .set_max_row_group_row_count(Some(3000))
+        .build();
+    let mut writer =
+        parquet::arrow::ArrowWriter::try_new(file, batch.schema(), Some(properties)).unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
+    let on = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| read(&path))
+    };
+    let one = on(1);
+    assert_eq!(one.x.shape(), [rows, 5]);
+    for (j, v) in values.iter().take(5).enumerate() {
+        for (i, v) in v.iter().enumerate() {
+            let got = one.x[[i, j]];
+            assert!(v.map_or(got.is_nan(), |v| v == got), "row {i} column {j}");
+        }
+    }
+    assert_eq!(
+        one.columns[0].missing,
+        values[0].iter().filter(|v| v.is_none()).count()
+    );
+    assert_eq!(one.columns[0].first_missing.as_ref().map(|m| m.0), Some(7));
+    for threads in [2, 3, 7] {
+        let other = on(threads);
+        assert!(same_bits(&one, &other), "{threads} threads");
+        assert_eq!(one.targets[0].values, other.targets[0].values);
+        assert_eq!(one.columns, other.columns);
+    }
+}

@@ -7,15 +7,23 @@
 //! text ([`super::text::Settle`]): numbers when it holds only numbers and missing values, else
 //! text for the input schema. Rows are numbered as the lines of a CSV file would be: the first
 //! row is line 2.
+//!
+//! A Parquet file's columns are decoded on the threads of rayon's pool, each thread its share
+//! of the columns, and put together batch by batch in the order of the file.
 
 use std::fs::File;
 use std::path::Path;
+use std::sync::mpsc::{Receiver, sync_channel};
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::Float64Type;
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{ArrowError, DataType, SchemaRef};
 use ndarray::Array2;
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+};
 
 use super::plan::plan;
 use super::rows::text_columns;
@@ -24,33 +32,148 @@ use super::{ColumnRead, Columnar, Columns, Table, available_memory, columnar_kin
 use crate::error::{Error, Location, Result};
 use crate::float::Float;
 
-/// Rows per batch read.
-const BATCH_ROWS: usize = 1 << 16;
+/// Rows per batch read: a batch's arrays are a few megabytes, which the allocator hands out
+/// again for the next batch (batches of 65536 rows of a wide file took hundreds of megabytes,
+/// and the system's time to map them about as long as the decoding).
+const BATCH_ROWS: usize = 1 << 12;
 
-type Batches = Box<dyn Iterator<Item = std::result::Result<RecordBatch, ArrowError>>>;
+/// One batch of rows: the columns read, by their place in the file's schema.
+struct Batch {
+    columns: Vec<Option<ArrayRef>>,
+    rows: usize,
+}
 
-/// Opens the file: its schema, its row count when the file says it, and its batches.
-fn open(path: &Path, name: &str) -> Result<(SchemaRef, Option<usize>, Batches)> {
+impl Batch {
+    /// Column `i` of the file (one of the columns asked for).
+    fn column(&self, i: usize, name: &str) -> Result<&ArrayRef> {
+        self.columns.get(i).and_then(Option::as_ref).ok_or_else(|| {
+            data(
+                Location::file(name),
+                format!("column {} was not read", i + 1),
+            )
+        })
+    }
+}
+
+type Batches = Box<dyn Iterator<Item = Result<Batch>>>;
+
+/// A thread decoding some columns of a Parquet file: their places in the file's schema, and
+/// where their batches come.
+type Decoder = (
+    Vec<usize>,
+    Receiver<std::result::Result<RecordBatch, ArrowError>>,
+);
+
+/// A file opened: its kind's reader, not yet reading.
+enum Opened {
+    /// A Parquet file's path and metadata, from which a reader of any of its columns is made.
+    Parquet(ArrowReaderMetadata),
+    /// An Arrow IPC file's reader.
+    Ipc(arrow_ipc::reader::FileReader<File>),
+}
+
+/// Opens the file: its schema, its row count when the file says it, and how to read it.
+fn open(path: &Path, name: &str) -> Result<(SchemaRef, Option<usize>, Opened)> {
     let file = File::open(path).map_err(|e| Error::io(name, e))?;
     let bad = |e: &dyn std::fmt::Display| data(Location::file(name), format!("{e}"));
     match columnar_kind(path) {
         Some(Columnar::Parquet) => {
-            let builder =
-                parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
-                    .map_err(|e| bad(&e))?;
-            let rows = usize::try_from(builder.metadata().file_metadata().num_rows()).ok();
-            let schema = builder.schema().clone();
-            let reader = builder
-                .with_batch_size(BATCH_ROWS)
-                .build()
-                .map_err(|e| bad(&e))?;
-            Ok((schema, rows, Box::new(reader)))
+            let metadata =
+                ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).map_err(|e| bad(&e))?;
+            let rows = usize::try_from(metadata.metadata().file_metadata().num_rows()).ok();
+            Ok((metadata.schema().clone(), rows, Opened::Parquet(metadata)))
         }
         _ => {
             let reader = arrow_ipc::reader::FileReader::try_new(file, None).map_err(|e| bad(&e))?;
-            let schema = reader.schema();
-            Ok((schema, None, Box::new(reader)))
+            Ok((reader.schema(), None, Opened::Ipc(reader)))
         }
+    }
+}
+
+/// The batches of the columns at `needed` (ascending). A Parquet file's columns are decoded on
+/// as many threads as rayon's pool has (each its share of the columns, by its own reader of the
+/// file), an Arrow IPC file's on this one.
+fn batches(path: &Path, name: &str, opened: Opened, needed: &[usize]) -> Result<Batches> {
+    let bad = |e: &dyn std::fmt::Display| data(Location::file(name), format!("{e}"));
+    let width = match &opened {
+        Opened::Parquet(metadata) => metadata.schema().fields().len(),
+        Opened::Ipc(reader) => reader.schema().fields().len(),
+    };
+    let metadata = match opened {
+        Opened::Ipc(reader) => {
+            let owned = name.to_owned();
+            return Ok(Box::new(reader.map(move |batch| {
+                let batch = batch.map_err(|e| data(Location::file(&owned), format!("{e}")))?;
+                Ok(Batch {
+                    rows: batch.num_rows(),
+                    columns: batch.columns().iter().cloned().map(Some).collect(),
+                })
+            })));
+        }
+        Opened::Parquet(metadata) => metadata,
+    };
+    let threads = rayon::current_num_threads().clamp(1, needed.len().max(1));
+    let share = needed.len().div_ceil(threads).max(1);
+    let mut decoders = Vec::new();
+    for group in needed.chunks(share) {
+        // A file of its own: readers of one file description would share its offset.
+        let file = File::open(path).map_err(|e| Error::io(name, e))?;
+        let mask = ProjectionMask::roots(metadata.parquet_schema(), group.iter().copied());
+        let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata.clone())
+            .with_projection(mask)
+            .with_batch_size(BATCH_ROWS)
+            .build()
+            .map_err(|e| bad(&e))?;
+        let (send, receive) = sync_channel(1);
+        std::thread::Builder::new()
+            .name("parquet-decoder".into())
+            .spawn(move || {
+                for batch in reader {
+                    if send.send(batch).is_err() {
+                        break;
+                    }
+                }
+            })
+            .map_err(|e| Error::io(name, e))?;
+        decoders.push((group.to_vec(), receive));
+    }
+    let owned = name.to_owned();
+    Ok(Box::new(std::iter::from_fn(move || {
+        zip_batches(&decoders, width, &owned)
+    })))
+}
+
+/// The next batch of every decoder, as one: `None` when they have all ended. A decoder's error
+/// comes first from the first decoder that has one, so the message does not depend on timing.
+fn zip_batches(decoders: &[Decoder], width: usize, name: &str) -> Option<Result<Batch>> {
+    let fail = |message: String| Some(Err(data(Location::file(name), message)));
+    let mut columns = vec![None; width];
+    let mut rows = None;
+    let mut ended = 0;
+    for (group, receive) in decoders {
+        let batch = match receive.recv() {
+            Ok(Ok(batch)) => batch,
+            Ok(Err(e)) => return fail(e.to_string()),
+            Err(_) => {
+                ended += 1;
+                continue;
+            }
+        };
+        if *rows.get_or_insert(batch.num_rows()) != batch.num_rows()
+            || batch.num_columns() != group.len()
+        {
+            return fail("the columns' batches do not line up".to_owned());
+        }
+        for (&i, array) in group.iter().zip(batch.columns()) {
+            if let Some(slot) = columns.get_mut(i) {
+                *slot = Some(array.clone());
+            }
+        }
+    }
+    match (ended, rows) {
+        (_, None) => None,
+        (0, Some(rows)) => Some(Ok(Batch { columns, rows })),
+        _ => fail("some columns have fewer rows than others".to_owned()),
     }
 }
 
@@ -66,7 +189,7 @@ enum Feature {
 /// CSV files).
 pub fn read<T: Float>(path: &Path, columns: &Columns) -> Result<Table<T>> {
     let name = path.display().to_string();
-    let (schema, rows_hint, batches) = open(path, &name)?;
+    let (schema, rows_hint, opened) = open(path, &name)?;
     let header: Vec<String> = schema
         .fields()
         .iter()
@@ -85,6 +208,16 @@ pub fn read<T: Float>(path: &Path, columns: &Columns) -> Result<Table<T>> {
         }
     }
     let plan = plan(&name, &header, columns)?;
+    let mut needed: Vec<usize> = plan
+        .features
+        .iter()
+        .chain(&plan.targets)
+        .chain(&plan.keep)
+        .copied()
+        .collect();
+    needed.sort_unstable();
+    needed.dedup();
+    let batches = batches(path, &name, opened, &needed)?;
     let budget = available_memory()?;
     if let (Some(rows), Some(budget)) = (rows_hint, budget) {
         // The matrix, before a byte of it is read.
@@ -115,9 +248,9 @@ pub fn read<T: Float>(path: &Path, columns: &Columns) -> Result<Table<T>> {
     reserve(&mut x, rows_hint.unwrap_or(0).saturating_mul(width), &name)?;
     let mut held = 0u64;
     for batch in batches {
-        let batch = batch.map_err(|e| data(Location::file(&name), format!("{e}")))?;
+        let batch = batch?;
         let first = lines.len() as u64 + 2;
-        let n = batch.num_rows();
+        let n = batch.rows;
         lines.extend(first..first + n as u64);
         let base = x.len();
         reserve(&mut x, n.saturating_mul(width), &name)?;
@@ -125,7 +258,7 @@ pub fn read<T: Float>(path: &Path, columns: &Columns) -> Result<Table<T>> {
         let rows = &mut x[base..];
         let mut numeric: Vec<(usize, ArrayRef)> = Vec::new();
         for (j, (&i, feature)) in plan.features.iter().zip(features.iter_mut()).enumerate() {
-            let array = batch.column(i);
+            let array = batch.column(i, &name)?;
             match feature {
                 Feature::Numbers(_) => numeric.push((j, numbers(array, &name)?)),
                 Feature::Text(interner, _) => {
@@ -135,10 +268,13 @@ pub fn read<T: Float>(path: &Path, columns: &Columns) -> Result<Table<T>> {
                 }
             }
         }
-        fill(rows, width, &numeric);
-        for (j, array) in &numeric {
+        for ((j, _), (count, first_row)) in numeric.iter().zip(fill(rows, width, &numeric)) {
             if let Feature::Numbers(seen) = &mut features[*j] {
-                note_missing(rows, width, *j, array, first, seen);
+                seen.missing += count;
+                if let Some(r) = first_row {
+                    seen.first_missing
+                        .get_or_insert_with(|| (first + r as u64, String::new()));
+                }
             }
         }
         for (&i, column) in plan
@@ -147,7 +283,9 @@ pub fn read<T: Float>(path: &Path, columns: &Columns) -> Result<Table<T>> {
             .chain(&plan.keep)
             .zip(targets.iter_mut().chain(kept.iter_mut()))
         {
-            column.values.extend(as_text(batch.column(i), &name)?);
+            column
+                .values
+                .extend(as_text(batch.column(i, &name)?, &name)?);
             column.lines.extend(first..first + n as u64);
         }
         if let Some(budget) = budget {
@@ -191,7 +329,7 @@ pub fn read<T: Float>(path: &Path, columns: &Columns) -> Result<Table<T>> {
     })
 }
 
-/// A numeric or boolean column as float64 (a null's value is undefined: see [`note_missing`]).
+/// A numeric or boolean column as float64 (a null's value is undefined: see [`fill`]).
 fn numbers(array: &ArrayRef, name: &str) -> Result<ArrayRef> {
     arrow_cast::cast(array, &DataType::Float64)
         .map_err(|e| data(Location::file(name), format!("{e}")))
@@ -202,41 +340,41 @@ fn numbers(array: &ArrayRef, name: &str) -> Result<ArrayRef> {
 const TILE_ROWS: usize = 256;
 
 /// Writes the numeric columns (`(j, float64 array)`) into column j of the row-major `rows`,
-/// tile by tile.
-fn fill<T: Float>(rows: &mut [T], width: usize, numeric: &[(usize, ArrayRef)]) {
-    let values: Vec<(usize, &[f64])> = numeric
+/// tile by tile; a null, NaN or infinity (in T) is a missing value, NaN in `rows`. Returns, for
+/// each column, how many values are missing and the row of the first.
+fn fill<T: Float>(
+    rows: &mut [T],
+    width: usize,
+    numeric: &[(usize, ArrayRef)],
+) -> Vec<(usize, Option<usize>)> {
+    let values: Vec<(usize, &[f64], Option<_>)> = numeric
         .iter()
-        .map(|(j, a)| (*j, a.as_primitive::<Float64Type>().values().as_ref()))
+        .map(|(j, a)| {
+            let v = a.as_primitive::<Float64Type>().values().as_ref();
+            (*j, v, a.logical_nulls())
+        })
         .collect();
+    let mut missing = vec![(0, None); values.len()];
     for (t, tile) in rows.chunks_mut(TILE_ROWS * width).enumerate() {
         let start = t * TILE_ROWS;
-        for &(j, v) in &values {
-            for (row, &v) in tile.chunks_exact_mut(width).zip(&v[start..]) {
-                row[j] = T::of(v);
+        for ((j, v, nulls), (count, first)) in values.iter().zip(missing.iter_mut()) {
+            let column = tile
+                .chunks_exact_mut(width)
+                .zip(v.get(start..).unwrap_or_default());
+            for (r, (row, &v)) in column.enumerate() {
+                let v = T::of(v);
+                let null = nulls.as_ref().is_some_and(|b| b.is_null(start + r));
+                if let Some(slot) = row.get_mut(*j) {
+                    *slot = if v.is_finite() && !null { v } else { T::nan() };
+                }
+                if !v.is_finite() || null {
+                    *count += 1;
+                    first.get_or_insert(start + r);
+                }
             }
         }
     }
-}
-
-/// Marks column j's nulls, NaNs and infinities (in T) as missing: NaN in `rows`, counted in
-/// `seen` with the line of the first (`first` is the batch's first line).
-fn note_missing<T: Float>(
-    rows: &mut [T],
-    width: usize,
-    j: usize,
-    array: &ArrayRef,
-    first: u64,
-    seen: &mut ColumnRead,
-) {
-    let nulls = array.logical_nulls();
-    for (r, row) in rows.chunks_exact_mut(width).enumerate() {
-        if !row[j].is_finite() || nulls.as_ref().is_some_and(|b| b.is_null(r)) {
-            row[j] = T::nan();
-            seen.missing += 1;
-            seen.first_missing
-                .get_or_insert_with(|| (first + r as u64, String::new()));
-        }
-    }
+    missing
 }
 
 /// Reserves room for `more` values, checking first that the machine has the memory.

@@ -5,10 +5,10 @@
 //! line and column; operating-system failures are [`Error::Io`].
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufReader, Read};
 use std::path::PathBuf;
 
-use csv::{ByteRecord, ReaderBuilder};
+use csv::ByteRecord;
 use flate2::read::MultiGzDecoder;
 use ndarray::Array2;
 
@@ -16,11 +16,16 @@ use crate::error::{Error, Location, Result};
 use crate::float::Float;
 
 mod arrays;
+#[cfg(test)]
+mod block_tests;
+mod blocks;
 #[cfg(feature = "columnar")]
 mod columnar;
+mod fast;
 mod memory;
 mod plan;
 mod quotes;
+mod records;
 mod rows;
 mod sniff;
 mod table;
@@ -34,9 +39,10 @@ pub use plan::did_you_mean;
 pub use table::{ColumnRead, Table, TargetColumn, unlabelled_note};
 pub use text::TextColumn;
 
+use blocks::{BLOCK_BYTES, Blocks, newlines};
 use memory::{fits, grow};
 use plan::{Plan, header_names, plan};
-use quotes::QuoteWatch;
+use records::{Lines, unclosed_quote};
 use rows::read_rows;
 
 /// The first two bytes of every gzip stream.
@@ -228,6 +234,16 @@ fn read_with<R: Read, T: Float>(
     open: impl Fn() -> Result<R>,
     columns: &Columns,
 ) -> Result<Table<T>> {
+    read_in_blocks(name, open, columns, BLOCK_BYTES)
+}
+
+/// [`read_with`], cutting the input into blocks of about `block` bytes.
+fn read_in_blocks<R: Read, T: Float>(
+    name: &str,
+    open: impl Fn() -> Result<R>,
+    columns: &Columns,
+    block: usize,
+) -> Result<Table<T>> {
     // A missing-value marker that is a number must be seen before the number is parsed, which
     // only the text reader does.
     let numeric_na = columns
@@ -236,18 +252,18 @@ fn read_with<R: Read, T: Float>(
         .any(|v| number(v, columns.decimal).is_some());
     if !numeric_na
         && columns.text.is_empty()
-        && let Some(table) = parse(name, open()?, columns, Mode::Numbers)?
+        && let Some(table) = parse(name, open()?, columns, Mode::Numbers, block)?
     {
         return Ok(table);
     }
-    parse(name, open()?, columns, Mode::Text)?
+    parse(name, open()?, columns, Mode::Text, block)?
         .ok_or_else(|| data(Location::file(name), "could not be read as text"))
 }
 
 /// How the data rows are read.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Mode {
-    /// Features as numbers, on two threads; gives up at the first text.
+    /// Features as numbers, on the threads of rayon's pool; gives up at the first text.
     Numbers,
     /// Every field as text.
     Text,
@@ -283,37 +299,6 @@ fn read_prefix(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
         }
     }
     Ok(got)
-}
-
-/// The error for a record whose number of fields is not the header's `width`; or, when the
-/// record runs to the end of the input inside a quoted field, the error for that quote (which
-/// made the record swallow the lines after it).
-fn ragged<R: Read>(
-    reader: &mut csv::Reader<QuoteWatch<R>>,
-    name: &str,
-    record: &ByteRecord,
-    width: usize,
-) -> Error {
-    // A record that is the last one, with a quote still open, ran to the end inside it.
-    if let Ok(false) = reader.read_byte_record(&mut ByteRecord::new())
-        && let Some(line) = reader.get_ref().open_quote()
-    {
-        return unclosed_quote(name, line);
-    }
-    let line = record.position().map_or(0, csv::Position::line);
-    let message = format!(
-        "line {line} has {} fields, the header has {width}",
-        record.len()
-    );
-    data(Location::file(name), message)
-}
-
-/// The error for a quoted field whose quote, opened on `line`, is never closed.
-fn unclosed_quote(name: &str, line: u64) -> Error {
-    data(
-        Location::file(name).at_line(line),
-        "a quote opened on this line is never closed (the field would run to the end of the file)",
-    )
 }
 
 /// An [`Error::Data`].
@@ -411,27 +396,6 @@ pub(crate) fn short(s: &str) -> String {
     out
 }
 
-/// Reads the next record; false at the end of the input. A quoted field still open at the end
-/// of the input is an error.
-fn next<R: Read>(
-    reader: &mut csv::Reader<QuoteWatch<R>>,
-    record: &mut ByteRecord,
-    name: &str,
-    gzip: bool,
-) -> Result<bool> {
-    let more = reader.read_byte_record(record).map_err(|e| {
-        let message = e.to_string();
-        match e.into_kind() {
-            csv::ErrorKind::Io(err) => stream_error(name, err, gzip),
-            _ => data(Location::file(name), message),
-        }
-    })?;
-    if !more && let Some(line) = reader.get_ref().open_quote() {
-        return Err(unclosed_quote(name, line));
-    }
-    Ok(more)
-}
-
 /// An error while reading the input: a broken gzip stream gets its own message.
 fn stream_error(name: &str, err: io::Error, gzip: bool) -> Error {
     let broken = matches!(
@@ -455,46 +419,40 @@ fn parse<'a, T: Float>(
     input: impl Read + 'a,
     columns: &Columns,
     mode: Mode,
+    block: usize,
 ) -> Result<Option<Table<T>>> {
     let (input, gzip) = decompressed(name, input)?;
-    let mut input = BufReader::with_capacity(1 << 16, input);
-    // A byte-order mark goes before the CSV parser sees the header, so that a quoted first
-    // name is still read as quoted.
-    let mut first_line = Vec::new();
-    input
-        .read_until(b'\n', &mut first_line)
-        .map_err(|e| stream_error(name, e, gzip))?;
-    if first_line.starts_with(&[0xEF, 0xBB, 0xBF]) {
-        first_line.drain(..3);
-    }
-    let delimiter = columns
-        .delimiter
-        .unwrap_or_else(|| sniff::delimiter(&first_line));
-    let input = io::Cursor::new(first_line).chain(input);
-    let mut reader = ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .buffer_capacity(1 << 16)
-        .from_reader(QuoteWatch::new(input, delimiter));
-    let mut record = ByteRecord::new();
-    if !next(&mut reader, &mut record, name, gzip)? {
-        return Err(data(Location::file(name), "is empty"));
-    }
-    let header_line = record.position().map_or(1, csv::Position::line);
-    if let Some(line) = reader.get_ref().open_in(&record, header_line) {
-        return Err(unclosed_quote(name, line));
-    }
-    let header = header_names(name, &record, header_line)?;
+    let mut blocks = Blocks::open(input, name, gzip, columns.delimiter, block)?;
+    let delimiter = blocks.delimiter;
+    let empty = || data(Location::file(name), "is empty");
+    let mut first = blocks.next_block()?.ok_or_else(empty)?;
+    let (header, header_end) = {
+        let bytes = first.records();
+        let mut reader = records::reader(bytes, delimiter, 1);
+        let mut record = ByteRecord::new();
+        if !records::next(&mut reader, &mut record, name)? {
+            return Err(empty());
+        }
+        let header_line = Lines::new(1).of(bytes, record.position().map_or(0, csv::Position::byte));
+        if let Some(line) = reader.get_ref().open_in(&record, header_line) {
+            return Err(unclosed_quote(name, line));
+        }
+        let header = header_names(name, &record, header_line)?;
+        (header, reader.position().byte())
+    };
+    first.start = usize::try_from(header_end)
+        .unwrap_or(usize::MAX)
+        .min(first.bytes.len());
+    first.line = 1 + newlines(first.bytes.get(..first.start).unwrap_or_default());
     let plan = plan(name, &header, columns)?;
     let rows = match mode {
-        Mode::Numbers => match read_rows(reader, name, gzip, &header, &plan, columns)? {
+        Mode::Numbers => match read_rows(first, &mut blocks, name, &header, &plan, columns)? {
             Some(rows) => rows,
             None => return Ok(None),
         },
         Mode::Text => {
             let guess = columns.guess_decimal && delimiter == b';';
-            text::read_text_rows(reader, name, gzip, &header, &plan, columns, guess)?
+            text::read_text_rows(first, &mut blocks, name, &header, &plan, columns, guess)?
         }
     };
     let mut rows = rows;

@@ -39,14 +39,31 @@ pub(super) struct QuoteWatch<R> {
 impl<R> QuoteWatch<R> {
     /// Watches `inner`, a CSV text separated by `delimiter`, from its first byte.
     pub(super) fn new(inner: R, delimiter: u8) -> Self {
+        QuoteWatch::from_line(inner, delimiter, 1)
+    }
+
+    /// Watches `inner`, a part of a CSV text that starts at the start of a record on `line`.
+    pub(super) fn from_line(inner: R, delimiter: u8, line: u64) -> Self {
         QuoteWatch {
             inner,
             delimiter,
             state: State::FieldStart,
-            line: 1,
+            line,
             opened: 0,
             ended: false,
         }
+    }
+
+    /// The line the bytes watched so far end on.
+    pub(super) fn line(&self) -> u64 {
+        self.line
+    }
+
+    /// Follows the parser through `bytes`, the next bytes of the text; returns where the last
+    /// record that ends in them ends: just after the last line break outside quotes (a `\n`; a
+    /// `\r` alone ends a record too, but is not looked for).
+    pub(super) fn scan(&mut self, bytes: &[u8]) -> Option<usize> {
+        self.watch(bytes)
     }
 
     /// The line on which a quoted field opened that is still open after the bytes read so far;
@@ -68,9 +85,17 @@ impl<R> QuoteWatch<R> {
         b == self.delimiter || b == b'\n' || b == b'\r'
     }
 
-    /// Follows the parser through `bytes`.
-    fn watch(&mut self, bytes: &[u8]) {
+    /// Follows the parser through `bytes`; returns the end of the last record that ends in them
+    /// at a `\n` (see [`QuoteWatch::scan`]).
+    fn watch(&mut self, bytes: &[u8]) -> Option<usize> {
         let mut rest = bytes;
+        let mut boundary = None;
+        // A line break outside quotes in `segment`, which starts `rest` and is not quoted.
+        let mut outside = |rest: &[u8], segment: &[u8]| {
+            if let Some(at) = memchr::memrchr(b'\n', segment) {
+                boundary = Some(bytes.len() - rest.len() + at + 1);
+            }
+        };
         while !rest.is_empty() {
             match self.state {
                 State::Quoted => match memchr::memchr(b'"', rest) {
@@ -81,7 +106,7 @@ impl<R> QuoteWatch<R> {
                     }
                     None => {
                         self.count_lines(rest);
-                        return;
+                        break;
                     }
                 },
                 State::QuoteInQuoted => {
@@ -97,6 +122,7 @@ impl<R> QuoteWatch<R> {
                 State::FieldStart | State::Unquoted => {
                     let Some(at) = memchr::memchr(b'"', rest) else {
                         self.count_lines(rest);
+                        outside(rest, rest);
                         if let Some(&last) = rest.last() {
                             self.state = if self.ends_field(last) {
                                 State::FieldStart
@@ -104,10 +130,11 @@ impl<R> QuoteWatch<R> {
                                 State::Unquoted
                             };
                         }
-                        return;
+                        break;
                     };
                     let before = &rest[..at];
                     self.count_lines(before);
+                    outside(rest, before);
                     let field_start = match before.last() {
                         Some(&b) => self.ends_field(b),
                         None => self.state == State::FieldStart,
@@ -123,6 +150,7 @@ impl<R> QuoteWatch<R> {
                 }
             }
         }
+        boundary
     }
 
     fn count_lines(&mut self, bytes: &[u8]) {
@@ -134,7 +162,7 @@ impl<R: Read> Read for QuoteWatch<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.ended |= n == 0 && !buf.is_empty();
-        self.watch(buf.get(..n).unwrap_or_default());
+        let _ = self.watch(buf.get(..n).unwrap_or_default());
         Ok(n)
     }
 }

@@ -1,26 +1,28 @@
-//! The data rows of a CSV file, read on two threads: this one splits the text into records
-//! (the csv crate), a second one turns the records' fields into numbers. Each does about half
-//! of the work, so a large file is read in about half the time.
+//! The data rows of a CSV file read as numbers, in parallel: this thread reads the input (and
+//! decompresses it) and cuts it into blocks of whole records ([`Blocks`]); as many workers as
+//! rayon's pool has threads parse blocks, each into rows of its own (the fast reader for blocks
+//! without quotes, the csv crate's for the others); and this thread appends the blocks' rows
+//! to the matrix in file order, as they come.
 //!
-//! Records travel in batches through a bounded channel, and the emptied batches come back to be
-//! refilled, so memory stays a few batches beyond the matrix being built. Errors keep the order
-//! of the file: when the splitter finds a malformed line, the parser first finishes every line
-//! before it, and its own error wins if it has one.
+//! A block's rows depend only on its bytes, so the matrix is the same for any number of
+//! threads. Errors keep the order of the file: a block stops at its first problem, and the
+//! first block (in the file) that stopped says what is wrong; an error of the input itself
+//! comes after every block read before it.
 
-use std::io::Read;
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::collections::BTreeMap;
+use std::panic::AssertUnwindSafe;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{channel, sync_channel};
 
-use csv::{ByteRecord, Reader};
+use csv::ByteRecord;
 
-use super::{ColumnRead, Columns, Plan, QuoteWatch, TargetColumn, data, grow, next, small_integer};
+use super::blocks::{Block, Blocks};
+use super::fast::{Fast, parse_block};
+use super::records::each_record;
+use super::{ColumnRead, Columns, Plan, TargetColumn, data, grow, small_integer};
 use crate::error::{Error, Location, Result};
 use crate::float::Float;
-
-/// Records per batch: enough that passing a batch costs nothing next to parsing it.
-const BATCH_RECORDS: usize = 256;
-
-/// Batches in flight: the splitter may run this far ahead of the parser.
-const BATCHES_IN_FLIGHT: usize = 4;
 
 /// What the data rows hold.
 pub(super) struct Rows<T> {
@@ -38,82 +40,176 @@ pub(super) struct Rows<T> {
     pub decimal: u8,
 }
 
-/// Reads every data row after the header from `reader` as numbers; `None` when a feature holds
-/// text that is neither a number nor a missing-value marker, so the file must be read as text
-/// (see `super::text`).
-pub(super) fn read_rows<T: Float, R: Read>(
-    mut reader: Reader<QuoteWatch<R>>,
-    name: &str,
-    gzip: bool,
-    header: &[String],
-    plan: &Plan,
-    options: &Columns,
-) -> Result<Option<Rows<T>>> {
-    let (full_tx, full_rx) = sync_channel::<Vec<ByteRecord>>(BATCHES_IN_FLIGHT);
-    let (empty_tx, empty_rx) = sync_channel::<Vec<ByteRecord>>(BATCHES_IN_FLIGHT + 2);
-    std::thread::scope(|scope| {
-        let parser = std::thread::Builder::new()
-            .name("csv-parser".into())
-            .spawn_scoped(scope, move || {
-                parse_batches(full_rx, empty_tx, name, header, plan, options)
-            })
-            .map_err(|e| Error::io(name, e))?;
-        let split = split_records(&mut reader, name, gzip, header.len(), full_tx, empty_rx);
-        // The parser's result covers every line before the splitter stopped: its error, if
-        // any, comes first in the file.
-        let parsed = parser
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        let parsed = parsed?;
-        match parsed {
-            // The parser stopped listening: what the splitter found after that does not count.
-            None => Ok(None),
-            Some(rows) => split.map(|()| Some(rows)),
-        }
-    })
+/// What one column of the file is read into.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Role {
+    /// Its place among the features, if it is one.
+    pub feature: Option<usize>,
+    /// Its places among the target and then the kept columns (it may be both a feature and
+    /// kept, or a target and kept).
+    pub texts: Vec<usize>,
+    /// Its place among the features, when it is only a feature.
+    pub number: Option<usize>,
 }
 
-/// Splits the input into records, sending them to the parser in batches, until the input ends
-/// (`Ok`), a line is malformed or the input fails (`Err`), or the parser stops listening.
-fn split_records<R: Read>(
-    reader: &mut Reader<QuoteWatch<R>>,
-    name: &str,
-    gzip: bool,
-    width: usize,
-    full: SyncSender<Vec<ByteRecord>>,
-    empty: Receiver<Vec<ByteRecord>>,
-) -> Result<()> {
-    loop {
-        let mut batch = empty.try_recv().unwrap_or_default();
-        batch.resize_with(BATCH_RECORDS, ByteRecord::new);
-        let mut filled = 0;
-        let mut failure = None;
-        for record in batch.iter_mut() {
-            match next(reader, record, name, gzip) {
-                Ok(true) if record.len() != width => {
-                    failure = Some(super::ragged(reader, name, record, width));
-                    break;
-                }
-                Ok(true) => filled += 1,
-                Ok(false) => break,
-                Err(e) => {
-                    failure = Some(e);
-                    break;
-                }
+/// How the rows of a file are read.
+pub(super) struct Reading<'a> {
+    /// The input's name, for messages.
+    pub name: &'a str,
+    /// The header's column names.
+    pub header: &'a [String],
+    /// Which columns are features, targets and kept.
+    pub plan: &'a Plan,
+    /// The reading options.
+    pub options: &'a Columns,
+    /// The field separator.
+    pub delimiter: u8,
+    /// What each column of the file is read into.
+    pub roles: Vec<Role>,
+}
+
+impl<'a> Reading<'a> {
+    /// How to read the rows of a file with this header, plan and separator.
+    pub fn new(
+        name: &'a str,
+        header: &'a [String],
+        plan: &'a Plan,
+        options: &'a Columns,
+        delimiter: u8,
+    ) -> Self {
+        let mut roles = vec![Role::default(); header.len()];
+        for (j, &i) in plan.features.iter().enumerate() {
+            if let Some(role) = roles.get_mut(i) {
+                role.feature = Some(j);
             }
         }
-        let done = filled < BATCH_RECORDS;
-        batch.truncate(filled);
-        if !batch.is_empty() && full.send(batch).is_err() {
-            // The parser has stopped at an error of its own, which it reports.
-            return Ok(());
+        for (k, &i) in plan.targets.iter().chain(&plan.keep).enumerate() {
+            if let Some(role) = roles.get_mut(i) {
+                role.texts.push(k);
+            }
         }
-        match failure {
-            Some(e) => return Err(e),
-            None if done => return Ok(()),
-            None => {}
+        for role in &mut roles {
+            role.number = role.feature.filter(|_| role.texts.is_empty());
+        }
+        Reading {
+            name,
+            header,
+            plan,
+            options,
+            delimiter,
+            roles,
         }
     }
+}
+
+/// How reading a block ended.
+enum Outcome {
+    /// Every record was read.
+    Done,
+    /// A feature holds text: the file must be read as text.
+    Text,
+    /// The first problem in the block.
+    Failed(Error),
+    /// Reading the block panicked (a bug): the panic goes on in the reading thread.
+    Panicked(Box<dyn std::any::Any + Send>),
+}
+
+impl<T: Float> Rows<T> {
+    /// No rows yet.
+    pub fn new(how: &Reading<'_>) -> Self {
+        Rows {
+            x: Vec::new(),
+            columns: vec![ColumnRead::default(); how.plan.features.len()],
+            targets: text_columns(how.header, &how.plan.targets),
+            kept: text_columns(how.header, &how.plan.keep),
+            lines: Vec::new(),
+            decimal: how.options.decimal,
+        }
+    }
+
+    /// Sets feature `j` of the last row (whose values are NaN until set) from its `field`, on
+    /// `line`: a number, or NaN for a missing value; false when the field holds text. The one
+    /// rule for a feature's field in the numeric reader.
+    pub fn set_feature(
+        &mut self,
+        j: usize,
+        field: &[u8],
+        line: u64,
+        how: &Reading<'_>,
+    ) -> Result<bool> {
+        let bytes = field.trim_ascii();
+        let at = (self.x.len() + j).saturating_sub(how.plan.features.len());
+        if let Some(value) = small_integer(bytes) {
+            if let Some(v) = self.x.get_mut(at) {
+                *v = T::of(value);
+            }
+            return Ok(true);
+        }
+        let text = std::str::from_utf8(bytes).map_err(|_| bad_utf8(how.name, line))?;
+        match super::number(text, how.options.decimal) {
+            Some(value) if T::of(value).is_finite() => {
+                if let Some(v) = self.x.get_mut(at) {
+                    *v = T::of(value);
+                }
+            }
+            _ if how.options.is_missing(text) => {
+                if let Some(seen) = self.columns.get_mut(j) {
+                    seen.missing += 1;
+                    seen.first_missing
+                        .get_or_insert_with(|| (line, text.to_owned()));
+                }
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// Appends `field`, trimmed, on `line`, to the `k`-th of the target and then kept columns.
+    pub fn push_text(
+        &mut self,
+        k: usize,
+        field: &[u8],
+        line: u64,
+        how: &Reading<'_>,
+    ) -> Result<()> {
+        let text = std::str::from_utf8(field)
+            .map_err(|_| bad_utf8(how.name, line))?
+            .trim();
+        if let Some(column) = self.targets.iter_mut().chain(self.kept.iter_mut()).nth(k) {
+            column.values.push(text.to_owned());
+            column.lines.push(line);
+        }
+        Ok(())
+    }
+
+    /// Appends the rows of `more` (which come next in the file), leaving it empty; checks that
+    /// the matrix fits in memory as it grows.
+    fn append(&mut self, more: &mut Rows<T>, name: &str) -> Result<()> {
+        if self.x.capacity() - self.x.len() < more.x.len() {
+            grow(&mut self.x, more.x.len(), name)?;
+        }
+        self.x.extend_from_slice(&more.x);
+        more.x.clear();
+        self.lines.append(&mut more.lines);
+        for (seen, next) in self.columns.iter_mut().zip(more.columns.iter_mut()) {
+            seen.missing += std::mem::take(&mut next.missing);
+            let first = next.first_missing.take();
+            if seen.first_missing.is_none() {
+                seen.first_missing = first;
+            }
+        }
+        let columns = self.targets.iter_mut().chain(self.kept.iter_mut());
+        for (column, next) in columns.zip(more.targets.iter_mut().chain(more.kept.iter_mut())) {
+            column.values.append(&mut next.values);
+            column.lines.append(&mut next.lines);
+        }
+        Ok(())
+    }
+}
+
+/// The error for a line that is not valid UTF-8.
+fn bad_utf8(name: &str, line: u64) -> Error {
+    data(Location::file(name).at_line(line), "invalid UTF-8")
 }
 
 /// Empty text columns named as the header names the columns at `indices`.
@@ -128,88 +224,172 @@ pub(super) fn text_columns(header: &[String], indices: &[usize]) -> Vec<TargetCo
         .collect()
 }
 
-/// Parses the batches of records, in order, into the feature values and the target columns;
-/// `None` as soon as a feature holds text.
-fn parse_batches<T: Float>(
-    full: Receiver<Vec<ByteRecord>>,
-    empty: SyncSender<Vec<ByteRecord>>,
+/// Reads every data row, from `first` (the block after the header) and the blocks after it,
+/// as numbers; `None` when a feature holds text that is neither a number nor a missing-value
+/// marker, so the file must be read as text (see `super::text`).
+pub(super) fn read_rows<T: Float>(
+    first: Block,
+    blocks: &mut Blocks<'_>,
     name: &str,
     header: &[String],
     plan: &Plan,
     options: &Columns,
 ) -> Result<Option<Rows<T>>> {
-    let mut rows = Rows {
-        x: Vec::new(),
-        columns: vec![ColumnRead::default(); plan.features.len()],
-        targets: text_columns(header, &plan.targets),
-        kept: text_columns(header, &plan.keep),
-        lines: Vec::new(),
-        decimal: options.decimal,
-    };
-    for batch in full {
-        for record in &batch {
-            if !parse_record(record, name, header, plan, options, &mut rows)? {
-                return Ok(None);
-            }
+    let how = &Reading::new(name, header, plan, options, blocks.delimiter);
+    let workers = rayon::current_num_threads().max(1);
+    // Blocks handed out and not yet appended: enough to keep every worker busy.
+    let in_flight = 2 * workers + 2;
+    let (jobs, queue) = sync_channel::<(usize, Block)>(in_flight);
+    let queue = &Mutex::new(queue);
+    let (done, results) = channel::<(usize, Block, Rows<T>, Outcome)>();
+    let stop = &AtomicBool::new(false);
+    let spare: &Mutex<Vec<Rows<T>>> = &Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let done = done.clone();
+            std::thread::Builder::new()
+                .name("csv-parser".into())
+                .spawn_scoped(scope, move || {
+                    loop {
+                        // One worker waits for the next block, the others for the queue.
+                        let job = match queue.lock() {
+                            Ok(queue) => queue.recv(),
+                            Err(_) => break,
+                        };
+                        let Ok((i, block)) = job else { break };
+                        let taken = spare.lock().ok().and_then(|mut s| s.pop());
+                        let mut rows = taken.unwrap_or_else(|| Rows::new(how));
+                        let outcome = if stop.load(Ordering::Relaxed) {
+                            Outcome::Done
+                        } else {
+                            let read = AssertUnwindSafe(|| read_block(&block, how, &mut rows));
+                            std::panic::catch_unwind(read).unwrap_or_else(Outcome::Panicked)
+                        };
+                        if done.send((i, block, rows, outcome)).is_err() {
+                            break;
+                        }
+                    }
+                })
+                .map_err(|e| Error::io(name, e))?;
         }
-        // The splitter may have finished: then the batch is simply dropped.
-        let _ = empty.try_send(batch);
-    }
-    Ok(Some(rows))
+        drop(done);
+        let mut rows = Rows::new(how);
+        let mut waiting = BTreeMap::new();
+        let (mut sent, mut appended) = (0usize, 0usize);
+        let mut next = Some(first);
+        let mut input_error = None;
+        let verdict = 'read: loop {
+            // Hand out blocks while there is room.
+            while sent - appended < in_flight
+                && let Some(block) = next.take()
+            {
+                if jobs.send((sent, block)).is_err() {
+                    break 'read Outcome::Failed(lost(name));
+                }
+                sent += 1;
+                next = blocks.next_block().unwrap_or_else(|e| {
+                    input_error = Some(e);
+                    None
+                });
+            }
+            if sent == appended {
+                break input_error.take().map_or(Outcome::Done, Outcome::Failed);
+            }
+            match results.recv() {
+                Ok(result) => waiting.insert(result.0, result),
+                Err(_) => break Outcome::Failed(lost(name)),
+            };
+            while let Ok(result) = results.try_recv() {
+                waiting.insert(result.0, result);
+            }
+            // Append, in file order, the blocks that are ready.
+            while let Some((_, block, mut more, outcome)) = waiting.remove(&appended) {
+                appended += 1;
+                blocks.recycle(block.bytes);
+                if !matches!(outcome, Outcome::Done) {
+                    break 'read outcome;
+                }
+                if let Err(e) = rows.append(&mut more, name) {
+                    break 'read Outcome::Failed(e);
+                }
+                if let Ok(mut s) = spare.lock() {
+                    s.push(more);
+                }
+            }
+        };
+        stop.store(true, Ordering::Relaxed);
+        drop(jobs);
+        match verdict {
+            Outcome::Done => Ok(Some(rows)),
+            Outcome::Text => Ok(None),
+            Outcome::Failed(e) => Err(e),
+            Outcome::Panicked(panic) => std::panic::resume_unwind(panic),
+        }
+    })
 }
 
-/// Appends one record's feature values to `rows.x` and its target and kept values to theirs;
-/// false when a feature value is text.
+/// The error when the parsers are gone (they only stop when told to, or on a bug).
+fn lost(name: &str) -> Error {
+    Error::io(name, std::io::Error::other("the CSV parsers stopped"))
+}
+
+/// Reads one block into `rows` (empty): with the fast reader when it has no quotes and is valid
+/// UTF-8, else (or when the fast reader leaves it) with the csv crate's.
+fn read_block<T: Float>(block: &Block, how: &Reading<'_>, rows: &mut Rows<T>) -> Outcome {
+    let bytes = block.records();
+    if memchr::memchr(b'"', bytes).is_none()
+        && std::str::from_utf8(bytes).is_ok()
+        && parse_block(bytes, block.line, how, rows) == Fast::Done
+    {
+        return Outcome::Done;
+    }
+    rows.clear(how);
+    let width = how.header.len();
+    let read = each_record(block, how.delimiter, how.name, width, |record, line| {
+        parse_record(record, line, how, rows)
+    });
+    match read {
+        Ok(true) => Outcome::Done,
+        Ok(false) => Outcome::Text,
+        Err(e) => Outcome::Failed(e),
+    }
+}
+
+impl<T: Float> Rows<T> {
+    /// Empties the rows, keeping their buffers.
+    fn clear(&mut self, how: &Reading<'_>) {
+        self.x.clear();
+        self.lines.clear();
+        for seen in &mut self.columns {
+            *seen = ColumnRead::default();
+        }
+        for column in self.targets.iter_mut().chain(self.kept.iter_mut()) {
+            column.values.clear();
+            column.lines.clear();
+        }
+        self.decimal = how.options.decimal;
+    }
+}
+
+/// Appends one record, on `line`, to `rows`: its feature values to `rows.x`, its target and
+/// kept values to theirs; false when a feature value is text.
 fn parse_record<T: Float>(
     record: &ByteRecord,
-    name: &str,
-    header: &[String],
-    plan: &Plan,
-    options: &Columns,
+    line: u64,
+    how: &Reading<'_>,
     rows: &mut Rows<T>,
 ) -> Result<bool> {
-    let _ = header;
-    let line = record.position().map_or(0, csv::Position::line);
-    let bad_utf8 = || data(Location::file(name).at_line(line), "invalid UTF-8");
-    std::str::from_utf8(record.as_slice()).map_err(|_| bad_utf8())?;
-    let field = |i: usize| -> &[u8] {
-        record
-            .get(i)
-            .expect("invariant: the row has as many fields as the header")
-    };
-    let x = &mut rows.x;
-    if x.capacity() - x.len() < plan.features.len() {
-        grow(x, plan.features.len(), name)?;
-    }
-    for (&i, seen) in plan.features.iter().zip(rows.columns.iter_mut()) {
-        let bytes = field(i).trim_ascii();
-        if let Some(value) = small_integer(bytes) {
-            x.push(T::of(value));
-            continue;
-        }
-        let text = std::str::from_utf8(bytes).map_err(|_| bad_utf8())?;
-        match super::number(text, options.decimal) {
-            Some(value) if T::of(value).is_finite() => x.push(T::of(value)),
-            _ if options.is_missing(text) => {
-                x.push(T::nan());
-                seen.missing += 1;
-                seen.first_missing
-                    .get_or_insert_with(|| (line, text.to_owned()));
-            }
-            _ => return Ok(false),
+    std::str::from_utf8(record.as_slice()).map_err(|_| bad_utf8(how.name, line))?;
+    let field = |i: usize| -> &[u8] { record.get(i).unwrap_or_default() };
+    let row = rows.x.len();
+    rows.x.resize(row + how.plan.features.len(), T::nan());
+    for (j, &i) in how.plan.features.iter().enumerate() {
+        if !rows.set_feature(j, field(i), line, how)? {
+            return Ok(false);
         }
     }
-    for (&i, target) in plan
-        .targets
-        .iter()
-        .chain(&plan.keep)
-        .zip(rows.targets.iter_mut().chain(rows.kept.iter_mut()))
-    {
-        let text = std::str::from_utf8(field(i))
-            .map_err(|_| bad_utf8())?
-            .trim();
-        target.values.push(text.to_owned());
-        target.lines.push(line);
+    for (k, &i) in how.plan.targets.iter().chain(&how.plan.keep).enumerate() {
+        rows.push_text(k, field(i), line, how)?;
     }
     rows.lines.push(line);
     Ok(true)

@@ -25,7 +25,7 @@ fn strings(names: &[&str]) -> Vec<String> {
 }
 
 /// The error's message, checked to be a one-line `Error::Data` naming the file.
-fn data_error(result: Result<Table<f64>>) -> String {
+pub(super) fn data_error(result: Result<Table<f64>>) -> String {
     match result {
         Err(e @ Error::Data { .. }) => {
             let message = e.to_string();
@@ -42,7 +42,7 @@ fn error(text: &[u8], columns: &Columns) -> String {
     data_error(read(text, columns))
 }
 
-fn gzip(bytes: &[u8]) -> Vec<u8> {
+pub(super) fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
     encoder.write_all(bytes).unwrap();
     encoder.finish().unwrap()
@@ -460,11 +460,10 @@ fn integer_fast_path_matches_the_parser() {
 
 #[test]
 fn the_first_error_in_the_file_is_the_one_reported() {
-    // The records are split on one thread and parsed on another, in batches: whichever finds
-    // its error first, the message names the earliest bad line. Rows 1000 and 3000 are far
-    // apart (different batches) and close together (the same batch).
+    // The blocks of records are parsed on several threads: whichever finds its error first,
+    // the message names the earliest bad line. Rows 1000 and 3000 are far apart (different
+    // blocks) and close together (the same block).
     for (bad_value, ragged) in [(1000, 3000), (3000, 1000), (1000, 1001), (1001, 1000)] {
-        // Invalid UTF-8 is the parser's error, a ragged line the splitter's.
         let text = rows(4000);
         let mut lines: Vec<Vec<u8>> = text.lines().map(|l| l.as_bytes().to_vec()).collect();
         lines[bad_value] = b"1,\xff".to_vec();

@@ -6,15 +6,11 @@
 //! are asked to be read as text; it runs on one thread.
 
 use std::collections::HashMap;
-use std::io::Read;
 
-use csv::{ByteRecord, Reader};
-
+use super::blocks::{Block, Blocks};
+use super::records::each_record;
 use super::rows::{Rows, text_columns};
-use super::{
-    ColumnRead, Columns, Plan, QuoteWatch, available_memory, data, finite, fits, grow, next,
-    number, quote,
-};
+use super::{ColumnRead, Columns, Plan, available_memory, data, finite, fits, grow, number, quote};
 use crate::error::{Location, Result};
 use crate::float::Float;
 
@@ -99,10 +95,10 @@ impl Interner {
 /// only numbers and missing values (and are not in [`Columns::text`]) to numbers. With
 /// `guess_decimal`, the decimal separator is a comma when a column's values are all numbers
 /// written with one (`6,3`) and no column writes a number with a point.
-pub(super) fn read_text_rows<T: Float, R: Read>(
-    mut reader: Reader<QuoteWatch<R>>,
+pub(super) fn read_text_rows<T: Float>(
+    first: Block,
+    blocks: &mut Blocks<'_>,
     name: &str,
-    gzip: bool,
     header: &[String],
     plan: &Plan,
     options: &Columns,
@@ -112,45 +108,47 @@ pub(super) fn read_text_rows<T: Float, R: Read>(
     let mut targets = text_columns(header, &plan.targets);
     let mut kept = text_columns(header, &plan.keep);
     let mut lines = Vec::new();
-    let mut record = ByteRecord::new();
     // Text has no size known in advance: what is held is counted, and checked against the
     // memory there was when reading began.
     let budget = available_memory()?;
     let mut held = 0u64;
-    while next(&mut reader, &mut record, name, gzip)? {
-        let line = record.position().map_or(0, csv::Position::line);
-        if record.len() != header.len() {
-            return Err(super::ragged(&mut reader, name, &record, header.len()));
-        }
-        let text = |i: usize| -> Result<&str> {
-            let bytes = record.get(i).unwrap_or_default();
-            std::str::from_utf8(bytes)
-                .map(str::trim)
-                .map_err(|_| data(Location::file(name).at_line(line), "invalid UTF-8"))
-        };
-        // Ignored columns must be valid text too.
-        std::str::from_utf8(record.as_slice())
-            .map_err(|_| data(Location::file(name).at_line(line), "invalid UTF-8"))?;
-        for (&i, interner) in plan.features.iter().zip(features.iter_mut()) {
-            held += interner.push(text(i)?);
-        }
-        for (&i, column) in plan
-            .targets
-            .iter()
-            .chain(&plan.keep)
-            .zip(targets.iter_mut().chain(kept.iter_mut()))
-        {
-            let value = text(i)?;
-            held += STRING_OVERHEAD + value.len() as u64;
-            column.values.push(value.to_owned());
-            column.lines.push(line);
-        }
-        lines.push(line);
-        if lines.len() % CHECK_ROWS == 0
-            && let Some(budget) = budget
-        {
-            fits(held, budget, name)?;
-        }
+    let delimiter = blocks.delimiter;
+    let mut block = Some(first);
+    while let Some(b) = block {
+        each_record(&b, delimiter, name, header.len(), |record, line| {
+            let text = |i: usize| -> Result<&str> {
+                let bytes = record.get(i).unwrap_or_default();
+                std::str::from_utf8(bytes)
+                    .map(str::trim)
+                    .map_err(|_| data(Location::file(name).at_line(line), "invalid UTF-8"))
+            };
+            // Ignored columns must be valid text too.
+            std::str::from_utf8(record.as_slice())
+                .map_err(|_| data(Location::file(name).at_line(line), "invalid UTF-8"))?;
+            for (&i, interner) in plan.features.iter().zip(features.iter_mut()) {
+                held += interner.push(text(i)?);
+            }
+            for (&i, column) in plan
+                .targets
+                .iter()
+                .chain(&plan.keep)
+                .zip(targets.iter_mut().chain(kept.iter_mut()))
+            {
+                let value = text(i)?;
+                held += STRING_OVERHEAD + value.len() as u64;
+                column.values.push(value.to_owned());
+                column.lines.push(line);
+            }
+            lines.push(line);
+            if lines.len() % CHECK_ROWS == 0
+                && let Some(budget) = budget
+            {
+                fits(held, budget, name)?;
+            }
+            Ok(true)
+        })?;
+        blocks.recycle(b.bytes);
+        block = blocks.next_block()?;
     }
     let decimal = if guess_decimal && decimal_comma(&features, options) {
         b','

@@ -1,0 +1,171 @@
+//! The input cut into blocks of whole records, so that blocks can be parsed apart (on several
+//! threads) and still read as the whole text reads: each block ends at a line break outside
+//! quotes (a newline inside a quoted field does not end a record), or at the end of the input.
+//!
+//! The cuts follow the CSV parser's rules for quotes ([`QuoteWatch`]), which look at quotes
+//! byte by byte and skip the rest with `memchr`: on text without quotes, finding where to cut
+//! costs about as much as finding the last newline. Each block knows the line it starts on,
+//! so that every message names the line of the file.
+
+use std::io::{self, Read};
+
+use super::quotes::QuoteWatch;
+use super::{sniff, stream_error};
+use crate::error::Result;
+
+/// How many bytes a block takes from the input before it is cut at its last record: small
+/// enough that what a block parses into stays in a core's cache, large enough that passing
+/// blocks between threads costs nothing next to parsing them.
+pub(super) const BLOCK_BYTES: usize = 1 << 19;
+
+/// Whole records of the input.
+pub(super) struct Block {
+    /// The bytes: whole records, after any bytes the reader has already taken (see `start`).
+    pub bytes: Vec<u8>,
+    /// Where the records to read begin in `bytes` (after the header, in the first block).
+    pub start: usize,
+    /// The line of the file that `bytes[start]` is on.
+    pub line: u64,
+}
+
+impl Block {
+    /// The records to read.
+    pub fn records(&self) -> &[u8] {
+        self.bytes.get(self.start..).unwrap_or_default()
+    }
+}
+
+/// Cuts an input (already decompressed) into [`Block`]s, in order.
+pub(super) struct Blocks<'a> {
+    input: Box<dyn Read + 'a>,
+    /// The input's name, for messages.
+    name: &'a str,
+    /// Whether the input is decompressed gzip (for the message of a broken stream).
+    gzip: bool,
+    /// The field separator.
+    pub delimiter: u8,
+    /// The bytes read and not yet handed out in a block: the start of a record.
+    carry: Vec<u8>,
+    /// Whether `carry` has been followed by `watch` (all but the input's first bytes).
+    carry_scanned: bool,
+    /// Where the parser is in the text read so far.
+    watch: QuoteWatch<()>,
+    /// The bytes a block takes before it is cut.
+    size: usize,
+    /// Whether the input has ended.
+    ended: bool,
+    /// Emptied blocks' buffers, to be filled again.
+    spare: Vec<Vec<u8>>,
+}
+
+impl<'a> Blocks<'a> {
+    /// Starts reading `input`: removes a byte-order mark, and takes the separator from
+    /// `delimiter` or else from the first line ([`sniff::delimiter`]). `size`: the bytes a block
+    /// takes ([`BLOCK_BYTES`] but in tests).
+    pub fn open(
+        mut input: Box<dyn Read + 'a>,
+        name: &'a str,
+        gzip: bool,
+        delimiter: Option<u8>,
+        size: usize,
+    ) -> Result<Self> {
+        let size = size.max(1);
+        // The first line, whole, for the separator.
+        let mut first = Vec::new();
+        let mut ended = false;
+        while !ended && memchr::memchr(b'\n', &first).is_none() {
+            ended = fill(&mut input, &mut first, size).map_err(|e| stream_error(name, e, gzip))?;
+        }
+        if first.starts_with(&[0xEF, 0xBB, 0xBF]) {
+            first.drain(..3);
+        }
+        let line_end = memchr::memchr(b'\n', &first).map_or(first.len(), |at| at + 1);
+        let delimiter =
+            delimiter.unwrap_or_else(|| sniff::delimiter(first.get(..line_end).unwrap_or(&first)));
+        Ok(Blocks {
+            input,
+            name,
+            gzip,
+            delimiter,
+            carry: first,
+            carry_scanned: false,
+            watch: QuoteWatch::new((), delimiter),
+            size,
+            ended,
+            spare: Vec::new(),
+        })
+    }
+
+    /// The next block; `None` at the end of the input. The first block holds at least the
+    /// first record that is not an empty line (the header), unless the input ends first.
+    pub fn next_block(&mut self) -> Result<Option<Block>> {
+        if self.ended && self.carry.is_empty() {
+            return Ok(None);
+        }
+        let first = !self.carry_scanned;
+        let line = self.watch.line() - newlines(&self.carry[..]) * u64::from(!first);
+        let mut bytes = self.spare.pop().unwrap_or_default();
+        bytes.clear();
+        bytes.extend_from_slice(&self.carry);
+        let mut scanned = if self.carry_scanned { bytes.len() } else { 0 };
+        self.carry.clear();
+        self.carry_scanned = true;
+        loop {
+            if scanned < bytes.len() {
+                let from = scanned;
+                let cut = self.watch.scan(&bytes[from..]).map(|at| from + at);
+                scanned = bytes.len();
+                // The first block must hold a whole record that is not an empty line.
+                let whole = !first || {
+                    let content = bytes.iter().position(|&b| b != b'\n' && b != b'\r');
+                    content.is_some_and(|c| cut.is_some_and(|cut| cut > c))
+                };
+                if let Some(cut) = cut.filter(|_| whole) {
+                    self.carry.extend_from_slice(&bytes[cut..]);
+                    bytes.truncate(cut);
+                    return Ok(Some(Block {
+                        bytes,
+                        start: 0,
+                        line,
+                    }));
+                }
+            }
+            if self.ended {
+                return Ok(Some(Block {
+                    bytes,
+                    start: 0,
+                    line,
+                }));
+            }
+            let want = self.size.max(bytes.len());
+            self.ended = fill(&mut self.input, &mut bytes, want)
+                .map_err(|e| stream_error(self.name, e, self.gzip))?;
+        }
+    }
+
+    /// Takes back a block's buffer, to be filled again.
+    pub fn recycle(&mut self, bytes: Vec<u8>) {
+        self.spare.push(bytes);
+    }
+}
+
+/// How many `\n` are in `bytes`.
+pub(super) fn newlines(bytes: &[u8]) -> u64 {
+    memchr::memchr_iter(b'\n', bytes).count() as u64
+}
+
+/// Reads up to `want` more bytes onto the end of `buf`; true when the input has ended.
+fn fill(input: &mut dyn Read, buf: &mut Vec<u8>, want: usize) -> io::Result<bool> {
+    let target = buf.len() + want;
+    buf.reserve(want);
+    while buf.len() < target {
+        let wanted = (target - buf.len()) as u64;
+        match Read::take(&mut *input, wanted).read_to_end(buf) {
+            Ok(0) => return Ok(true),
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(false)
+}
