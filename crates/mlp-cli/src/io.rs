@@ -84,14 +84,24 @@ pub struct Prepared {
     pub x: Array2<f64>,
     /// The encoded targets.
     pub y: Array2<f64>,
-    /// The table as read (its feature matrix taken), for names and lines.
-    pub table: Table<f64>,
     /// What the user should know (rows left out, values read as missing, unseen levels).
     pub notes: Vec<String>,
 }
 
 /// A model's data prepared for its network, for the rows whose targets are present.
 pub fn prepared(model: &Model, data: &DataArgs, columns: &ColumnArgs) -> Result<Prepared> {
+    let (x, table, notes) = prepared_inputs(model, data, columns)?;
+    let y = model.encode_targets(&table.targets, &table.name)?;
+    Ok(Prepared { x, y, notes })
+}
+
+/// Like [`prepared`], without encoding the targets (which stay as text in the table): the
+/// network's inputs, the table and the notes.
+pub fn prepared_inputs(
+    model: &Model,
+    data: &DataArgs,
+    columns: &ColumnArgs,
+) -> Result<(Array2<f64>, Table<f64>, Vec<String>)> {
     let how = Reading {
         model: Some(model),
         ..Reading::default()
@@ -102,15 +112,9 @@ pub fn prepared(model: &Model, data: &DataArgs, columns: &ColumnArgs) -> Result<
     }
     let mut notes = Vec::new();
     notes.extend(mlp::data::unlabelled_note(table.retain_labelled()?));
-    let y = model.encode_targets(&table.targets, &table.name)?;
     let encoded = model.inputs(&mut table)?;
     notes.extend(encoded.notes);
-    Ok(Prepared {
-        x: encoded.x,
-        y,
-        table,
-        notes,
-    })
+    Ok((encoded.x, table, notes))
 }
 
 /// Prints notes to standard error, one line each, unless `quiet`.

@@ -90,7 +90,9 @@ fn raw_table_trains_predicts_and_evaluates_with_no_flag() {
         "{err}"
     );
     assert!(
-        err.contains("column \"island\": 1 row holds levels not seen in training (\"Atlantis\""),
+        err.contains(
+            "column \"island\": 1 row holds levels unseen or rare in training (\"Atlantis\""
+        ),
         "{err}"
     );
     assert!(

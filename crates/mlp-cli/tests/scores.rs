@@ -220,3 +220,61 @@ fn tune_takes_the_lowest_loss_as_the_best() {
     assert!(low < high, "the trials should differ: {scores:?}");
     assert_eq!(report["best"]["score"].as_f64().unwrap(), low, "{scores:?}");
 }
+
+#[test]
+fn labels_the_model_never_saw_count_as_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let iris = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../datasets/iris.csv"
+    ))
+    .unwrap();
+    let lines: Vec<&str> = iris.lines().collect();
+    let mut csv = lines[..11].join("\n");
+    for l in &lines[1..3] {
+        csv.push('\n');
+        csv.push_str(&l.replace("setosa", "martian"));
+    }
+    csv.push('\n');
+    std::fs::write(d.join("e.csv"), csv).unwrap();
+    let (model, _) = common::raw::ok(d, &["train", "--dataset", "iris", "--out", "m.json", "-q"]);
+    assert!(model.is_empty());
+    let (out, err) = common::raw::ok(d, &["evaluate", "--model", "m.json", "--data", "e.csv"]);
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let right = report["accuracy"].as_f64().unwrap() * 12.0;
+    // The 10 known rows are setosa (right); the 2 "martian" rows cannot be.
+    assert!((right - 10.0).abs() < 1e-9, "{report}");
+    assert!(report["log_loss"].as_f64().unwrap().is_finite());
+    assert!(
+        err.contains("2 row(s) hold labels the model was not trained on (\"martian\")"),
+        "{err}"
+    );
+}
+
+#[test]
+fn two_whole_numbers_written_as_floats_are_labels() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut floats = String::from("x,y\n");
+    let mut counts = String::from("x,y\n");
+    for i in 0..40 {
+        let x = f64::from(i) / 10.0;
+        floats.push_str(&format!("{x},{}\n", if i % 3 == 0 { "1.0" } else { "0.0" }));
+        counts.push_str(&format!("{x},{}.0\n", i % 3));
+    }
+    std::fs::write(d.join("f.csv"), floats).unwrap();
+    std::fs::write(d.join("c.csv"), counts).unwrap();
+    let task = |file: &str| {
+        let (_, err) = common::raw::ok(
+            d,
+            &[
+                "train", "--data", file, "--target", "y", "--epochs", "5", "--out", "m.json",
+            ],
+        );
+        err.lines().next().unwrap_or_default().to_owned()
+    };
+    assert!(task("f.csv").starts_with("task: classification (the targets are two whole numbers"));
+    // Three values written as floats stay numbers.
+    assert!(task("c.csv").starts_with("task: regression"));
+}

@@ -89,6 +89,38 @@ pub fn classes_of(values: &[String]) -> Vec<String> {
     classes
 }
 
+/// Each label's index among `classes`, as [`class_indices`] gives it, except that labels the
+/// model does not know are not an error: they get the indices after the classes, in the order
+/// of the returned list of them (sorted), so that a scorer can count them as wrong (the model
+/// gives them no probability), as scikit-learn's metrics do.
+pub fn class_indices_or_new(
+    column: &TargetColumn,
+    classes: &[String],
+) -> (Vec<usize>, Vec<String>) {
+    let mut index: HashMap<&str, usize> = classes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.as_str(), i))
+        .collect();
+    let mut new: Vec<String> = column
+        .values
+        .iter()
+        .filter(|v| !index.contains_key(v.as_str()))
+        .cloned()
+        .collect();
+    new.sort();
+    new.dedup();
+    for (k, label) in new.iter().enumerate() {
+        index.insert(label.as_str(), classes.len() + k);
+    }
+    let idx = column
+        .values
+        .iter()
+        .map(|v| index.get(v.as_str()).copied().unwrap_or(0))
+        .collect();
+    (idx, new)
+}
+
 /// Index of each value's class; errors on a label not in `classes`, naming its line.
 pub fn class_indices(column: &TargetColumn, classes: &[String], file: &str) -> Result<Vec<usize>> {
     let index: HashMap<&str, usize> = classes

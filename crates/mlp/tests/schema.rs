@@ -120,7 +120,7 @@ fn prediction_rows_with_new_levels_and_bad_values_are_encoded_with_notes() {
         "{notes}"
     );
     assert!(
-        notes.contains("column \"cat\": 1 row holds levels not seen in training (\"green\""),
+        notes.contains("column \"cat\": 1 row holds levels unseen or rare in training (\"green\""),
         "{notes}"
     );
     assert!(

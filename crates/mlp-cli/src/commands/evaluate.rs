@@ -26,9 +26,8 @@ pub struct EvaluateArgs {
 /// Runs `mlp evaluate`.
 pub fn run(args: EvaluateArgs) -> Result<()> {
     let model = Model::load(&args.model.model)?;
-    let io::Prepared {
-        x, table, notes, ..
-    } = io::prepared(&model, &args.data, &args.columns)?;
+    // The targets stay text here: a classifier's labels may hold classes it never saw.
+    let (x, table, notes) = io::prepared_inputs(&model, &args.data, &args.columns)?;
     io::print_notes(&notes, false);
     let out = model.decode_outputs(model.predict(x.view())?);
     let report = match &model.classes {
@@ -39,8 +38,29 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
                     table.targets.len()
                 );
             };
-            let truth = mlp::preprocess::class_indices(column, classes, &table.name)?;
-            let s = metrics::classification(&truth, out.view(), classes);
+            let (truth, new) = mlp::preprocess::class_indices_or_new(column, classes);
+            let (out, classes) = if new.is_empty() {
+                (out, classes.clone())
+            } else {
+                // Labels the model does not know: classes it gives no probability, so their
+                // rows count as wrong.
+                let rows = truth.iter().filter(|&&k| k >= classes.len()).count();
+                eprintln!(
+                    "note: {rows} row(s) hold labels the model was not trained on ({}): scored \
+                     as wrong",
+                    new.iter()
+                        .take(3)
+                        .map(|l| format!("\"{l}\""))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                let mut wider = ndarray::Array2::zeros((out.nrows(), classes.len() + new.len()));
+                wider
+                    .slice_mut(ndarray::s![.., ..classes.len()])
+                    .assign(&out);
+                (wider, classes.iter().chain(&new).cloned().collect())
+            };
+            let s = metrics::classification(&truth, out.view(), &classes);
             if args.format == "table" {
                 return classification_table(&s);
             }

@@ -44,6 +44,15 @@ pub fn infer_task<T: Float>(table: &Table<T>) -> Result<(Task, String)> {
                 format!("the targets are {distinct} distinct integers"),
             ));
         }
+        // Two whole numbers written as floats (0.0 and 1.0, as pandas writes a 0/1 column
+        // that once held a missing value) are a yes/no label as much as 0 and 1 are.
+        let whole = |v: &String| v.trim().parse::<f64>().is_ok_and(|x| x.fract() == 0.0);
+        if distinct == 2 && column.values.iter().all(whole) {
+            return Ok((
+                Task::Classification,
+                "the targets are two whole numbers".into(),
+            ));
+        }
     }
     Ok((Task::Regression, "the targets are numbers".into()))
 }

@@ -115,7 +115,7 @@ impl Schema {
                     } else {
                         "no level's input is set"
                     };
-                    unseen.describe("levels not seen in training", what)
+                    unseen.describe("levels unseen or rare in training", what)
                 }
                 Encoding::Date {
                     fill, indicator, ..
