@@ -264,3 +264,68 @@ fn the_sums_go_along_the_chain() {
         .collect();
     assert_eq!(sent, [16 + 4 * p, 16 + 4 * p, 0]);
 }
+
+/// Hooks of one process of a run in which process 1 is asked to stop at its `at`-th check.
+struct StopOne {
+    peers: Arc<dyn Peers>,
+    checks: usize,
+    at: usize,
+}
+
+impl Hooks for StopOne {
+    fn interrupted(&mut self) -> bool {
+        self.checks += 1;
+        self.peers.rank() == 1 && self.checks >= self.at
+    }
+    fn peers(&self) -> Option<Arc<dyn Peers>> {
+        Some(self.peers.clone())
+    }
+}
+
+#[test]
+fn a_stop_asked_of_one_process_stops_every_process_after_the_same_step() {
+    // sgd on batches of 100 rows: 9 steps an epoch, 9 checks (after each step but the last,
+    // and at the end of the epoch). Process 1 is asked to stop at its 10th check, after the
+    // first step of the second epoch; the request travels with the second step's sums, and
+    // every process stops after it.
+    let (net, x, y) = problem::<f64>();
+    let config = config(Solver::Sgd, Some(100));
+    let reports: Vec<TrainReport> = std::thread::scope(|scope| {
+        let handles: Vec<_> = cluster(3)
+            .into_iter()
+            .map(|p| {
+                let (mut net, x, y, config) = (net.clone(), &x, &y, &config);
+                scope.spawn(move || {
+                    let data = TrainData {
+                        x: x.view(),
+                        y: y.view(),
+                        validation: None,
+                    };
+                    let hooks = StopOne {
+                        peers: p,
+                        checks: 0,
+                        at: 10,
+                    };
+                    mlp::train_with(&mut net, data, config, None, hooks).unwrap()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let states: Vec<_> = reports
+        .iter()
+        .map(|r| {
+            assert_eq!(r.stop, StopReason::Interrupted);
+            let s = r.state.as_ref().unwrap();
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            (
+                s.epochs_done,
+                s.next_batch,
+                bits(&s.params),
+                bits(&s.moment1),
+            )
+        })
+        .collect();
+    assert!(states.iter().all(|s| *s == states[0]));
+    assert_eq!((states[0].0, states[0].1), (1, 2));
+}
