@@ -6,8 +6,8 @@ fold's time per step; medians over rounds. Numbers for BENCHMARKS.md and docs/cl
 usage: python3 bench/mpi_scaling.py [--rounds 3] [--rows 1,2048,60000]
 
 Builds `target/release/examples/mpi_step` (feature mpi; needs OpenMPI) and runs it under
-mpirun: one process with 2 threads and one with 1 thread (the baselines), then two processes
-with 1 thread each, first over shared memory (`--mca btl self,vader`), then over TCP on the
+mpirun: one process with 2 threads and one with 1 thread (the baselines; `--bind-to none`, or
+mpirun would bind the process to one core), then two processes with 1 thread each, first over shared memory (`--mca btl self,vader`), then over TCP on the
 loopback interface (`--mca btl self,tcp --mca btl_tcp_if_include lo`). For each batch size it
 prints the medians of the example's medians. The shared time of a 1-row batch less its time
 alone is the chain fold's: 535,818 running sums (2.1 MB) over one hop, then their broadcast.
@@ -46,7 +46,8 @@ def main():
     results = {}
     for _ in range(args.rounds):
         for threads in (2, 1):
-            for r in run(1, threads, args.rows, TRANSPORTS["shared memory"]):
+            # mpirun binds a process to one core unless told not to.
+            for r in run(1, threads, args.rows, ["--bind-to", "none"]):
                 results.setdefault((f"1 process, {threads} threads", r["rows"]), []).append(r["alone_ms"])
         for name, mca in TRANSPORTS.items():
             for r in run(2, 1, args.rows, mca):
