@@ -229,3 +229,6 @@ fn decode<T: Float>(bytes: &[u8], values: &mut [T]) {
         *v = T::get_le(b);
     }
 }
+
+#[cfg(test)]
+mod tests;
