@@ -245,3 +245,17 @@ fn a_killed_process_ends_the_run_with_an_error_and_no_model() {
     assert!(!out.status.success());
     assert!(!dir.path().join("m.json").exists());
 }
+
+#[test]
+fn standard_input_is_refused_as_the_data_of_several_processes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out =
+        run(mpirun(dir.path(), 2, "train --data - --target y --out m.json").stdin(Stdio::null()));
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("every process reads the data; give a file"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("m.json").exists());
+}

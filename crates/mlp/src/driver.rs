@@ -10,7 +10,8 @@
 //! meet once per pass instead of once per product.
 //!
 //! The cut depends on m and the layer sizes alone (see [`Plan`]) and the chunks' sums are added
-//! in chunk order, so the results depend on the batch and never on the number of threads.
+//! in chunk order, so the results depend on the batch and never on the number of threads, nor
+//! on the number of processes that share the groups (see [`crate::peers`]).
 
 use crate::float::Float;
 use crate::kernels::add_in_order;

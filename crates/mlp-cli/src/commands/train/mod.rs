@@ -154,6 +154,10 @@ pub struct TrainArgs {
 /// [`crate::mpi`]), where process 0 alone prints and writes files.
 pub fn run(args: TrainArgs) -> Result<()> {
     let job = Job::start()?;
+    if job.is_some() && args.data.data.as_deref().is_some_and(io::is_dash) {
+        // mpirun hands standard input to process 0 alone.
+        bail!("--data -: on the processes of an MPI job every process reads the data; give a file");
+    }
     let writes = job.as_ref().is_none_or(|j| j.rank() == 0);
     if let Some(out) = args.out.as_ref().filter(|_| writes) {
         io::check_output(out)?;
