@@ -22,6 +22,8 @@ mod commands;
 mod datasets;
 #[path = "../../crates/mlp-cli/src/io.rs"]
 mod io;
+#[path = "../../crates/mlp-cli/src/mpi.rs"]
+mod mpi;
 #[path = "../../crates/mlp-cli/src/plot.rs"]
 mod plot;
 
@@ -30,12 +32,14 @@ mod plot;
 pub enum Exit {
     CheckFailed(String),
     Interrupted(String),
+    Silent(u8),
 }
 
 impl std::fmt::Display for Exit {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Exit::CheckFailed(s) | Exit::Interrupted(s) => f.write_str(s),
+            Exit::Silent(code) => write!(f, "exit {code}"),
         }
     }
 }

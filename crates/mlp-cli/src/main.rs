@@ -5,6 +5,7 @@ mod cli;
 mod commands;
 mod datasets;
 mod io;
+mod mpi;
 mod plot;
 
 use clap::{CommandFactory, Parser};
@@ -18,12 +19,15 @@ pub enum Exit {
     CheckFailed(String),
     /// Interrupted by a signal after saving what could be saved (exit 130).
     Interrupted(String),
+    /// Exit with this code and print nothing: another process of the job reports.
+    Silent(u8),
 }
 
 impl std::fmt::Display for Exit {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Exit::CheckFailed(s) | Exit::Interrupted(s) => f.write_str(s),
+            Exit::Silent(code) => write!(f, "exit {code}"),
         }
     }
 }
@@ -75,10 +79,14 @@ fn main() -> ExitCode {
             if broken_pipe {
                 return ExitCode::SUCCESS;
             }
+            if let Some(Exit::Silent(code)) = err.downcast_ref::<Exit>() {
+                return ExitCode::from(*code);
+            }
             eprintln!("error: {}", one_line(&format!("{err:#}")));
             let code = match err.downcast_ref::<Exit>() {
                 Some(Exit::CheckFailed(_)) => 1,
                 Some(Exit::Interrupted(_)) => 130,
+                Some(Exit::Silent(code)) => *code,
                 None => match err.downcast_ref::<mlp::Error>() {
                     Some(mlp::Error::Diverged { .. }) => 1,
                     _ => 2,

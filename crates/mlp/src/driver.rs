@@ -10,7 +10,8 @@
 //! meet once per pass instead of once per product.
 //!
 //! The cut depends on m and the layer sizes alone (see [`Plan`]) and the chunks' sums are added
-//! in chunk order, so the results depend on the batch and never on the number of threads.
+//! in chunk order, so the results depend on the batch and never on the number of threads, nor
+//! on the number of processes that share the groups (see [`crate::peers`]).
 
 use crate::dropout::Dropout;
 use crate::float::Float;
@@ -19,10 +20,11 @@ use crate::linalg::SPLIT_MIN_WORK;
 use crate::network::Network;
 use crate::params::Params;
 use crate::passes::{self, Layers};
+use crate::peers::add_totals;
 use crate::pool::in_pool;
 use crate::workspace::Workspace;
 use ndarray::{ArrayBase, ArrayView2, ArrayViewMut2, Axis, DataMut, Ix2, s};
-use smallvec::SmallVec;
+use smallvec::{SmallVec, smallvec};
 use std::ops::Range;
 
 /// Batches of at most this many rows are one chunk in a pass with a cost (or two, see
@@ -192,6 +194,10 @@ struct Pass<'a, T> {
 /// Forward propagation of `x` into `ws`; with targets `y`, also the summed data term of the
 /// cost (returned; 0 without `y`); with `grad` too, backpropagation and the gradient, L2 term
 /// included (strength `lambda`). Shapes are the caller's to check.
+///
+/// A pass with a cost on a workspace shared with other processes computes this process's
+/// share of the groups, and the chain fold of [`crate::peers`] adds every group's sums in the
+/// order one process adds them.
 pub(crate) fn run<T: Float>(
     net: &Network<T>,
     x: ArrayView2<'_, T>,
@@ -205,8 +211,21 @@ pub(crate) fn run<T: Float>(
     // bits either way.
     let plan = Plan::new(m, y.is_some(), net.sizes());
     let threads = ws.threads();
+    let shared = y.is_some() && ws.cluster.is_some();
+    let owned = match (&ws.cluster, shared) {
+        (Some(cluster), true) => cluster.share(plan.groups),
+        _ => 0..plan.groups,
+    };
     ws.prepare(net.sizes(), m, grad.is_some());
-    let partials = if grad.is_some() { plan.groups - 1 } else { 0 };
+    ws.computed = match owned.is_empty() {
+        true => 0..0,
+        false => plan.group_rows(owned.start).start..plan.group_rows(owned.end - 1).end,
+    };
+    let partials = if grad.is_some() {
+        owned.len().saturating_sub(1)
+    } else {
+        0
+    };
     if partials > 0
         && (ws.partials.len() < partials
             || ws.partials.first().map(Params::len) != Some(net.params().len()))
@@ -224,46 +243,68 @@ pub(crate) fn run<T: Float>(
         // Only passes with a cost train; prediction is never masked.
         dropout: ws.dropout.filter(|_| y.is_some()),
     };
-    let total = if plan.groups == 1 {
+    let totals: SmallVec<[f64; MAX_GROUPS]> = if plan.groups == 1 && owned.len() == 1 {
         // One group: the passes run on the workspace's own buffers, nothing to set up.
         let buffers = (&mut ws.a[..], &mut ws.delta[..], &mut ws.z_out);
         let sums = grad.as_deref_mut();
-        in_pool(threads, splits, || {
+        let total = in_pool(threads, splits, || {
             run_chunks(&pass, buffers, 0..plan.chunks, sums, threads)
-        })
+        });
+        smallvec![total]
     } else {
-        run_groups_of(&pass, ws, grad.as_deref_mut(), threads, splits)
+        run_groups_of(&pass, ws, grad.as_deref_mut(), owned, threads, splits)
+    };
+    let parts: SmallVec<[&[T]; MAX_GROUPS]> = ws.partials[..partials]
+        .iter()
+        .map(Params::as_slice)
+        .collect();
+    let total = match ws.cluster.as_mut().filter(|_| shared) {
+        Some(cluster) => {
+            let sums = grad.as_deref_mut().map(|g| (g.as_mut_slice(), &parts[..]));
+            cluster.fold(&totals, sums, threads)
+        }
+        None => {
+            if let Some(grad) = grad.as_deref_mut() {
+                add_in_order(grad.as_mut_slice(), &parts, threads);
+            }
+            add_totals(None, &totals).unwrap_or(0.0)
+        }
     };
     if let Some(grad) = grad {
-        let parts: SmallVec<[&[T]; MAX_GROUPS]> = ws.partials[..partials]
-            .iter()
-            .map(Params::as_slice)
-            .collect();
-        add_in_order(grad.as_mut_slice(), &parts, threads);
         let decay = T::of(lambda / m as f64);
         passes::l2_gradient(net.params(), grad, decay, threads);
     }
     total
 }
 
-/// The passes of a plan of several groups, each on its share of the rows of the workspace's
-/// buffers; the first group sums its gradient into `grad`, the others into the workspace's
-/// partial sums. Returns the summed data term of the cost.
+/// The passes of the groups `owned` of a plan, each on its own rows of the workspace's
+/// buffers; the first of them sums its gradient into `grad`, the others into the workspace's
+/// partial sums. Returns the summed data term of each group's cost, in order.
 fn run_groups_of<T: Float>(
     pass: &Pass<'_, T>,
     ws: &mut Workspace<T>,
     grad: Option<&mut Params<T>>,
+    owned: Range<usize>,
     threads: usize,
     splits: bool,
-) -> f64 {
+) -> SmallVec<[f64; MAX_GROUPS]> {
     let plan = &pass.plan;
-    // Each group takes its rows off the front of what is left of every buffer.
+    // Each group takes its rows off the front of what is left of every buffer, after the rows
+    // of the groups computed elsewhere.
     let rows = s![..plan.m, ..];
     let mut a: PerLayer<'_, T> = ws.a.iter_mut().map(|a| a.slice_mut(rows)).collect();
     let mut delta: PerLayer<'_, T> = ws.delta.iter_mut().map(|d| d.slice_mut(rows)).collect();
     let mut z_out = ws.z_out.slice_mut(rows);
+    let skip = match owned.is_empty() {
+        true => plan.m,
+        false => plan.group_rows(owned.start).start,
+    };
+    for a in a.iter_mut().chain(delta.iter_mut()) {
+        take_rows(a, skip);
+    }
+    take_rows(&mut z_out, skip);
     let mut sums = grad.map(|grad| std::iter::once(grad).chain(ws.partials.iter_mut()));
-    let mut groups: SmallVec<[Group<'_, T>; MAX_GROUPS]> = (0..plan.groups)
+    let mut groups: SmallVec<[Group<'_, T>; MAX_GROUPS]> = owned
         .map(|g| {
             let len = plan.group_rows(g).len();
             Group {
@@ -284,7 +325,7 @@ fn run_groups_of<T: Float>(
             group.total = run_chunks(pass, buffers, chunks, grad, threads);
         });
     });
-    groups.iter().map(|g| g.total).sum()
+    groups.iter().map(|g| g.total).collect()
 }
 
 /// The passes over the chunks `chunks`, in order, on `buffers` (A, Delta and Z^(L) of the rows

@@ -43,10 +43,28 @@ pub trait Float:
     /// tanh: `f32` in plain arithmetic that vectorizes, within 2 ulp of the exact value and
     /// exactly ±1 where that rounds to ±1; `f64` is [`f64::tanh`].
     fn tanh_fast(self) -> Self;
+    /// Bytes of one value: 4 or 8.
+    const BYTES: usize;
+    /// Writes the value's little-endian bytes into `out` ([`Float::BYTES`] long), bit for bit:
+    /// what processes send each other (see [`crate::peers`]).
+    fn put_le(self, out: &mut [u8]);
+    /// The value whose little-endian bytes are `bytes` ([`Float::BYTES`] long).
+    fn get_le(bytes: &[u8]) -> Self;
 }
 
 impl Float for f32 {
     const NAME: &'static str = "f32";
+    const BYTES: usize = 4;
+    #[inline(always)]
+    fn put_le(self, out: &mut [u8]) {
+        out.copy_from_slice(&self.to_le_bytes());
+    }
+    #[inline(always)]
+    fn get_le(bytes: &[u8]) -> Self {
+        let mut b = [0; 4];
+        b.copy_from_slice(bytes);
+        f32::from_le_bytes(b)
+    }
     #[inline]
     fn of(x: f64) -> Self {
         x as f32
@@ -67,6 +85,17 @@ impl Float for f32 {
 
 impl Float for f64 {
     const NAME: &'static str = "f64";
+    const BYTES: usize = 8;
+    #[inline(always)]
+    fn put_le(self, out: &mut [u8]) {
+        out.copy_from_slice(&self.to_le_bytes());
+    }
+    #[inline(always)]
+    fn get_le(bytes: &[u8]) -> Self {
+        let mut b = [0; 8];
+        b.copy_from_slice(bytes);
+        f64::from_le_bytes(b)
+    }
     #[inline]
     fn of(x: f64) -> Self {
         x

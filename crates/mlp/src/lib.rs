@@ -29,7 +29,7 @@ mod pool;
 // 1. the element type
 mod float;
 // 2. the pieces of a network, matrix products, the passes' buffers and elementwise kernels;
-//    the task and the scores of predictions
+//    the task and the scores of predictions; the chain fold over processes
 pub mod activation;
 pub mod dropout;
 pub mod init;
@@ -38,6 +38,7 @@ mod linalg;
 pub mod loss;
 pub mod metrics;
 mod params;
+pub mod peers;
 mod task;
 mod workspace;
 // 3. the network
@@ -72,6 +73,7 @@ pub use model::{Model, Scaling, Training, TrainingRecord};
 pub use network::Network;
 pub use params::{Entry, Params};
 pub use passes::Cost;
+pub use peers::Peers;
 pub use pipeline::{FitOptions, Fitted, fit, fit_with};
 pub use preprocess::Task;
 pub use train::{

@@ -4,10 +4,14 @@
 use crate::dropout::Dropout;
 use crate::float::Float;
 use crate::params::Params;
+use crate::peers::{Cluster, Peers};
 use ndarray::{Array2, ArrayView2, s};
+use std::ops::Range;
+use std::sync::Arc;
 
 /// Work buffers for the passes: A^(l), Delta^(l) and the output Z^(L), sized for the largest
-/// batch seen so far, plus the number of threads the matrix products may use.
+/// batch seen so far, plus the number of threads the matrix products may use, and the
+/// processes that share the passes with a cost, if any ([`Workspace::with_peers`]).
 #[derive(Clone, Debug)]
 pub struct Workspace<T> {
     rows: usize,
@@ -21,6 +25,11 @@ pub struct Workspace<T> {
     /// [`Workspace::set_dropout`]).
     pub(crate) dropout: Option<Dropout>,
     threads: usize,
+    /// The processes the passes with a cost are shared with (none: this one alone).
+    pub(crate) cluster: Option<Cluster>,
+    /// The rows of the last pass whose A^(l) this process computed (every row, unless the
+    /// pass was shared with other processes).
+    pub(crate) computed: Range<usize>,
 }
 
 impl<T: Float> Default for Workspace<T> {
@@ -42,6 +51,8 @@ impl<T: Float> Workspace<T> {
             partials: Vec::new(),
             dropout: None,
             threads: threads.max(1),
+            cluster: None,
+            computed: 0..0,
         }
     }
 
@@ -49,6 +60,15 @@ impl<T: Float> Workspace<T> {
     /// `dropout` until set to `None`; forward propagation alone (prediction) is never masked.
     pub fn set_dropout(&mut self, dropout: Option<Dropout>) {
         self.dropout = dropout;
+    }
+
+    /// This workspace with its passes with a cost (J, and J with its gradient) shared out among
+    /// `peers`, with the results of one process, bit for bit (see [`crate::peers`]): every
+    /// process must make the same passes on the same batches. Forward propagation alone stays
+    /// on each process. A training run takes its peers from [`crate::Hooks::peers`].
+    pub fn with_peers(mut self, peers: Arc<dyn Peers>) -> Self {
+        self.cluster = Some(Cluster::new(peers));
+        self
     }
 
     /// Number of threads the matrix products may use.
@@ -77,6 +97,13 @@ impl<T: Float> Workspace<T> {
                 .map(|&s| Array2::zeros((rows, s)))
                 .collect();
         }
+    }
+
+    /// The rows of the last pass whose activations this process computed: every row, unless
+    /// the pass was shared with other processes ([`Workspace::with_peers`]), which computed
+    /// the others.
+    pub fn computed_rows(&self) -> Range<usize> {
+        self.computed.clone()
     }
 
     /// A^(l) of the last forward pass, for weight layer `k` (the seed's l = k + 2): (m, S_l).

@@ -223,6 +223,15 @@ pub fn fit_with<T: Float>(
     };
     let recipe = Recipe::for_table(&table, task, options, init_model.is_some());
     let (f, ensemble) = (recipe.validation_fraction, recipe.ensemble);
+    if ensemble > 1 && hooks.peers().is_some() {
+        // The members after the first train side by side on one process's threads.
+        return Err(Error::config(
+            "ensemble",
+            format!(
+                "an ensemble ({ensemble} networks) trains on one process, not on several; ask for one network"
+            ),
+        ));
+    }
     // The validation rows, stratified by class for classification: the classes come from the
     // warm start's model or from the labels.
     let n = table.x.nrows();

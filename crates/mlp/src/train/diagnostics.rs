@@ -5,6 +5,7 @@ use crate::float::Float;
 use crate::network::Network;
 use crate::params::Params;
 use crate::workspace::Workspace;
+use ndarray::s;
 use serde::{Deserialize, Serialize};
 
 /// How one layer (the seed's l = k + 2) fared in an epoch.
@@ -34,7 +35,8 @@ fn nan_from_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error
 
 /// Diagnostics of every layer after an epoch. `grad` is the last batch's gradient (none for
 /// solvers that keep it to themselves), `before` the parameters at the start of the epoch, and
-/// `ws` holds the last batch's activations (`m` rows).
+/// `ws` holds the last batch's activations (`m` rows). On several processes, the shares of
+/// saturated and dead units are those of the rows this process computed.
 pub(crate) fn diagnose<T: Float>(
     net: &Network<T>,
     grad: Option<&Params<T>>,
@@ -44,13 +46,15 @@ pub(crate) fn diagnose<T: Float>(
 ) -> Vec<LayerDiagnostics> {
     let norm = |v: &mut dyn Iterator<Item = f64>| v.map(|x| x * x).sum::<f64>().sqrt();
     let hidden = net.activations().len() - 1;
+    let computed = ws.computed_rows();
+    let rows = computed.start.min(m)..computed.end.min(m);
     (0..net.params().n_layers())
         .map(|k| {
             let w = net.params().weights(k);
             let w0 = before.weights(k);
             let moved = norm(&mut w.iter().zip(w0.iter()).map(|(a, b)| a.wide() - b.wide()));
             let size = norm(&mut w0.iter().map(|v| v.wide()));
-            let a = (m > 0).then(|| ws.activation(k, m));
+            let a = (!rows.is_empty()).then(|| ws.a[k].slice(s![rows.clone(), ..]));
             let g = net.activations()[k];
             let saturated = match (a, g) {
                 (Some(a), Activation::Sigmoid | Activation::Tanh) if k < hidden => {

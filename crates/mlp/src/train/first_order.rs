@@ -3,7 +3,7 @@
 
 use super::config::ValidConfig;
 use super::optim::take_step;
-use super::run::{Epoch, Run, Step, check_finite};
+use super::run::{Epoch, Run, Step, check_finite, interrupted};
 use super::state::Hooks;
 use super::stats::TrainData;
 use crate::dropout::Dropout;
@@ -104,7 +104,7 @@ impl<T: Float> Step<T> for FirstOrder<'_, T> {
             r.partial.l2 += cost.l2 * m as f64;
             r.next_batch += 1;
             last_m = m;
-            if r.next_batch < chunks && hooks.interrupted() {
+            if r.next_batch < chunks && interrupted(hooks, ws) {
                 return Ok(Epoch::Interrupted);
             }
         }

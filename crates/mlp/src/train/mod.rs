@@ -108,28 +108,36 @@ fn run<T: Float>(
     // The whole run on rayon's pool, where every split of a step is taken up at once (see
     // `in_pool`): moving each step there instead would cost two thread wake-ups a step.
     let splits = step_splits(net, batch);
+    let ws = || {
+        let ws = Workspace::new(config.threads);
+        match hooks.peers() {
+            Some(peers) => ws.with_peers(peers),
+            None => ws,
+        }
+    };
+    let (ws, solver_ws) = (ws(), ws());
     in_pool(config.threads, splits, move || {
         if config.solver.is_quasi_newton() {
-            let solver = QuasiNewton::new(net, data, config)?;
-            epochs(net, data, config, r, solver, hooks)
+            let solver = QuasiNewton::new(net, data, config, solver_ws)?;
+            epochs(net, data, config, r, solver, ws, hooks)
         } else {
             let solver = FirstOrder::new(net, &data, config, batch);
-            epochs(net, data, config, r, solver, hooks)
+            epochs(net, data, config, r, solver, ws, hooks)
         }
     })
 }
 
 /// The epoch loop: one [`Step::epoch`] of `solver`, then diagnostics, validation, monitoring
-/// and hooks, until the epochs are done or something stops the run.
+/// and hooks, until the epochs are done or something stops the run; the passes run in `ws`.
 fn epochs<T: Float>(
     net: &mut Network<T>,
     data: TrainData<'_, T>,
     config: ValidConfig<'_>,
     mut r: Run<T>,
     mut solver: impl Step<T>,
+    mut ws: Workspace<T>,
     mut hooks: impl Hooks,
 ) -> Result<TrainReport> {
-    let mut ws = Workspace::new(config.threads);
     while r.epochs_done < config.epochs {
         if r.next_batch == 0 || r.before.is_none() {
             r.remember_weights(net);

@@ -64,8 +64,11 @@ pub(super) fn validate<T: Float>(
             watched: None,
         };
     };
-    // The shapes were checked before the first epoch.
+    // The shapes were checked before the first epoch. Every process validates on its own
+    // (the score needs every row's outputs): the pass is not shared.
+    let cluster = ws.cluster.take();
     let cost = net.cost_trusted(x, y, 0.0, ws).data;
+    ws.cluster = cluster;
     let out = ws.activation(net.activations().len() - 1, x.nrows());
     let score = match net.loss() {
         Loss::SquaredError => {

@@ -108,11 +108,13 @@ pub(super) struct QuasiNewton<'a, T> {
 }
 
 impl<'a, T: Float> QuasiNewton<'a, T> {
-    /// The solver of `config` started at `net`'s parameters, on the whole training set.
+    /// The solver of `config` started at `net`'s parameters, on the whole training set, with
+    /// its passes in `ws`.
     pub(super) fn new(
         net: &Network<T>,
         data: TrainData<'a, T>,
         config: ValidConfig<'_>,
+        ws: Workspace<T>,
     ) -> Result<Self> {
         let objective = Objective {
             net: RefCell::new(net.clone()),
@@ -120,7 +122,7 @@ impl<'a, T: Float> QuasiNewton<'a, T> {
             y: data.y,
             lambda: config.lambda,
             freeze_bias: config.freeze_bias.then(|| net.params().weight_mask()),
-            ws: RefCell::new(Workspace::new(config.threads)),
+            ws: RefCell::new(ws),
             grad: RefCell::new(net.params().zeros_like()),
             last: RefCell::new(None),
             evaluations: std::cell::Cell::new(0),

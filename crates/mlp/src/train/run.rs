@@ -187,7 +187,7 @@ impl<T: Float> Run<T> {
             self.stop = verdict;
         } else if asked_to_stop {
             self.stop = Some(StopReason::Stopped);
-        } else if hooks.interrupted() {
+        } else if interrupted(hooks, ws) {
             self.stop = Some(StopReason::Interrupted);
         }
         Ok(self.stop.is_some())
@@ -219,6 +219,17 @@ impl<T> Run<T> {
 /// A run whose cost J grows past this many times its first epoch's has diverged, as surely as
 /// one whose J is not a number: J >= 0, and a working run lowers it from its first epoch on.
 pub const DIVERGENCE_FACTOR: f64 = 1e4;
+
+/// Whether the run stops here on request: on one process, the hooks' word; on several (see
+/// [`crate::peers`]), whether any process's hooks had asked by the last pass whose sums went
+/// round them all, so that every process stops after the same step (a request made now
+/// travels with the next pass).
+pub(super) fn interrupted<T: Float>(hooks: &mut impl Hooks, ws: &Workspace<T>) -> bool {
+    match &ws.cluster {
+        None => hooks.interrupted(),
+        Some(cluster) => cluster.stop(hooks.interrupted()),
+    }
+}
 
 /// Errors with [`Error::Diverged`] when the cost of epoch `epoch` is not finite.
 pub(super) fn check_finite(cost: Cost, epoch: usize) -> Result<()> {

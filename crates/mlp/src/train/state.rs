@@ -3,8 +3,10 @@
 use super::config::TrainConfig;
 use super::stats::EpochStats;
 use crate::error::{Error, Location, Result};
+use crate::peers::Peers;
 use serde::{Deserialize, Serialize};
 use std::ops::ControlFlow;
+use std::sync::Arc;
 
 /// What a caller may do during training (see [`crate::train_with`]); every method has a
 /// default. [`OnEpoch`] turns an epoch callback into hooks.
@@ -18,8 +20,18 @@ pub trait Hooks {
     }
     /// Checked after every step: `true` stops training right there (the step is finished) and
     /// the report carries the state to continue from.
+    ///
+    /// On several processes ([`Hooks::peers`]) a request travels with the next step's sums,
+    /// and every process stops after the first step whose sums carried one: the same step
+    /// everywhere.
     fn interrupted(&mut self) -> bool {
         false
+    }
+    /// The processes this run is one of, which share out the work of every step (see
+    /// [`crate::peers`]); `None` (the default): this process alone. Every process must run the
+    /// same training on the same data, with peers of the same processes.
+    fn peers(&self) -> Option<Arc<dyn Peers>> {
+        None
     }
     /// Called after every epoch with a function that builds the run's state, for periodic
     /// checkpoints; the state is only built if the hook calls it.
@@ -35,6 +47,9 @@ impl<H: Hooks + ?Sized> Hooks for &mut H {
     }
     fn interrupted(&mut self) -> bool {
         (**self).interrupted()
+    }
+    fn peers(&self) -> Option<Arc<dyn Peers>> {
+        (**self).peers()
     }
     fn after_epoch(&mut self, epoch: usize, state: &dyn Fn() -> TrainState) -> Result<()> {
         (**self).after_epoch(epoch, state)

@@ -3,13 +3,14 @@
 use crate::Exit;
 use crate::args::{ColumnArgs, DataArgs, Hidden, Precision, Switch, TypeArgs, parse_hidden};
 use crate::io;
+use crate::mpi::Job;
 use anyhow::{Result, bail};
 use clap::Args;
 use mlp::metrics::Metric;
 use mlp::pipeline::{ClassWeight, FitOptions};
 use mlp::{
-    Activation, EpochStats, Float, Hooks, Init, Loss, Model, Schedule, Solver, StopReason, Task,
-    TrainState,
+    Activation, EpochStats, Fitted, Float, Hooks, Init, Loss, Model, Peers, Schedule, Solver,
+    StopReason, Task, TrainState,
 };
 use std::fmt::Write as _;
 use std::ops::ControlFlow;
@@ -177,14 +178,22 @@ pub struct TrainArgs {
     quiet: bool,
 }
 
-/// Runs `mlp train`.
+/// Runs `mlp train`: on this process alone, or as one process of an MPI job (see
+/// [`crate::mpi`]), where process 0 alone prints and writes files.
 pub fn run(args: TrainArgs) -> Result<()> {
-    if let Some(out) = &args.out {
+    let job = Job::start()?;
+    if job.is_some() && args.data.data.as_deref().is_some_and(io::is_dash) {
+        // mpirun hands standard input to process 0 alone.
+        bail!("--data -: on the processes of an MPI job every process reads the data; give a file");
+    }
+    let writes = job.as_ref().is_none_or(|j| j.rank() == 0);
+    if let Some(out) = args.out.as_ref().filter(|_| writes) {
         io::check_output(out)?;
     }
     for path in [&args.history, &args.plot, &args.checkpoint]
         .into_iter()
         .flatten()
+        .filter(|_| writes)
     {
         io::check_output(path)?;
     }
@@ -202,9 +211,10 @@ pub fn run(args: TrainArgs) -> Result<()> {
     if let Some(m) = &init_model {
         m.require_single("--init-model")?;
     }
+    let job = job.as_ref();
     match args.precision {
-        Precision::F32 => train_in::<f32>(&args, threads, init_model.as_ref()),
-        Precision::F64 => train_in::<f64>(&args, threads, init_model.as_ref()),
+        Precision::F32 => train_in::<f32>(&args, threads, init_model.as_ref(), job),
+        Precision::F64 => train_in::<f64>(&args, threads, init_model.as_ref(), job),
     }
 }
 
@@ -228,12 +238,13 @@ pub fn check_settings(args: &TrainArgs) -> Result<()> {
     Ok(())
 }
 
-/// The threads of this run (`--threads`, else all cores), set once for rayon's global pool, on
-/// which the matrix products run.
+/// The threads of this run (`--threads`, else all cores, shared among the processes of an MPI
+/// job on this machine), set once for rayon's global pool, on which the matrix products run.
 fn threads(args: &TrainArgs) -> Result<usize> {
-    let threads = args
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
+    let threads = args.threads.unwrap_or_else(|| {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        (cores / crate::mpi::local_size()).max(1)
+    });
     if threads == 0 {
         bail!("--threads must be at least 1");
     }
@@ -355,7 +366,15 @@ fn class_weight(path: Option<&Path>) -> Result<ClassWeight> {
     Ok(ClassWeight::Given(map))
 }
 
-fn train_in<T: Float>(args: &TrainArgs, threads: usize, init_model: Option<&Model>) -> Result<()> {
+fn train_in<T: Float>(
+    args: &TrainArgs,
+    threads: usize,
+    init_model: Option<&Model>,
+    job: Option<&Job>,
+) -> Result<()> {
+    // The processes of an MPI job but the first are quiet and write nothing.
+    let writes = job.is_none_or(|j| j.rank() == 0);
+    let quiet = args.quiet || !writes;
     let table = args.table::<T>(init_model)?;
     let task = match (args.task, init_model) {
         (Some(t), _) => t,
@@ -368,7 +387,7 @@ fn train_in<T: Float>(args: &TrainArgs, threads: usize, init_model: Option<&Mode
         }
         (None, None) => {
             let (t, why) = mlp::pipeline::infer_task(&table)?;
-            if !args.quiet {
+            if !quiet {
                 eprintln!("task: {} ({why}; --task to choose)", t.name());
             }
             t
@@ -376,7 +395,7 @@ fn train_in<T: Float>(args: &TrainArgs, threads: usize, init_model: Option<&Mode
     };
     let options = &fit_options(args, task, threads)?;
     let solver = options.train.solver;
-    if let Some(a) = args.learning_rate.filter(|_| !args.quiet)
+    if let Some(a) = args.learning_rate.filter(|_| !quiet)
         && solver.is_quasi_newton()
     {
         eprintln!(
@@ -392,19 +411,30 @@ fn train_in<T: Float>(args: &TrainArgs, threads: usize, init_model: Option<&Mode
         None => None,
     };
     let mut hooks = CliHooks {
-        progress: Progress::new(args.quiet, options.train.epochs),
+        progress: Progress::new(quiet, options.train.epochs),
         interrupted: interrupt_flag()?,
-        checkpoint: checkpoint_path(args),
+        checkpoint: writes.then(|| checkpoint_path(args)),
         every: args.checkpoint_every,
+        peers: job.map(Job::peers),
     };
     let fitted = mlp::fit_with(table, options, init_model, resume, &mut hooks);
     hooks.progress.finish();
     let fitted = fitted?;
+    let written = match writes {
+        true => write_outputs(args, &fitted, options.train.solver),
+        false => Ok(()),
+    };
+    // The others wait for the first process's files: a process that ends with an error or
+    // an interruption (exit 130) ends the whole job.
+    if let Some(job) = job {
+        job.barrier();
+    }
+    written?;
     if fitted.report.stop == StopReason::Interrupted {
-        let path = hooks.checkpoint.clone();
-        if let Some(state) = &fitted.report.state {
-            io::write_output(&path, state.to_json()?.as_bytes())?;
+        if !writes {
+            return Err(Exit::Silent(130).into());
         }
+        let path = checkpoint_path(args);
         let path = path.display();
         return Err(Exit::Interrupted(format!(
             "interrupted after epoch {}: the run is saved in {path}; continue it with the same options and --resume {path}",
@@ -412,20 +442,32 @@ fn train_in<T: Float>(args: &TrainArgs, threads: usize, init_model: Option<&Mode
         ))
         .into());
     }
+    if !quiet {
+        columns_summary(&fitted);
+        let rows = fitted.train.0.nrows() + fitted.validation.as_ref().map_or(0, |v| v.0.nrows());
+        summary(args, &fitted, rows, options.train.solver)?;
+    }
+    Ok(())
+}
+
+/// Writes what the run leaves: the checkpoint of an interrupted run, or the history, the plot
+/// and the model of a finished one.
+fn write_outputs<T: Float>(args: &TrainArgs, fitted: &Fitted<T>, solver: Solver) -> Result<()> {
+    if fitted.report.stop == StopReason::Interrupted {
+        if let Some(state) = &fitted.report.state {
+            io::write_output(&checkpoint_path(args), state.to_json()?.as_bytes())?;
+        }
+        return Ok(());
+    }
     if let Some(path) = &args.history {
         io::write_output(path, history_csv(&fitted.report.history).as_bytes())?;
     }
     if let Some(path) = &args.plot {
-        let title = format!("{} ({})", fitted.model.network, options.train.solver);
+        let title = format!("{} ({solver})", fitted.model.network);
         crate::plot::learning_curves(path, &fitted.report.history, &title)?;
     }
     if let Some(out) = &args.out {
         io::write_output(out, fitted.model.to_json()?.as_bytes())?;
-    }
-    if !args.quiet {
-        columns_summary(&fitted);
-        let rows = fitted.train.0.nrows() + fitted.validation.as_ref().map_or(0, |v| v.0.nrows());
-        summary(args, &fitted, rows, options.train.solver)?;
     }
     Ok(())
 }
@@ -478,12 +520,14 @@ fn interrupt_flag() -> Result<Arc<AtomicBool>> {
     Ok(flag)
 }
 
-/// Progress, interruption and periodic checkpoints during `mlp train`.
+/// Progress, interruption, periodic checkpoints (none: another process writes them) and the
+/// processes of an MPI job during `mlp train`.
 struct CliHooks {
     progress: Progress,
     interrupted: Arc<AtomicBool>,
-    checkpoint: PathBuf,
+    checkpoint: Option<PathBuf>,
     every: Option<usize>,
+    peers: Option<Arc<dyn Peers>>,
 }
 
 impl Hooks for &mut CliHooks {
@@ -497,12 +541,16 @@ impl Hooks for &mut CliHooks {
     }
 
     fn after_epoch(&mut self, epoch: usize, state: &dyn Fn() -> TrainState) -> mlp::Result<()> {
-        match self.every {
-            Some(n) if n > 0 && epoch.is_multiple_of(n) => {
-                mlp::write_atomic(&self.checkpoint, state().to_json()?.as_bytes())
+        match (self.every, &self.checkpoint) {
+            (Some(n), Some(path)) if n > 0 && epoch.is_multiple_of(n) => {
+                mlp::write_atomic(path, state().to_json()?.as_bytes())
             }
             _ => Ok(()),
         }
+    }
+
+    fn peers(&self) -> Option<Arc<dyn Peers>> {
+        self.peers.clone()
     }
 }
 
