@@ -581,7 +581,9 @@ fn dropout_from_the_command_line_is_the_same_for_any_threads() {
     let train = |threads: &str, extra: &[&str], out: &str| {
         mlp()
             .current_dir(d)
-            .args(["train", "--dataset", "iris", "--epochs", "20", "-q"])
+            // Batches of 1000 rows: four chunks, which the threads share out.
+            .args(["train", "--dataset", "digits", "--epochs", "3", "-q"])
+            .args(["--batch-size", "1000"])
             .args(["--threads", threads])
             .args(extra)
             .args(["--out", out])
