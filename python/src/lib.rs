@@ -378,6 +378,7 @@ fn fit<'py>(
     t.patience = patience.unwrap_or_else(|| t.solver.default_patience());
     if let Some(a) = alpha {
         t.lambda = a;
+        o.lambda_grid.clear();
     }
     t.learning_rate = learning_rate;
     if let Some(s) = schedule {

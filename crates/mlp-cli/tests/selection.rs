@@ -238,3 +238,85 @@ fn a_time_limit_stops_starting_trials() {
     assert_eq!(report["trials"].as_array().unwrap().len(), 1);
     assert_eq!(report["complete"], false);
 }
+
+/// A table of 120 rows with a text column whose target is noise: what the features say of it
+/// is chance, so a stronger L2 term predicts it better.
+fn noise_table() -> String {
+    let mut s = String::from("x,group,y\n");
+    let mut state = 12_345u64;
+    for i in 0..120 {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        let noise = (state >> 33) as f64 / (1u64 << 31) as f64;
+        let group = ["a", "b", "c"][i % 3];
+        s.push_str(&format!(
+            "{},{group},{noise:.6}\n",
+            (i * 7 % 13) as f64 / 13.0
+        ));
+    }
+    s
+}
+
+#[test]
+fn small_real_tables_choose_lambda_by_cross_validation() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("n.csv"), noise_table()).unwrap();
+    let train = [
+        "train", "--data", "n.csv", "--target", "y", "--out", "m.json", "--seed", "2",
+    ];
+    let (_, err) = ok(d, &train);
+    let note = err
+        .lines()
+        .find(|l| l.contains("chosen by 5-fold cross-validation"))
+        .unwrap_or_else(|| panic!("no note of the choice:\n{err}"));
+    let model: Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("m.json")).unwrap()).unwrap();
+    let chosen = model["training"]["lambda"].as_f64().unwrap();
+    // The same folds and fits through `mlp cv`: one network, the candidate's lambda, scored by
+    // the mean squared error.
+    let mut best = (f64::INFINITY, 0.0);
+    for lambda in ["1", "3", "10", "30"] {
+        let (out, _) = ok(
+            d,
+            &[
+                "cv",
+                "--folds",
+                "5",
+                "--data",
+                "n.csv",
+                "--target",
+                "y",
+                "--seed",
+                "2",
+                "--quiet",
+                "--ensemble",
+                "1",
+                "--metric",
+                "mse",
+                "--lambda",
+                lambda,
+            ],
+        );
+        let mean = serde_json::from_str::<Value>(&out).unwrap()["mean"]
+            .as_f64()
+            .unwrap();
+        assert!(
+            note.contains(&format!("{lambda}: {mean:.4}")),
+            "lambda {lambda}: cv says {mean}, the note {note}"
+        );
+        if mean < best.0 {
+            best = (mean, lambda.parse().unwrap());
+        }
+    }
+    assert_eq!(chosen, best.1, "{note}");
+    // Not the first candidate: the choice is made, not defaulted.
+    assert_ne!(chosen, 1.0, "{note}");
+    // A lambda given is used as it is.
+    let (_, err) = ok(d, &[&train[..], &["--lambda", "3"]].concat());
+    assert!(!err.contains("cross-validation"), "{err}");
+    let model: Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("m.json")).unwrap()).unwrap();
+    assert_eq!(model["training"]["lambda"], 3.0);
+}

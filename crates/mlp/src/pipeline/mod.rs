@@ -2,6 +2,7 @@
 //! standardization, network, training, and the record of how it was trained.
 
 mod build;
+mod cv;
 mod ensemble;
 mod recipe;
 mod record;
@@ -10,6 +11,7 @@ mod split;
 mod weights;
 
 pub use build::infer_task;
+pub use cv::{LAMBDA_FOLDS, LambdaChoice, choose_lambda, fold_scores, folds};
 pub use recipe::Recipe;
 pub use score::{score, score_by, score_outputs};
 pub use weights::{ClassWeight, smooth_labels};
@@ -70,9 +72,18 @@ pub struct FitOptions {
     /// (1 - epsilon) y + epsilon / K for K softmax outputs, (1 - epsilon) y + epsilon / 2 for
     /// sigmoid outputs (see [`smooth_labels`]).
     pub label_smoothing: f64,
+    /// The L2 strengths a small real table chooses lambda among by cross-validation (see
+    /// [`Recipe`]); empty: `train.lambda` as it is. [`FitOptions::defaults_for`] fills it;
+    /// a lambda the user gives empties it.
+    pub lambda_grid: Vec<f64>,
 }
 
 impl FitOptions {
+    /// The candidates of [`FitOptions::lambda_grid`] in `mlp train`'s defaults: the default
+    /// lambda 1 and stronger ones, up to one that leaves a tiny table's network close to the
+    /// mean (measured: docs/defaults.md).
+    pub const LAMBDA_GRID: [f64; 4] = [1.0, 3.0, 10.0, 30.0];
+
     /// The defaults of `mlp train` for a task, chosen by measurement against scikit-learn's
     /// MLP and LightGBM on held-out splits (docs/defaults.md): 100 hidden units, L-BFGS,
     /// lambda = 1; relu for classification, tanh for regression. The validation split and the
@@ -85,16 +96,19 @@ impl FitOptions {
             patience: 50,
             ..base.train.clone()
         };
+        let lambda_grid = FitOptions::LAMBDA_GRID.to_vec();
         match task {
             Task::Classification => FitOptions {
                 task: Some(task),
                 train,
+                lambda_grid,
                 ..base
             },
             Task::Regression => FitOptions {
                 task: Some(task),
                 activation: Activation::Tanh,
                 train,
+                lambda_grid,
                 ..base
             },
         }
@@ -119,6 +133,7 @@ impl Default for FitOptions {
             class_weight: ClassWeight::None,
             sample_weight: None,
             label_smoothing: 0.0,
+            lambda_grid: Vec::new(),
         }
     }
 }
@@ -140,6 +155,22 @@ pub struct Fitted<T> {
     pub plan: Vec<ColumnPlan>,
     /// What the user should know about the data: rows left out, values read as missing.
     pub notes: Vec<String>,
+}
+
+/// What the user reads about the lambda that cross-validation chose.
+fn lambda_note(choice: &LambdaChoice, rows: usize) -> String {
+    let losses: Vec<String> = choice
+        .losses
+        .iter()
+        .map(|(l, s)| format!("{l}: {s:.4}"))
+        .collect();
+    format!(
+        "lambda {} chosen by {LAMBDA_FOLDS}-fold cross-validation on the {rows} rows ({} by \
+         lambda: {}); --lambda sets it",
+        choice.lambda,
+        choice.metric,
+        losses.join(", ")
+    )
 }
 
 /// Builds and trains a model on `table` (whose `x` holds raw features in file order), calling
@@ -191,7 +222,8 @@ pub fn fit_with<T: Float>(
             format!("must be in [0, 1), got {f}"),
         ));
     }
-    let config = options.train.validate()?;
+    // Checked before the data are read further; checked again below, once lambda is chosen.
+    options.train.validate()?;
     if table.targets.is_empty() {
         return Err(Error::config("target", "name the target column(s)"));
     }
@@ -223,6 +255,28 @@ pub fn fit_with<T: Float>(
     };
     let recipe = Recipe::for_table(&table, task, options, init_model.is_some());
     let (f, ensemble) = (recipe.validation_fraction, recipe.ensemble);
+    let chosen;
+    let options = match recipe.choose_lambda {
+        true => {
+            let mut o = options.clone();
+            o.lambda_grid.clear();
+            match choose_lambda(&table, task, options) {
+                Ok(choice) => {
+                    o.train.lambda = choice.lambda;
+                    notes.push(lambda_note(&choice, table.x.nrows()));
+                }
+                Err(e) => notes.push(format!(
+                    "lambda stays {}: the cross-validation that chooses it on small tables \
+                     failed ({e})",
+                    o.train.lambda
+                )),
+            }
+            chosen = o;
+            &chosen
+        }
+        false => options,
+    };
+    let config = options.train.validate()?;
     if ensemble > 1 && hooks.peers().is_some() {
         // The members after the first train side by side on one process's threads.
         return Err(Error::config(

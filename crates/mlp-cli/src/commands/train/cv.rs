@@ -3,16 +3,13 @@
 
 use super::{TrainArgs, fit_options};
 use crate::io::{self, num};
-use anyhow::{Result, anyhow, bail};
+use anyhow::{Result, bail};
 use clap::Args;
 use mlp::metrics::Metric;
-use mlp::pipeline::{FitOptions, score_by};
+use mlp::pipeline::{FitOptions, folds};
 use mlp::{Float, Task};
-use rand::SeedableRng;
-use rand::seq::SliceRandom;
 use serde_json::json;
 use std::fmt::Write as _;
-use std::ops::ControlFlow;
 
 /// Options of `mlp cv`: the folds, and any option of `mlp train`.
 #[derive(Debug, Args)]
@@ -142,8 +139,8 @@ pub(super) fn labelled_table<T: Float>(t: &TrainArgs) -> Result<(mlp::data::Tabl
     Ok((table, task))
 }
 
-/// The score by `metric` of each of the `k` folds (`fold[i]`: row i's): a model trained with
-/// `options` on the other folds, scored on this one.
+/// The score by `metric` of each of the `k` folds (`fold[i]`: row i's), said on standard error
+/// as each fold ends when `verbose`.
 pub(super) fn fold_scores<T: Float>(
     table: &mlp::data::Table<T>,
     metric: Metric,
@@ -152,67 +149,12 @@ pub(super) fn fold_scores<T: Float>(
     k: usize,
     verbose: bool,
 ) -> Result<Vec<f64>> {
-    let n = table.x.nrows();
-    if n < k {
-        bail!("{n} rows cannot make {k} folds");
-    }
-    let mut scores = Vec::new();
-    for f in 0..k {
-        let (test_rows, train_rows): (Vec<usize>, Vec<usize>) = (0..n).partition(|&i| fold[i] == f);
-        if test_rows.is_empty() {
-            continue;
-        }
-        let mut train = table.clone();
-        train.retain_rows(&train_rows);
-        let mut test = table.clone();
-        test.retain_rows(&test_rows);
-        let fitted = mlp::fit(train, options, None, |_| ControlFlow::Continue(()))?;
-        let s = score_by(&fitted.model, &mut test, metric)?.ok_or_else(|| {
-            anyhow!(
-                "{metric} is not defined on fold {} of {k}: its {} rows hold fewer than two \
-                 classes (use fewer folds or another --metric)",
-                f + 1,
-                test_rows.len()
-            )
-        })?;
+    let say = |f: usize, rows: usize, s: f64| {
         if verbose {
-            eprintln!("fold {}/{k}: {s:.4} on {} rows", f + 1, test_rows.len());
+            eprintln!("fold {}/{k}: {s:.4} on {rows} rows", f + 1);
         }
-        scores.push(s);
-    }
-    Ok(scores)
-}
-
-/// The fold of each row: rows shuffled from `seed` and dealt out in turn, class by class for
-/// classification (so every fold keeps the classes' shares).
-pub(super) fn folds<T: Float>(
-    table: &mlp::data::Table<T>,
-    task: Task,
-    k: usize,
-    seed: u64,
-) -> Result<Vec<usize>> {
-    let n = table.x.nrows();
-    let groups: Vec<Vec<usize>> = match (task, table.targets.as_slice()) {
-        (Task::Classification, [column]) => {
-            let classes = mlp::preprocess::classes_of(&column.values);
-            let idx = mlp::preprocess::class_indices(column, &classes, &table.name)?;
-            let mut g = vec![Vec::new(); classes.len()];
-            for (i, c) in idx.into_iter().enumerate() {
-                g[c].push(i);
-            }
-            g
-        }
-        _ => vec![(0..n).collect()],
     };
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0xC0FF_EE00);
-    let mut fold = vec![0; n];
-    let mut next = 0;
-    for mut g in groups {
-        g.shuffle(&mut rng);
-        for i in g {
-            fold[i] = next % k;
-            next += 1;
-        }
-    }
-    Ok(fold)
+    Ok(mlp::pipeline::fold_scores(
+        table, metric, options, fold, k, say,
+    )?)
 }

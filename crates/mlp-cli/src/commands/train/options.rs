@@ -230,7 +230,10 @@ pub(super) fn fit_options(args: &TrainArgs, task: Task, threads: usize) -> Resul
         .map_or(Init::Glorot, |bound| Init::Uniform { bound });
     let t = &mut o.train;
     t.patience = args.patience.unwrap_or_else(|| t.solver.default_patience());
-    t.lambda = args.lambda.unwrap_or(t.lambda);
+    if let Some(lambda) = args.lambda {
+        t.lambda = lambda;
+        o.lambda_grid.clear();
+    }
     t.learning_rate = args.learning_rate;
     t.schedule = args.schedule;
     t.warmup_epochs = args.warmup_epochs.unwrap_or(t.warmup_epochs);

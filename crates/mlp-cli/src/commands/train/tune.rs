@@ -20,12 +20,13 @@
 //! same log and settings takes the trials it finds there instead of training them again, so
 //! an interrupted search continues where it stopped.
 
-use super::cv::{fold_scores, folds, labelled_table, lower_is_better, metric_of};
+use super::cv::{fold_scores, labelled_table, lower_is_better, metric_of};
 use super::{TrainArgs, fit_options};
 use crate::args::Hidden;
 use crate::io::{self, num};
 use anyhow::{Result, bail};
 use clap::{Args, ValueEnum};
+use mlp::pipeline::folds;
 use mlp::{Activation, Float, Solver};
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
