@@ -131,6 +131,80 @@ def parse_number(text, decimal="."):
     return v if math.isfinite(v) else None
 
 
+_CURRENCY = "$€£¥"
+
+
+def parse_formatted(text, decimal="."):
+    """A number as people write it (the `formatted` format of docs/model-format.md): the plain
+    number, or an optional sign, a currency sign before or after, thousands separators between
+    groups of three digits, a trailing percent sign, or an accounting negative in
+    parentheses; the value without the signs. None when it is none of these."""
+    plain = parse_number(text, decimal)
+    if plain is not None:
+        return plain
+    t = text.strip()
+    negative = False
+    if len(t) >= 2 and t[0] == "(" and t[-1] == ")":
+        negative, t = True, t[1:-1].strip()
+    m = re.fullmatch(r"([+-]?)\s*([" + _CURRENCY + r"]?)\s*([+-]?)\s*(.*?)\s*([%" + _CURRENCY + r"]?)", t)
+    if not m:
+        return None
+    sign1, before, sign2, body, after = m.groups()
+    if (before and after) or (sign2 and (not before or sign1)):
+        return None
+    minus = "-" in (sign1, sign2)
+    seps = (",." if decimal == "." else ".,").replace(decimal, "") + " \u00a0\u202f'"
+    whole, _, frac = body.partition(decimal)
+    if decimal in body and not re.fullmatch(r"\d+", frac):
+        return None
+    if not re.fullmatch(r"\d+", whole):
+        groups = None
+        for sep in seps:
+            if sep in whole:
+                groups = whole.split(sep)
+                break
+        if (groups is None or not re.fullmatch(r"\d{1,3}", groups[0])
+                or not all(re.fullmatch(r"\d{3}", g) for g in groups[1:])):
+            return None
+        whole = "".join(groups)
+    v = float(whole + ("." + frac if frac else ""))
+    return -v if negative != minus else v
+
+
+_ORDERED_RE = re.compile(
+    r"^(\d{1,4})([/.-])(\d{1,2})\2(\d{1,4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{1,2}))?)?$", re.ASCII)
+
+
+def parse_date_in(text, order="iso"):
+    """parse_date, and in the orders mdy, dmy, ymd (docs/model-format.md) dates of three
+    numbers with a four-digit year, each other part of one or two digits, and an optional
+    time H:MM or H:MM:SS."""
+    iso = parse_date(text)
+    if iso is not None or order == "iso":
+        return iso
+    m = _ORDERED_RE.fullmatch(text)
+    if not m:
+        return None
+    a, b, c = m.group(1), m.group(3), m.group(4)
+    y, mo, d = {"mdy": (c, a, b), "dmy": (c, b, a), "ymd": (a, b, c)}[order]
+    if len(y) != 4 or len(mo) > 2 or len(d) > 2:
+        return None
+    y, mo, d = int(y), int(mo), int(d)
+    if not 1 <= mo <= 12:
+        return None
+    leap = (y % 4 == 0 and y % 100 != 0) or y % 400 == 0
+    if not 1 <= d <= [31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][mo - 1]:
+        return None
+    hh = int(m.group(5)) if m.group(5) else 0
+    mi = int(m.group(6)) if m.group(6) else 0
+    ss = int(m.group(7)) if m.group(7) else 0
+    if hh > 23 or mi > 59 or ss > 59:
+        return None
+    days = days_from_civil(y, mo, d)
+    return [days + (hh * 3600 + mi * 60 + ss) / 86400.0, float(y), float(mo), float(d),
+            float((days + 3) % 7)]
+
+
 def days_from_civil(y, m, d):
     """Days since 1970-01-01 of the proleptic Gregorian date (H. Hinnant's algorithm)."""
     y -= m <= 2
@@ -199,7 +273,11 @@ def encode_v2(model, df, decimal_override=None):
             fill = float(col["fill"])
             vals, ind = [], []
             for t in texts:
-                v = None if t in na else parse_number(t, decimal)
+                fmt = col.get("format", "plain")
+                if fmt not in ("plain", "formatted"):
+                    raise Refused(f"model: unknown number format {fmt!r}")
+                parse = parse_formatted if fmt == "formatted" else parse_number
+                v = None if t in na else parse(t, decimal)
                 vals.append(fill if v is None else v)
                 ind.append(1.0 if v is None else 0.0)
             block = [vals] + ([ind] if col.get("indicator") else []) + bins_of(vals, col)
@@ -226,7 +304,10 @@ def encode_v2(model, df, decimal_override=None):
                 raise Refused(f"model: date column {name!r} needs 5 fill values")
             rows, ind = [], []
             for t in texts:
-                v = None if t in na else parse_date(t)
+                order = col.get("format", "iso")
+                if order not in ("iso", "mdy", "dmy", "ymd"):
+                    raise Refused(f"model: unknown date format {order!r}")
+                v = None if t in na else parse_date_in(t, order)
                 rows.append(fill if v is None else v)
                 ind.append(1.0 if v is None else 0.0)
             block = [list(c) for c in zip(*rows)] if rows else [[] for _ in range(5)]
@@ -444,6 +525,16 @@ def self_test():
     assert detect_delimiter("a,b;c") == ",", "tie with comma: comma"
     assert detect_delimiter("a;b;c,d\te") == ";" and detect_delimiter("single") == ","
     # `Z` only after a time; seconds 0-59
+    for text, dec, value in [("$7,000", ".", 7000.0), ("18%", ".", 18.0), ("(1,250)", ".", -1250.0),
+                             ("-$1,234.5", ".", -1234.5), ("1.234,5 €", ",", 1234.5),
+                             ("1 234 567", ".", 1234567.0), ("$-12", ".", -12.0)]:
+        assert parse_formatted(text, dec) == value, text
+    for text in ["1,23", "12,3456", "1,000.", "$$5", "--5", "1, 000", "7,000$%", "$"]:
+        assert parse_formatted(text) is None, text
+    assert parse_date_in("1/2/1970", "mdy")[0] == 1.0 and parse_date_in("2/1/1970", "dmy")[0] == 1.0
+    assert parse_date_in("2016/01/01 00:47", "ymd")[0] == 16801 + 47 / 1440
+    assert parse_date_in("13/1/1970", "mdy") is None and parse_date_in("1/2/70", "mdy") is None
+    assert parse_date_in("1/2/1970", "iso") is None and parse_date_in("1970-01-02", "dmy")[0] == 1.0
     assert parse_date("2013-03-05Z") is None and parse_date("2013-03-05T23:59:60") is None
     assert parse_date("2013-03-05T23:59:59Z") is not None and parse_date("2013-03-05TZ") is None
     df = pd.read_csv(io.StringIO(data), sep=";", dtype=str, keep_default_na=False,

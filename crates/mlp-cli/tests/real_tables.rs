@@ -426,3 +426,72 @@ fn text_larger_than_the_memory_bound_is_refused() {
         );
     }
 }
+
+#[test]
+fn formatted_numbers_and_dates_in_other_orders_are_read_as_such() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut csv = String::from("price,rate,sold,eu_sold,y\n");
+    for i in 0..60u32 {
+        let price = 1000 + 997 * i;
+        let (month, day) = (1 + i % 12, 1 + (7 * i) % 28);
+        csv.push_str(&format!(
+            "\"${},{:03}\",{}%,{month}/{day}/20{:02},{day}.{month}.2001,{}\n",
+            price / 1000,
+            price % 1000,
+            i % 40,
+            10 + i % 10,
+            i % 7
+        ));
+    }
+    std::fs::write(d.join("t.csv"), &csv).unwrap();
+    let (out, _) = ok(
+        d,
+        &[
+            "describe", "--data", "t.csv", "--target", "y", "--format", "json",
+        ],
+    );
+    let plan: Value = serde_json::from_str(&out).unwrap();
+    let kinds: Vec<&str> = plan["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["numeric", "numeric", "date", "date"], "{out}");
+    ok(
+        d,
+        &[
+            "train",
+            "--data",
+            "t.csv",
+            "--target",
+            "y",
+            "--out",
+            "m.json",
+            "--quiet",
+            "--ensemble",
+            "1",
+        ],
+    );
+    let model: Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("m.json")).unwrap()).unwrap();
+    let formats: Vec<&str> = model["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["format"].as_str().unwrap_or("-"))
+        .collect();
+    assert_eq!(formats, ["formatted", "formatted", "mdy", "dmy"]);
+    // A row written both ways predicts the same: "$7,000" is 7000, "1/2/2015" is 2015-01-02.
+    std::fs::write(
+        d.join("two.csv"),
+        "price,rate,sold,eu_sold\n\"$7,000\",18%,1/2/2015,2.1.2001\n7000,18,2015-01-02,2001-01-02\n",
+    )
+    .unwrap();
+    let (pred, err) = ok(d, &["predict", "--model", "m.json", "--data", "two.csv"]);
+    assert!(!err.contains("missing"), "{err}");
+    let rows: Vec<&str> = pred.lines().skip(1).collect();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0], rows[1], "{pred}");
+}

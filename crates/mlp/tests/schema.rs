@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 use mlp::data::{Columns, Table, read_csv_from};
-use mlp::schema::{Bins, Encoding, Kind, Overrides, fit, infer};
+use mlp::schema::{Bins, DateOrder, Encoding, Kind, NumberFormat, Overrides, fit, infer};
 use ndarray::array;
 
 fn read(text: &str, columns: &Columns) -> Table<f64> {
@@ -41,7 +41,8 @@ fn a_table_encoded_by_hand() {
         Encoding::Numeric {
             fill: 2.5,
             indicator: true,
-            bins: vec![]
+            bins: vec![],
+            format: NumberFormat::Plain,
         }
     );
     assert_eq!(
@@ -58,7 +59,8 @@ fn a_table_encoded_by_hand() {
         Encoding::Date {
             fill: [18263.0, 2020.0, 1.0, 2.0, 3.0],
             indicator: true,
-            bins: vec![]
+            bins: vec![],
+            format: DateOrder::Iso,
         }
     );
     assert_eq!(

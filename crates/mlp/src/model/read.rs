@@ -10,7 +10,7 @@ use crate::data::short;
 use crate::error::{Error, Location, Result};
 use crate::loss::Loss;
 use crate::network::Network;
-use crate::schema::{Encoding, InputColumn, Schema};
+use crate::schema::{DateOrder, Encoding, InputColumn, NumberFormat, Schema};
 use serde::Deserialize;
 
 // Every struct here reads its numbers and strings into their final types as the parser meets
@@ -78,6 +78,7 @@ struct ColumnV2 {
     levels: Option<Vec<String>>,
     other: Option<bool>,
     missing: Option<bool>,
+    format: Option<String>,
 }
 
 /// The `fill` of a column: one number (numeric) or five (date).
@@ -88,12 +89,26 @@ enum Fill {
     Five([f64; 5]),
 }
 
+/// A closed set's member by its name in the file (its serde name), or what the names are.
+fn named<E: serde::de::DeserializeOwned>(
+    name: &str,
+    expected: &str,
+) -> std::result::Result<E, String> {
+    serde_json::from_value(serde_json::Value::String(name.to_owned()))
+        .map_err(|_| format!("unknown format {:?}, expected {expected}", short(name)))
+}
+
+/// A message about the column `name`.
+fn in_column(name: &str, message: String) -> String {
+    format!("column \"{}\": {message}", short(name))
+}
+
 impl ColumnV2 {
     fn into_column(self) -> std::result::Result<InputColumn, String> {
         let name = self.name;
         let fail = |message: String| Err(format!("column \"{}\": {message}", short(&name)));
         let allowed: &[&str] = match self.kind.as_str() {
-            "numeric" | "date" => &["fill", "indicator", "bins"],
+            "numeric" | "date" => &["fill", "indicator", "bins", "format"],
             "categorical" => &["levels", "other", "missing"],
             other => {
                 return fail(format!(
@@ -109,6 +124,7 @@ impl ColumnV2 {
             ("levels", self.levels.is_some()),
             ("other", self.other.is_some()),
             ("missing", self.missing.is_some()),
+            ("format", self.format.is_some()),
         ];
         if let Some((key, _)) = given.iter().find(|(k, g)| *g && !allowed.contains(k)) {
             return fail(format!("a {} column has no key `{key}`", self.kind));
@@ -119,11 +135,19 @@ impl ColumnV2 {
                 fill,
                 indicator: self.indicator.ok_or_else(|| missing_key("indicator"))?,
                 bins: self.bins.unwrap_or_default(),
+                format: match self.format.as_deref() {
+                    None => NumberFormat::Plain,
+                    Some(f) => named(f, "plain or formatted").map_err(|m| in_column(&name, m))?,
+                },
             },
             ("date", Some(Fill::Five(fill))) => Encoding::Date {
                 fill,
                 indicator: self.indicator.ok_or_else(|| missing_key("indicator"))?,
                 bins: self.bins.unwrap_or_default(),
+                format: match self.format.as_deref() {
+                    None => DateOrder::Iso,
+                    Some(f) => named(f, "iso, mdy, dmy or ymd").map_err(|m| in_column(&name, m))?,
+                },
             },
             ("numeric", Some(Fill::Five(_))) => return fail("fill must be one number".into()),
             ("date", Some(Fill::One(_))) => return fail("fill must be five numbers".into()),

@@ -5,6 +5,106 @@
 //! `HH:MM:SS.fraction`, optionally followed by `Z`. The conversions between days and the civil
 //! calendar are Howard Hinnant's `days_from_civil` and `civil_from_days` (proleptic Gregorian).
 
+use serde::{Deserialize, Serialize};
+
+/// The order of a date's parts (the `format` key of a date column in the model file).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DateOrder {
+    /// ISO 8601: `YYYY-MM-DD`, then optionally a time (see [`parse_days`]).
+    #[default]
+    Iso,
+    /// Month first, as in the United States: `M/D/YYYY` (one or two digits for the month and
+    /// the day; `/`, `-` or `.` between them), then optionally ` HH:MM` or ` HH:MM:SS`.
+    Mdy,
+    /// Day first, as in most of the world: `D/M/YYYY`, otherwise as [`DateOrder::Mdy`].
+    Dmy,
+    /// Year first with another separator or unpadded parts: `YYYY/M/D`, as [`DateOrder::Mdy`].
+    Ymd,
+}
+
+impl DateOrder {
+    /// Whether this is [`DateOrder::Iso`] (the model file leaves its key out).
+    pub fn is_iso(&self) -> bool {
+        *self == DateOrder::Iso
+    }
+
+    /// Days since 1970-01-01T00:00:00 of a date (or date-time) written in this order, or
+    /// `None`. ISO dates are read in every order.
+    pub fn parse_days(self, s: &str) -> Option<f64> {
+        parse_days(s).or_else(|| match self {
+            DateOrder::Iso => None,
+            order => parse_ordered(s, order),
+        })
+    }
+
+    /// The orders a column's dates may be written in, tried in this order when the type of a
+    /// column is inferred: ISO, then month first (where both readings work, as pandas and
+    /// most software read it), day first, year first.
+    pub const ALL: [DateOrder; 4] = [
+        DateOrder::Iso,
+        DateOrder::Mdy,
+        DateOrder::Dmy,
+        DateOrder::Ymd,
+    ];
+}
+
+/// A date of three numbers separated by `/`, `-` or `.` in `order`, with a four-digit year,
+/// optionally followed by a space (or `T`) and `H:MM` or `H:MM:SS`.
+fn parse_ordered(s: &str, order: DateOrder) -> Option<f64> {
+    let (date, time) = match s.split_once([' ', 'T']) {
+        Some((d, t)) => (d, Some(t.trim())),
+        None => (s, None),
+    };
+    let separator = date.chars().find(|c| !c.is_ascii_digit())?;
+    if !matches!(separator, '/' | '-' | '.') {
+        return None;
+    }
+    let parts: Vec<&str> = date.split(separator).collect();
+    let [a, b, c] = parts.as_slice() else {
+        return None;
+    };
+    let (year, month, day) = match order {
+        DateOrder::Mdy => (c, a, b),
+        DateOrder::Dmy => (c, b, a),
+        DateOrder::Ymd | DateOrder::Iso => (a, b, c),
+    };
+    let short = |p: &str| (1..=2).contains(&p.len());
+    if year.len() != 4 || !short(month) || !short(day) {
+        return None;
+    }
+    let (year, month, day) = (
+        digits(year.as_bytes())?,
+        digits(month.as_bytes())?,
+        digits(day.as_bytes())?,
+    );
+    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
+        return None;
+    }
+    let date = days_from_civil(year, month, day) as f64;
+    let Some(time) = time else {
+        return Some(date);
+    };
+    let fields: Vec<&str> = time.split(':').collect();
+    let (hour, minute, second) = match fields.as_slice() {
+        [h, m] => (*h, *m, "0"),
+        [h, m, s] => (*h, *m, *s),
+        _ => return None,
+    };
+    if !short(hour) || minute.len() != 2 || !short(second) {
+        return None;
+    }
+    let (hour, minute, second) = (
+        digits(hour.as_bytes())?,
+        digits(minute.as_bytes())?,
+        digits(second.as_bytes())?,
+    );
+    if hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    Some(date + (hour * 3600 + minute * 60 + second) as f64 / 86400.0)
+}
+
 /// The names of the inputs a date column becomes, in order.
 pub const PARTS: [&str; 5] = ["days", "year", "month", "day", "weekday"];
 
@@ -139,6 +239,35 @@ mod tests {
             assert_eq!(parse_days(bad), None, "{bad}");
         }
         assert_eq!(parse_days("2000-02-29"), Some(11_016.0));
+    }
+
+    #[test]
+    fn dates_in_other_orders() {
+        use DateOrder::{Dmy, Iso, Mdy, Ymd};
+        assert_eq!(Mdy.parse_days("1/2/1970"), Some(1.0));
+        assert_eq!(Dmy.parse_days("2/1/1970"), Some(1.0));
+        assert_eq!(Ymd.parse_days("1970/01/02"), Some(1.0));
+        assert_eq!(Mdy.parse_days("03.01.2000"), Some(11_017.0));
+        assert_eq!(
+            Ymd.parse_days("2016/01/01 00:47"),
+            Some(16_801.0 + 47.0 / 1440.0)
+        );
+        assert_eq!(Mdy.parse_days("1/2/1970 6:00:00"), Some(1.25));
+        // ISO dates read in every order; the others only in their own.
+        assert_eq!(Dmy.parse_days("1970-01-02"), Some(1.0));
+        assert_eq!(Iso.parse_days("1/2/1970"), None);
+        assert_eq!(Mdy.parse_days("13/1/1970"), None);
+        assert_eq!(Dmy.parse_days("13/1/1970"), Some(12.0));
+        for bad in [
+            "1/2/70",
+            "1/2/1970/3",
+            "1-2/1970",
+            "2/30/2001",
+            "1/2/1970 24:00",
+            "1/2/1970 6",
+        ] {
+            assert_eq!(Mdy.parse_days(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -6,10 +6,11 @@ use std::collections::HashMap;
 
 use ndarray::{Array2, ArrayViewMut1};
 
+use super::NumberFormat;
 use super::bins;
-use super::date::{PARTS, parse_days, parts};
+use super::date::{PARTS, parts};
 use super::{Encoding, Schema};
-use crate::data::{ColumnRead, Table, number};
+use crate::data::{ColumnRead, Table};
 use crate::error::{Error, Location, Result};
 use crate::float::Float;
 
@@ -68,9 +69,12 @@ impl Schema {
             let values = Values::of(table, j, column);
             let note = match &c.encoding {
                 Encoding::Numeric {
-                    fill, indicator, ..
+                    fill,
+                    indicator,
+                    format,
+                    ..
                 } => {
-                    let parsed = values.map(|v| self.number(v));
+                    let parsed = values.map(|v| self.number(v, *format));
                     for (i, p) in values.rows(&parsed).enumerate() {
                         let mut row = x.row_mut(i);
                         row[offset] = T::of(p.unwrap_or(*fill));
@@ -79,8 +83,8 @@ impl Schema {
                         }
                         set_bins(&mut row, bins_at, p.unwrap_or(*fill), edges);
                     }
-                    let bad =
-                        values.count_where(|v| !self.is_missing(v) && self.number(v).is_none());
+                    let bad = values
+                        .count_where(|v| !self.is_missing(v) && self.number(v, *format).is_none());
                     bad.describe("not numbers", "read as missing")
                 }
                 Encoding::Categorical {
@@ -118,9 +122,12 @@ impl Schema {
                     unseen.describe("levels unseen or rare in training", what)
                 }
                 Encoding::Date {
-                    fill, indicator, ..
+                    fill,
+                    indicator,
+                    format,
+                    ..
                 } => {
-                    let parsed = values.map(|v| parse_days(v).map(parts));
+                    let parsed = values.map(|v| format.parse_days(v).map(parts));
                     for (i, p) in values.rows(&parsed).enumerate() {
                         let mut row: ArrayViewMut1<'_, T> = x.row_mut(i);
                         let filled = p.unwrap_or(*fill);
@@ -132,8 +139,8 @@ impl Schema {
                         }
                         set_bins(&mut row, bins_at, filled[0], edges);
                     }
-                    let bad =
-                        values.count_where(|v| !self.is_missing(v) && parse_days(v).is_none());
+                    let bad = values
+                        .count_where(|v| !self.is_missing(v) && format.parse_days(v).is_none());
                     bad.describe("not dates", "read as missing")
                 }
             };
@@ -145,12 +152,12 @@ impl Schema {
         Ok(Encoded { x, notes })
     }
 
-    /// A trimmed field as a number, `None` when missing or not a number.
-    fn number(&self, v: &str) -> Option<f64> {
+    /// A trimmed field as a number in `format`, `None` when missing or not a number.
+    fn number(&self, v: &str, format: NumberFormat) -> Option<f64> {
         if self.is_missing(v) {
             None
         } else {
-            number(v, self.decimal)
+            format.parse(v, self.decimal)
         }
     }
 }

@@ -5,9 +5,10 @@
 use std::collections::HashMap;
 
 use super::bins::{Bins, edges};
-use super::date::{parse_days, parts};
+use super::date::{DateOrder, parts};
+use super::number::NumberFormat;
 use super::{Encoding, InputColumn, MAX_LEVELS, MIN_LEVEL_ROWS, ONE_HOT_LEVELS, Schema};
-use crate::data::{ColumnRead, Columns, Table, number};
+use crate::data::{ColumnRead, Columns, Table};
 use crate::float::Float;
 
 /// A text column is read as numbers when at least this share of its values are numbers (the
@@ -66,6 +67,10 @@ pub struct ColumnPlan {
     pub distinct: usize,
     /// Something the user should know (values read as missing, a row index kept, ...).
     pub note: Option<String>,
+    /// How a numeric column's text is read.
+    pub number_format: NumberFormat,
+    /// How a date column's text is read.
+    pub date_order: DateOrder,
 }
 
 /// Decides the type of every feature column of `table` (read with `read`'s missing-value
@@ -135,6 +140,8 @@ fn numeric_plan<T: Float>(
         missing: column.missing,
         distinct,
         note: None,
+        number_format: NumberFormat::Plain,
+        date_order: DateOrder::Iso,
     };
     if n_present == 0 {
         return plan(Kind::LeftOut("every value is missing".into()), 0);
@@ -180,8 +187,11 @@ fn text_plan<T: Float>(
     };
     let counts = text.counts(0..text.codes.len());
     let mut distinct = 0;
-    let (mut numbers, mut dates, mut present) = (0usize, 0usize, 0usize);
-    let mut missing = 0;
+    let (mut present, mut missing) = (0usize, 0usize);
+    // Values read as numbers in each format, as dates in each order.
+    let mut numbers = [0usize; 2];
+    let mut dates = [0usize; DateOrder::ALL.len()];
+    let formats = [NumberFormat::Plain, NumberFormat::Formatted];
     for (v, &count) in text.values.iter().zip(&counts) {
         if count == 0 {
             continue;
@@ -192,26 +202,46 @@ fn text_plan<T: Float>(
         }
         distinct += 1;
         present += count;
-        if number(v, read.decimal).is_some() {
-            numbers += count;
+        for (n, format) in numbers.iter_mut().zip(formats) {
+            if format.parse(v, read.decimal).is_some() {
+                *n += count;
+            }
         }
-        if parse_days(v).is_some() {
-            dates += count;
+        for (n, order) in dates.iter_mut().zip(DateOrder::ALL) {
+            if order.parse_days(v).is_some() {
+                *n += count;
+            }
         }
     }
+    let mostly = |n: usize| n as f64 >= MOSTLY_NUMERIC * present as f64;
+    // Numbers as a program writes them, or else as people write them when that reads most
+    // of the column.
+    let number_format = match numbers {
+        [plain, _] if mostly(plain) => NumberFormat::Plain,
+        [_, formatted] if mostly(formatted) => NumberFormat::Formatted,
+        _ => NumberFormat::Plain,
+    };
+    let date_order = DateOrder::ALL
+        .into_iter()
+        .zip(dates)
+        .find(|&(_, n)| n == present)
+        .map(|(order, _)| order);
     let plan = |kind: Kind, note: Option<String>| ColumnPlan {
         name: name.to_owned(),
         kind,
         missing,
         distinct,
         note,
+        number_format,
+        date_order: date_order.unwrap_or_default(),
     };
     let numeric = || {
-        let bad = present - numbers;
+        let read_as = |v: &str| number_format.parse(v, read.decimal);
+        let bad = present - read_values(&numbers, number_format);
         let note = (bad > 0).then(|| {
             let first_text = text.codes.iter().position(|&c| {
                 let v = &text.values[c as usize];
-                !read.is_missing(v) && number(v, read.decimal).is_none()
+                !read.is_missing(v) && read_as(v).is_none()
             });
             let (line, example) = first_text.map_or((0, String::new()), |i| {
                 (table.line(i), text.get(i).to_owned())
@@ -233,10 +263,10 @@ fn text_plan<T: Float>(
     if present == 0 {
         return plan(Kind::LeftOut("every value is missing".into()), None);
     }
-    if dates == present {
+    if date_order.is_some() {
         return plan(Kind::Date, None);
     }
-    if numbers as f64 >= MOSTLY_NUMERIC * present as f64 {
+    if mostly(read_values(&numbers, number_format)) {
         return numeric();
     }
     if distinct == 1 {
@@ -268,6 +298,14 @@ fn text_plan<T: Float>(
         );
     }
     plan(Kind::Categorical, None)
+}
+
+/// Of the values counted as numbers in each format, those that `format` reads.
+fn read_values(numbers: &[usize; 2], format: NumberFormat) -> usize {
+    match format {
+        NumberFormat::Plain => numbers[0],
+        NumberFormat::Formatted => numbers[1],
+    }
 }
 
 /// Values that count the rows: 0, 1, 2, ... or 1, 2, 3, ... in file order.
@@ -319,21 +357,30 @@ pub fn fit<T: Float>(
                 fill: 0.0,
                 indicator: false,
                 bins: Vec::new(),
+                format: NumberFormat::Plain,
             },
             Kind::Numeric => {
-                let values = numeric_values(table, j, column, read, train);
+                let format = plan.number_format;
+                let values = numeric_values(table, j, column, read, format, train);
                 let present: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
                 Encoding::Numeric {
                     indicator: present.len() < values.len(),
                     bins: edges(&present, t),
                     fill: median(present),
+                    format,
                 }
             }
             Kind::Categorical => categorical(column, read, train),
             Kind::Date => {
+                let order = plan.date_order;
                 let days: Vec<Option<f64>> = train
                     .iter()
-                    .map(|&i| column.text.as_ref().and_then(|t| parse_days(t.get(i))))
+                    .map(|&i| {
+                        column
+                            .text
+                            .as_ref()
+                            .and_then(|t| order.parse_days(t.get(i)))
+                    })
                     .collect();
                 let present: Vec<[f64; 5]> = days.iter().flatten().map(|&d| parts(d)).collect();
                 let fill = std::array::from_fn(|k| median(present.iter().map(|p| p[k]).collect()));
@@ -342,6 +389,7 @@ pub fn fit<T: Float>(
                     fill,
                     indicator: present.len() < days.len(),
                     bins: edges(&present_days, t),
+                    format: order,
                 }
             }
         };
@@ -363,6 +411,7 @@ fn numeric_values<T: Float>(
     j: usize,
     column: &ColumnRead,
     read: &Columns,
+    format: NumberFormat,
     rows: &[usize],
 ) -> Vec<f64> {
     match &column.text {
@@ -373,7 +422,7 @@ fn numeric_values<T: Float>(
                 .iter()
                 .map(|v| match read.is_missing(v) {
                     true => f64::NAN,
-                    false => number(v, read.decimal).unwrap_or(f64::NAN),
+                    false => format.parse(v, read.decimal).unwrap_or(f64::NAN),
                 })
                 .collect();
             rows.iter()

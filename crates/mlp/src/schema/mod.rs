@@ -15,11 +15,13 @@ mod bins;
 mod date;
 mod encode;
 mod infer;
+mod number;
 
 pub use bins::{Bins, MAX_BIN_INPUTS, MAX_BINS, ROWS_PER_BIN, edges as bin_edges};
-pub use date::{PARTS as DATE_PARTS, parse_days};
+pub use date::{DateOrder, PARTS as DATE_PARTS, parse_days};
 pub use encode::Encoded;
 pub use infer::{ColumnPlan, Kind, Overrides, fit, infer};
+pub use number::NumberFormat;
 
 use serde::{Deserialize, Serialize};
 
@@ -50,6 +52,9 @@ pub enum Encoding {
         /// The bins' edges: training quantiles; empty for none.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         bins: Vec<f64>,
+        /// How the column's text is read as numbers.
+        #[serde(default, skip_serializing_if = "NumberFormat::is_plain")]
+        format: NumberFormat,
     },
     /// One input per level (1 where the text equals it), then an "other" input (`other`: 1 for
     /// a value that is none of the levels), then a "missing" input (`missing`).
@@ -72,6 +77,9 @@ pub enum Encoding {
         /// The edges of the bins of the days since 1970; empty for none.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         bins: Vec<f64>,
+        /// The order of the dates' parts.
+        #[serde(default, skip_serializing_if = "DateOrder::is_iso")]
+        format: DateOrder,
     },
 }
 
@@ -123,18 +131,31 @@ impl Encoding {
         }
     }
 
-    /// Whether the data file's values are read as text (categories and dates).
+    /// Whether the data file's values are read as text (categories, dates and formatted
+    /// numbers).
     pub fn is_text(&self) -> bool {
-        !matches!(self, Encoding::Numeric { .. })
+        !matches!(
+            self,
+            Encoding::Numeric {
+                format: NumberFormat::Plain,
+                ..
+            }
+        )
     }
 
     /// A few words on what the encoding does, for plans and summaries.
     pub fn describe(&self) -> String {
         match self {
             Encoding::Numeric {
-                indicator, bins, ..
+                indicator,
+                bins,
+                format,
+                ..
             } => {
-                let mut s = String::from("number");
+                let mut s = String::from(match format {
+                    NumberFormat::Plain => "number",
+                    NumberFormat::Formatted => "number (formatted)",
+                });
                 if *indicator {
                     s.push_str(", median fill + missing indicator");
                 }
@@ -158,9 +179,15 @@ impl Encoding {
                 s
             }
             Encoding::Date {
-                indicator, bins, ..
+                indicator,
+                bins,
+                format,
+                ..
             } => {
                 let mut s = DATE_PARTS.join(", ");
+                if !format.is_iso() {
+                    s.push_str(&format!(" ({format:?} dates)").to_lowercase());
+                }
                 if *indicator {
                     s.push_str(" + missing indicator");
                 }
