@@ -70,7 +70,7 @@ BASELINE_TITLES = {"sk": "sklearn", "es": "sklearn ES", "lgbm": "LightGBM"}
 # (date columns the baselines turn into date parts), na (how missing values are written: "NA"
 # or ""), and optionally num (text columns the baselines read as numbers).
 TABLES = [
-    # 85 tables of 100 to 49,574 rows, chosen for text columns, missing values, dates, IDs,
+    # 85 tables of 189 to 49,574 rows, chosen for text columns, missing values, dates, IDs,
     # odd headers and wide layouts
     ("AER_HealthInsurance", "AER", "HealthInsurance", "insurance", C, [], [], [], ""),
     ("AER_ResumeNames", "AER", "ResumeNames", "call", C, [], [], [], "NA"),
