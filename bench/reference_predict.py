@@ -177,8 +177,8 @@ _ORDERED_RE = re.compile(
 
 def parse_date_in(text, order="iso"):
     """parse_date, and in the orders mdy, dmy, ymd (docs/model-format.md) dates of three
-    numbers with a four-digit year, each other part of one or two digits, and an optional
-    time H:MM or H:MM:SS."""
+    numbers with a four-digit year (or, month or day first, a two-digit one), each other part
+    of one or two digits, and an optional time H:MM or H:MM:SS."""
     iso = parse_date(text)
     if iso is not None or order == "iso":
         return iso
@@ -187,9 +187,12 @@ def parse_date_in(text, order="iso"):
         return None
     a, b, c = m.group(1), m.group(3), m.group(4)
     y, mo, d = {"mdy": (c, a, b), "dmy": (c, b, a), "ymd": (a, b, c)}[order]
-    if len(y) != 4 or len(mo) > 2 or len(d) > 2:
+    two = len(y) == 2 and order != "ymd"
+    if (len(y) != 4 and not two) or len(mo) > 2 or len(d) > 2:
         return None
     y, mo, d = int(y), int(mo), int(d)
+    if two:  # strptime's %y: 69-99 -> 1969-1999, 00-68 -> 2000-2068
+        y += 1900 if y >= 69 else 2000
     if not 1 <= mo <= 12:
         return None
     leap = (y % 4 == 0 and y % 100 != 0) or y % 400 == 0
@@ -533,7 +536,8 @@ def self_test():
         assert parse_formatted(text) is None, text
     assert parse_date_in("1/2/1970", "mdy")[0] == 1.0 and parse_date_in("2/1/1970", "dmy")[0] == 1.0
     assert parse_date_in("2016/01/01 00:47", "ymd")[0] == 16801 + 47 / 1440
-    assert parse_date_in("13/1/1970", "mdy") is None and parse_date_in("1/2/70", "mdy") is None
+    assert parse_date_in("13/1/1970", "mdy") is None and parse_date_in("1/2/170", "mdy") is None
+    assert parse_date_in("1/2/70", "mdy")[0] == 1.0 and parse_date_in("1/1/68", "mdy")[1] == 2068.0
     assert parse_date_in("1/2/1970", "iso") is None and parse_date_in("1970-01-02", "dmy")[0] == 1.0
     assert parse_date("2013-03-05Z") is None and parse_date("2013-03-05T23:59:60") is None
     assert parse_date("2013-03-05T23:59:59Z") is not None and parse_date("2013-03-05TZ") is None

@@ -494,4 +494,23 @@ fn formatted_numbers_and_dates_in_other_orders_are_read_as_such() {
     let rows: Vec<&str> = pred.lines().skip(1).collect();
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[0], rows[1], "{pred}");
+    // A target written as money is a number to regress on, in training and in evaluation.
+    let (_, err) = ok(
+        d,
+        &[
+            "train",
+            "--data",
+            "t.csv",
+            "--target",
+            "price",
+            "--out",
+            "p.json",
+            "--ensemble",
+            "1",
+        ],
+    );
+    assert!(err.contains("task: regression"), "{err}");
+    let (out, _) = ok(d, &["evaluate", "--model", "p.json", "--data", "t.csv"]);
+    let scores: Value = serde_json::from_str(&out).unwrap();
+    assert!(scores["r2"].as_f64().unwrap() > 0.0, "{out}");
 }

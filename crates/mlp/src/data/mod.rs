@@ -22,6 +22,7 @@ mod blocks;
 #[cfg(feature = "columnar")]
 mod columnar;
 mod fast;
+mod formatted;
 mod memory;
 mod plan;
 mod quotes;
@@ -33,6 +34,7 @@ mod table;
 mod tests;
 mod text;
 
+pub use formatted::formatted_number;
 pub(crate) use memory::check_memory;
 pub use memory::{JSON_BYTES_PER_VALUE, available_memory, json_parse_needs, read_whole};
 pub use plan::did_you_mean;

@@ -198,6 +198,12 @@ fn missing_message(raw: &str) -> String {
     }
 }
 
+/// A target's value as a number: plain, or as people write numbers ("$7,000", "18%"; see
+/// [`super::formatted_number`]), the decimal separator a point.
+fn finite_or_formatted(value: &str) -> std::result::Result<f64, String> {
+    finite(value).or_else(|e| super::formatted_number(value, b'.').ok_or(e))
+}
+
 /// One target column as text, so the caller decides between class labels and numbers.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TargetColumn {
@@ -215,7 +221,7 @@ impl TargetColumn {
     pub fn numbers(&self, source_name: &str) -> Result<Vec<f64>> {
         let mut out = Vec::new();
         for (i, value) in self.values.iter().enumerate() {
-            let x = finite(value).map_err(|message| {
+            let x = finite_or_formatted(value).map_err(|message| {
                 let at = Location::file(source_name)
                     .at_line(self.line(i))
                     .at_column(&self.name);
@@ -228,7 +234,7 @@ impl TargetColumn {
 
     /// True when every value parses as a finite number.
     pub fn is_numeric(&self) -> bool {
-        self.values.iter().all(|v| finite(v).is_ok())
+        self.values.iter().all(|v| finite_or_formatted(v).is_ok())
     }
 
     /// The 1-based file line of row `i` (0 when there is no such row).

@@ -15,7 +15,8 @@ pub enum DateOrder {
     #[default]
     Iso,
     /// Month first, as in the United States: `M/D/YYYY` (one or two digits for the month and
-    /// the day; `/`, `-` or `.` between them), then optionally ` HH:MM` or ` HH:MM:SS`.
+    /// the day; `/`, `-` or `.` between them; a year of two digits is 1969-2068), then
+    /// optionally ` HH:MM` or ` HH:MM:SS`.
     Mdy,
     /// Day first, as in most of the world: `D/M/YYYY`, otherwise as [`DateOrder::Mdy`].
     Dmy,
@@ -70,14 +71,20 @@ fn parse_ordered(s: &str, order: DateOrder) -> Option<f64> {
         DateOrder::Ymd | DateOrder::Iso => (a, b, c),
     };
     let short = |p: &str| (1..=2).contains(&p.len());
-    if year.len() != 4 || !short(month) || !short(day) {
+    // A year of two digits is taken as POSIX's strptime %y takes it: 69-99 are 1969-1999,
+    // 00-68 are 2000-2068 (year first takes four digits only).
+    let two_digit_year = year.len() == 2 && order != DateOrder::Ymd;
+    if !(year.len() == 4 || two_digit_year) || !short(month) || !short(day) {
         return None;
     }
-    let (year, month, day) = (
+    let (mut year, month, day) = (
         digits(year.as_bytes())?,
         digits(month.as_bytes())?,
         digits(day.as_bytes())?,
     );
+    if two_digit_year {
+        year += if year >= 69 { 1900 } else { 2000 };
+    }
     if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
         return None;
     }
@@ -258,8 +265,15 @@ mod tests {
         assert_eq!(Iso.parse_days("1/2/1970"), None);
         assert_eq!(Mdy.parse_days("13/1/1970"), None);
         assert_eq!(Dmy.parse_days("13/1/1970"), Some(12.0));
+        assert_eq!(Mdy.parse_days("1/2/70"), Some(1.0));
+        assert_eq!(
+            Dmy.parse_days("8/6/20 18:57"),
+            Mdy.parse_days("6/8/2020 18:57")
+        );
+        assert_eq!(Mdy.parse_days("1/1/68"), Mdy.parse_days("1/1/2068"));
         for bad in [
-            "1/2/70",
+            "1/2/170",
+            "70/1/2",
             "1/2/1970/3",
             "1-2/1970",
             "2/30/2001",
