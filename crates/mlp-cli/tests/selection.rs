@@ -273,46 +273,54 @@ fn small_real_tables_choose_lambda_by_cross_validation() {
         .unwrap_or_else(|| panic!("no note of the choice:\n{err}"));
     let model: Value =
         serde_json::from_str(&std::fs::read_to_string(d.join("m.json")).unwrap()).unwrap();
-    let chosen = model["training"]["lambda"].as_f64().unwrap();
-    // The same folds and fits through `mlp cv`: one network, the candidate's lambda, scored by
-    // the mean squared error.
-    let mut best = (f64::INFINITY, 0.0);
-    for lambda in ["1", "3", "10", "30"] {
-        let (out, _) = ok(
-            d,
-            &[
-                "cv",
-                "--folds",
-                "5",
-                "--data",
-                "n.csv",
-                "--target",
-                "y",
-                "--seed",
-                "2",
-                "--quiet",
-                "--ensemble",
-                "1",
-                "--metric",
-                "mse",
-                "--lambda",
-                lambda,
-            ],
-        );
-        let mean = serde_json::from_str::<Value>(&out).unwrap()["mean"]
-            .as_f64()
-            .unwrap();
-        assert!(
-            note.contains(&format!("{lambda}: {mean:.4}")),
-            "lambda {lambda}: cv says {mean}, the note {note}"
-        );
-        if mean < best.0 {
-            best = (mean, lambda.parse().unwrap());
+    let chosen = (
+        model["training"]["lambda"].as_f64().unwrap(),
+        model["training"]["validation_rows"].as_u64().unwrap() > 0,
+    );
+    // The same folds and fits through `mlp cv`: one network, the candidate's lambda and split,
+    // scored by the mean squared error.
+    let mut best = (f64::INFINITY, (0.0, false));
+    for split in ["0.1", "0"] {
+        for lambda in ["1", "3", "10", "30"] {
+            let (out, _) = ok(
+                d,
+                &[
+                    "cv",
+                    "--folds",
+                    "5",
+                    "--data",
+                    "n.csv",
+                    "--target",
+                    "y",
+                    "--seed",
+                    "2",
+                    "--quiet",
+                    "--ensemble",
+                    "1",
+                    "--metric",
+                    "mse",
+                    "--lambda",
+                    lambda,
+                    "--validation-fraction",
+                    split,
+                ],
+            );
+            let mean = serde_json::from_str::<Value>(&out).unwrap()["mean"]
+                .as_f64()
+                .unwrap();
+            let said = match split {
+                "0" => format!("{lambda} without a split: {mean:.4}"),
+                _ => format!("{lambda}: {mean:.4}"),
+            };
+            assert!(note.contains(&said), "cv says {said}, the note {note}");
+            if mean < best.0 {
+                best = (mean, (lambda.parse().unwrap(), split != "0"));
+            }
         }
     }
     assert_eq!(chosen, best.1, "{note}");
     // Not the first candidate: the choice is made, not defaulted.
-    assert_ne!(chosen, 1.0, "{note}");
+    assert_ne!(chosen, (1.0, true), "{note}");
     // A lambda given is used as it is.
     let (_, err) = ok(d, &[&train[..], &["--lambda", "3"]].concat());
     assert!(!err.contains("cross-validation"), "{err}");

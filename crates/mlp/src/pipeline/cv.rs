@@ -4,6 +4,7 @@
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use std::ops::ControlFlow;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::{FitOptions, fit, score_by};
 use crate::data::Table;
@@ -61,81 +62,167 @@ pub fn fold_scores<T: Float>(
     k: usize,
     mut on_fold: impl FnMut(usize, usize, f64),
 ) -> Result<Vec<f64>> {
-    let n = table.x.nrows();
     let mut scores = Vec::with_capacity(k);
     for f in 0..k {
-        let (test_rows, train_rows): (Vec<usize>, Vec<usize>) = (0..n).partition(|&i| fold[i] == f);
-        if test_rows.is_empty() {
-            continue;
+        if let Some((rows, s)) = fold_score(table, metric, options, fold, f, k)? {
+            on_fold(f, rows, s);
+            scores.push(s);
         }
-        let mut train = table.clone();
-        train.retain_rows(&train_rows);
-        let mut test = table.clone();
-        test.retain_rows(&test_rows);
-        let fitted = fit(train, options, None, |_| ControlFlow::Continue(()))?;
-        let s = score_by(&fitted.model, &mut test, metric)?.ok_or_else(|| {
-            Error::config(
-                "metric",
-                format!(
-                    "{metric} is not defined on fold {} of {k}: its {} rows hold fewer than \
-                     two classes (use fewer folds or another metric)",
-                    f + 1,
-                    test_rows.len()
-                ),
-            )
-        })?;
-        on_fold(f, test_rows.len(), s);
-        scores.push(s);
     }
     Ok(scores)
 }
 
-/// The lambda a small table trains with, and the evidence for it.
+/// Fold `f`'s rows and score (see [`fold_scores`]); `None` for a fold without rows.
+fn fold_score<T: Float>(
+    table: &Table<T>,
+    metric: Metric,
+    options: &FitOptions,
+    fold: &[usize],
+    f: usize,
+    k: usize,
+) -> Result<Option<(usize, f64)>> {
+    let n = table.x.nrows();
+    let (test_rows, train_rows): (Vec<usize>, Vec<usize>) = (0..n).partition(|&i| fold[i] == f);
+    if test_rows.is_empty() {
+        return Ok(None);
+    }
+    let mut train = table.clone();
+    train.retain_rows(&train_rows);
+    let mut test = table.clone();
+    test.retain_rows(&test_rows);
+    let fitted = fit(train, options, None, |_| ControlFlow::Continue(()))?;
+    let s = score_by(&fitted.model, &mut test, metric)?.ok_or_else(|| {
+        Error::config(
+            "metric",
+            format!(
+                "{metric} is not defined on fold {} of {k}: its {} rows hold fewer than two \
+                 classes (use fewer folds or another metric)",
+                f + 1,
+                test_rows.len()
+            ),
+        )
+    })?;
+    Ok(Some((test_rows.len(), s)))
+}
+
+/// One setting that [`choose_lambda`] tried, and its mean cross-validated loss.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Candidate {
+    /// The L2 strength.
+    pub lambda: f64,
+    /// The share of each fold's training rows held out for early stopping (0: none).
+    pub validation_fraction: f64,
+    /// The mean over the folds of [`LambdaChoice::metric`].
+    pub loss: f64,
+}
+
+/// The regularization a small table trains with, and the evidence for it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LambdaChoice {
-    /// The chosen L2 strength.
-    pub lambda: f64,
-    /// Each candidate with its mean cross-validated loss ([`Metric::Mse`] in the targets' units
-    /// for regression, [`Metric::LogLoss`] for classification), in the order tried.
-    pub losses: Vec<(f64, f64)>,
-    /// The metric of `losses`.
+    /// The chosen setting (the candidate of the lowest loss, the first of equals).
+    pub chosen: Candidate,
+    /// Every candidate, in the order tried: each validation fraction, and within it each
+    /// lambda of the grid.
+    pub candidates: Vec<Candidate>,
+    /// The loss: [`Metric::Mse`] in the targets' units for regression, [`Metric::LogLoss`] for
+    /// classification.
     pub metric: Metric,
 }
 
-/// Chooses lambda among `options.lambda_grid` by [`LAMBDA_FOLDS`]-fold cross-validation of a
-/// single network trained with `options` (the recipe's validation split within each fold): the
-/// candidate of the lowest mean loss, the first of equals. Folds and fits draw from
-/// `options.train.seed`.
+/// Chooses lambda among `options.lambda_grid`, and whether to hold out `split` of the rows for
+/// early stopping or to train on every row, by [`LAMBDA_FOLDS`]-fold cross-validation of a
+/// single network trained with `options` (a validation fraction the user gave is the only one
+/// tried). Folds and fits draw from `options.train.seed`; the fits, each on one thread, run
+/// side by side on `options.train.threads` threads, and the result does not depend on how many.
 pub fn choose_lambda<T: Float>(
     table: &Table<T>,
     task: Task,
     options: &FitOptions,
+    split: f64,
 ) -> Result<LambdaChoice> {
     let metric = match task {
         Task::Classification => Metric::LogLoss,
         Task::Regression => Metric::Mse,
     };
+    let fractions = match options.validation_fraction {
+        Some(f) => vec![f],
+        None => vec![split, 0.0],
+    };
+    let settings: Vec<(f64, f64)> = fractions
+        .iter()
+        .flat_map(|&f| options.lambda_grid.iter().map(move |&l| (l, f)))
+        .collect();
     let fold = folds(table, task, LAMBDA_FOLDS, options.train.seed)?;
-    let mut losses = Vec::with_capacity(options.lambda_grid.len());
-    for &lambda in &options.lambda_grid {
+    let k = LAMBDA_FOLDS;
+    let scores = side_by_side(settings.len() * k, options.train.threads, |job| {
+        let (lambda, f) = settings[job / k];
         let mut single = options.clone();
         single.lambda_grid.clear();
         single.ensemble = Some(1);
+        single.validation_fraction = Some(f);
         single.train.lambda = lambda;
-        let scores = fold_scores(table, metric, &single, &fold, LAMBDA_FOLDS, |_, _, _| {})?;
-        losses.push((lambda, scores.iter().sum::<f64>() / scores.len() as f64));
+        single.train.threads = 1;
+        fold_score(table, metric, &single, &fold, job % k, k)
+    });
+    let mut candidates = Vec::with_capacity(settings.len());
+    let mut scores = scores.into_iter();
+    for &(lambda, validation_fraction) in &settings {
+        let (mut sum, mut count) = (0.0, 0);
+        for s in scores.by_ref().take(k) {
+            if let Some((_, s)) = s? {
+                sum += s;
+                count += 1;
+            }
+        }
+        candidates.push(Candidate {
+            lambda,
+            validation_fraction,
+            loss: sum / count.max(1) as f64,
+        });
     }
-    let lambda = losses
+    let chosen = candidates
         .iter()
-        .fold(None, |best: Option<(f64, f64)>, &(l, s)| match best {
-            _ if !s.is_finite() => best,
-            Some((_, b)) if b <= s => best,
-            _ => Some((l, s)),
+        .copied()
+        .filter(|c| c.loss.is_finite())
+        .fold(None, |best: Option<Candidate>, c| match best {
+            Some(b) if b.loss <= c.loss => Some(b),
+            _ => Some(c),
         })
-        .map_or(options.train.lambda, |(l, _)| l);
+        .ok_or_else(|| Error::config("lambda", "no candidate gave a finite loss"))?;
     Ok(LambdaChoice {
-        lambda,
-        losses,
+        chosen,
+        candidates,
         metric,
     })
+}
+
+/// `f(0)`, ..., `f(jobs - 1)` on up to `threads` threads, in order of the job.
+fn side_by_side<R: Send>(jobs: usize, threads: usize, f: impl Fn(usize) -> R + Sync) -> Vec<R> {
+    let workers = threads.clamp(1, jobs.max(1));
+    if workers == 1 {
+        return (0..jobs).map(f).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut out = Vec::new();
+                    loop {
+                        let job = next.fetch_add(1, Ordering::Relaxed);
+                        if job >= jobs {
+                            return out;
+                        }
+                        out.push((job, f(job)));
+                    }
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    done.sort_by_key(|(job, _)| *job);
+    done.into_iter().map(|(_, r)| r).collect()
 }

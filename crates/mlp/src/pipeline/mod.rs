@@ -11,7 +11,7 @@ mod split;
 mod weights;
 
 pub use build::infer_task;
-pub use cv::{LAMBDA_FOLDS, LambdaChoice, choose_lambda, fold_scores, folds};
+pub use cv::{Candidate, LAMBDA_FOLDS, LambdaChoice, choose_lambda, fold_scores, folds};
 pub use recipe::Recipe;
 pub use score::{score, score_by, score_outputs};
 pub use weights::{ClassWeight, smooth_labels};
@@ -157,17 +157,25 @@ pub struct Fitted<T> {
     pub notes: Vec<String>,
 }
 
-/// What the user reads about the lambda that cross-validation chose.
+/// What the user reads about the setting that cross-validation chose.
 fn lambda_note(choice: &LambdaChoice, rows: usize) -> String {
+    let c = choice.chosen;
+    let split = match c.validation_fraction {
+        0.0 => "every row training (no early stopping)".to_owned(),
+        f => format!("{}% held out for early stopping", f * 100.0),
+    };
     let losses: Vec<String> = choice
-        .losses
+        .candidates
         .iter()
-        .map(|(l, s)| format!("{l}: {s:.4}"))
+        .map(|c| match c.validation_fraction {
+            0.0 => format!("{} without a split: {:.4}", c.lambda, c.loss),
+            _ => format!("{}: {:.4}", c.lambda, c.loss),
+        })
         .collect();
     format!(
-        "lambda {} chosen by {LAMBDA_FOLDS}-fold cross-validation on the {rows} rows ({} by \
-         lambda: {}); --lambda sets it",
-        choice.lambda,
+        "lambda {} with {split}, chosen by {LAMBDA_FOLDS}-fold cross-validation on the {rows} \
+         rows ({} by lambda: {}); --lambda and --validation-fraction set them",
+        c.lambda,
         choice.metric,
         losses.join(", ")
     )
@@ -253,16 +261,17 @@ pub fn fit_with<T: Float>(
             (t, Some(why))
         }
     };
-    let recipe = Recipe::for_table(&table, task, options, init_model.is_some());
-    let (f, ensemble) = (recipe.validation_fraction, recipe.ensemble);
+    let mut recipe = Recipe::for_table(&table, task, options, init_model.is_some());
     let chosen;
     let options = match recipe.choose_lambda {
         true => {
             let mut o = options.clone();
             o.lambda_grid.clear();
-            match choose_lambda(&table, task, options) {
+            match choose_lambda(&table, task, options, recipe.validation_fraction) {
                 Ok(choice) => {
-                    o.train.lambda = choice.lambda;
+                    o.train.lambda = choice.chosen.lambda;
+                    recipe.validation_fraction = choice.chosen.validation_fraction;
+                    o.validation_fraction = Some(recipe.validation_fraction);
                     notes.push(lambda_note(&choice, table.x.nrows()));
                 }
                 Err(e) => notes.push(format!(
@@ -276,6 +285,7 @@ pub fn fit_with<T: Float>(
         }
         false => options,
     };
+    let (f, ensemble) = (recipe.validation_fraction, recipe.ensemble);
     let config = options.train.validate()?;
     if ensemble > 1 && hooks.peers().is_some() {
         // The members after the first train side by side on one process's threads.
