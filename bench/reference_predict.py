@@ -177,7 +177,7 @@ _ORDERED_RE = re.compile(
 
 def parse_date_in(text, order="iso"):
     """parse_date, and in the orders mdy, dmy, ymd (docs/model-format.md) dates of three
-    numbers with a four-digit year (or, month or day first, a two-digit one), each other part
+    numbers with a four-digit year (or, month or day first after slashes, a two-digit one), each other part
     of one or two digits, and an optional time H:MM or H:MM:SS."""
     iso = parse_date(text)
     if iso is not None or order == "iso":
@@ -187,7 +187,7 @@ def parse_date_in(text, order="iso"):
         return None
     a, b, c = m.group(1), m.group(3), m.group(4)
     y, mo, d = {"mdy": (c, a, b), "dmy": (c, b, a), "ymd": (a, b, c)}[order]
-    two = len(y) == 2 and order != "ymd"
+    two = len(y) == 2 and order != "ymd" and m.group(2) == "/"
     if (len(y) != 4 and not two) or len(mo) > 2 or len(d) > 2:
         return None
     y, mo, d = int(y), int(mo), int(d)
@@ -538,6 +538,7 @@ def self_test():
     assert parse_date_in("2016/01/01 00:47", "ymd")[0] == 16801 + 47 / 1440
     assert parse_date_in("13/1/1970", "mdy") is None and parse_date_in("1/2/170", "mdy") is None
     assert parse_date_in("1/2/70", "mdy")[0] == 1.0 and parse_date_in("1/1/68", "mdy")[1] == 2068.0
+    assert parse_date_in("3.10.12", "mdy") is None and parse_date_in("1-2-70", "mdy") is None
     assert parse_date_in("1/2/1970", "iso") is None and parse_date_in("1970-01-02", "dmy")[0] == 1.0
     assert parse_date("2013-03-05Z") is None and parse_date("2013-03-05T23:59:60") is None
     assert parse_date("2013-03-05T23:59:59Z") is not None and parse_date("2013-03-05TZ") is None

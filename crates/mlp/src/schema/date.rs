@@ -15,7 +15,8 @@ pub enum DateOrder {
     #[default]
     Iso,
     /// Month first, as in the United States: `M/D/YYYY` (one or two digits for the month and
-    /// the day; `/`, `-` or `.` between them; a year of two digits is 1969-2068), then
+    /// the day; `/`, `-` or `.` between them; after slashes, a year of two digits is
+    /// 1969-2068), then
     /// optionally ` HH:MM` or ` HH:MM:SS`.
     Mdy,
     /// Day first, as in most of the world: `D/M/YYYY`, otherwise as [`DateOrder::Mdy`].
@@ -71,9 +72,10 @@ fn parse_ordered(s: &str, order: DateOrder) -> Option<f64> {
         DateOrder::Ymd | DateOrder::Iso => (a, b, c),
     };
     let short = |p: &str| (1..=2).contains(&p.len());
-    // A year of two digits is taken as POSIX's strptime %y takes it: 69-99 are 1969-1999,
-    // 00-68 are 2000-2068 (year first takes four digits only).
-    let two_digit_year = year.len() == 2 && order != DateOrder::Ymd;
+    // A year of two digits (after slashes only: `3.10.12` is more often a version than a
+    // date) is taken as POSIX's strptime %y takes it: 69-99 are 1969-1999, 00-68 are
+    // 2000-2068 (year first takes four digits only).
+    let two_digit_year = year.len() == 2 && order != DateOrder::Ymd && separator == '/';
     if !(year.len() == 4 || two_digit_year) || !short(month) || !short(day) {
         return None;
     }
@@ -274,6 +276,8 @@ mod tests {
         for bad in [
             "1/2/170",
             "70/1/2",
+            "3.10.12",
+            "1-2-70",
             "1/2/1970/3",
             "1-2/1970",
             "2/30/2001",
