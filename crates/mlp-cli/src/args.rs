@@ -7,14 +7,17 @@ use std::path::PathBuf;
 /// Where the data comes from: a file, standard input, or a built-in data set.
 #[derive(Debug, Args, Clone)]
 pub struct DataArgs {
-    /// CSV file (optionally .csv.gz); `-` reads standard input.
+    /// CSV file (optionally .csv.gz); `-` reads standard input. Several files (`--data a.csv
+    /// b.csv`, or --data again) or a glob pattern (`'parts/*.csv.gz'`, the matches sorted by
+    /// path) are read in order as one table: each must have the first one's header.
     #[arg(
         long,
         value_name = "FILE",
+        num_args = 1..,
         conflicts_with = "dataset",
         required_unless_present = "dataset"
     )]
-    pub data: Option<PathBuf>,
+    pub data: Vec<PathBuf>,
     /// A built-in data set instead of a file (see `mlp datasets`).
     #[arg(long, value_name = "NAME")]
     pub dataset: Option<String>,
@@ -30,6 +33,23 @@ pub struct DataArgs {
     /// NA,N/A,n/a,NaN,nan,null,NULL,None,?,#N/A].
     #[arg(long, value_name = "VALUES", value_delimiter = ',')]
     pub na_values: Option<Vec<String>>,
+}
+
+impl DataArgs {
+    /// The files the run reads: the paths given, glob patterns expanded (as given when they
+    /// cannot be, which reading then reports), to tell inputs from outputs.
+    pub fn files(&self) -> Vec<PathBuf> {
+        match mlp::data::source_of(&self.data) {
+            Ok(mlp::data::Source::Path(p)) => vec![p],
+            Ok(mlp::data::Source::Files(paths)) => paths,
+            _ => self.data.clone(),
+        }
+    }
+
+    /// Whether the data is standard input (`--data -`).
+    pub fn is_stdin(&self) -> bool {
+        self.data.iter().any(|p| crate::io::is_dash(p))
+    }
 }
 
 /// A field separator given on the command line.
@@ -93,7 +113,7 @@ impl TypeArgs {
                 if !table.feature_names.contains(name) {
                     anyhow::bail!(
                         "{flag} {name}: {} has no feature column \"{name}\"{}",
-                        table.name,
+                        mlp::data::shown_name(&table.name),
                         mlp::data::did_you_mean(name, &table.feature_names)
                     );
                 }

@@ -36,8 +36,8 @@ pub fn load<T: Float>(data: &DataArgs, columns: &ColumnArgs, how: Reading<'_>) -
                 Some(d),
             )
         }
-        (Some(arg), None) => (Source::from_arg(arg), None),
-        (None, None) => anyhow::bail!("give --data FILE or --dataset NAME"),
+        (args, None) if !args.is_empty() => (mlp::data::source_of(args)?, None),
+        _ => anyhow::bail!("give --data FILE or --dataset NAME"),
     };
     let default_targets = how.model.and_then(|m| m.targets.as_deref());
     let targets = if !columns.target.is_empty() {
@@ -211,6 +211,13 @@ fn file_id(p: &Path) -> Option<FileId> {
             Some(FileId::Path(std::fs::canonicalize(dir).ok()?.join(name)))
         }
     }
+}
+
+/// A model file and the data files, as the inputs of a run.
+pub fn inputs_of<'a>(model: &'a Path, data: &'a [PathBuf]) -> Vec<&'a Path> {
+    std::iter::once(model)
+        .chain(data.iter().map(PathBuf::as_path))
+        .collect()
 }
 
 /// Refuses, before any work, an output (`(option, path)`) that is one of the run's `inputs` or

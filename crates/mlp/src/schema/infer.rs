@@ -216,8 +216,9 @@ fn text_plan<T: Float>(
             let (line, example) = first_text.map_or((0, String::new()), |i| {
                 (table.line(i), text.get(i).to_owned())
             });
+            let line = crate::data::line_name(&table.name, line);
             format!(
-                "{bad} value{} not a number (first {example:?} on line {line}): read as missing; \
+                "{bad} value{} not a number (first {example:?} on {line}): read as missing; \
                  --categorical {name} reads the column as categories",
                 if bad == 1 { " is" } else { "s are" }
             )

@@ -28,7 +28,7 @@ use report::{columns_summary, history_csv, summary};
 /// [`crate::mpi`]), where process 0 alone prints and writes files.
 pub fn run(args: TrainArgs) -> Result<()> {
     let job = Job::start()?;
-    if job.is_some() && args.data.data.as_deref().is_some_and(io::is_dash) {
+    if job.is_some() && args.data.is_stdin() {
         // mpirun hands standard input to process 0 alone.
         bail!("--data -: on the processes of an MPI job every process reads the data; give a file");
     }
@@ -173,8 +173,8 @@ fn write_outputs<T: Float>(args: &TrainArgs, fitted: &Fitted<T>, solver: Solver)
 /// Refuses outputs that are inputs of the run, or the same file twice; the checkpoint may be the
 /// file the run resumes from.
 fn check_files(args: &TrainArgs) -> Result<()> {
-    let data = args.data.data.as_deref().unwrap_or(Path::new(""));
-    let mut inputs: Vec<&Path> = vec![data];
+    let data = args.data.files();
+    let mut inputs: Vec<&Path> = data.iter().map(PathBuf::as_path).collect();
     inputs.extend(args.init_model.as_deref());
     let mut outputs: Vec<(&str, &Path)> = Vec::new();
     for (flag, path) in [
