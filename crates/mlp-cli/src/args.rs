@@ -134,6 +134,46 @@ impl TypeArgs {
     }
 }
 
+/// A size in bytes given on the command line (`--memory`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ByteSize(pub u64);
+
+/// Parses a size: a number and a unit, decimal (`KB`, `MB`, `GB`, `TB`, or `K`, `M`, `G`, `T`)
+/// or binary (`KiB`, `MiB`, `GiB`, `TiB`), or `B` or no unit for bytes: `200MB`, `2GB`,
+/// `512MiB`, `1.5G`.
+pub fn parse_size(s: &str) -> Result<ByteSize, String> {
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let unit = unit.trim();
+    let scale: f64 = match unit.to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "k" | "kb" => 1e3,
+        "m" | "mb" => 1e6,
+        "g" | "gb" => 1e9,
+        "t" | "tb" => 1e12,
+        "kib" => 1024.0,
+        "mib" => 1024.0 * 1024.0,
+        "gib" => 1024.0 * 1024.0 * 1024.0,
+        "tib" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
+        _ => {
+            return Err(format!(
+                "\"{s}\" is not a size (expected e.g. 200MB, 2GB, 512MiB)"
+            ));
+        }
+    };
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("\"{s}\" is not a size (expected e.g. 200MB, 2GB, 512MiB)"))?;
+    let bytes = (value * scale).round();
+    if !(bytes >= 1.0 && bytes < u64::MAX as f64) {
+        return Err(format!("\"{s}\": the size must be at least one byte"));
+    }
+    Ok(ByteSize(bytes as u64))
+}
+
 /// A model file to read.
 #[derive(Debug, Args, Clone)]
 pub struct ModelArg {
@@ -180,4 +220,23 @@ pub fn parse_hidden(s: &str) -> Result<Hidden, String> {
         return Ok(Hidden(Vec::new()));
     }
     crate::commands::parse_sizes(s).map(Hidden)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_take_decimal_and_binary_units() {
+        let ok = |s: &str| parse_size(s).unwrap().0;
+        assert_eq!(ok("200MB"), 200_000_000);
+        assert_eq!(ok("2GB"), 2_000_000_000);
+        assert_eq!(ok("512MiB"), 512 << 20);
+        assert_eq!(ok("1.5G"), 1_500_000_000);
+        assert_eq!(ok("64KB"), 64_000);
+        assert_eq!(ok("4096"), 4096);
+        for bad in ["", "MB", "-1MB", "2XB", "0", "1e3MB", "nanGB", "1.2.3MB"] {
+            assert!(parse_size(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -25,6 +25,16 @@ pub struct Reading<'a> {
 /// A data file or built-in data set, read with the given columns. The target defaults to the
 /// model's targets, then to a built-in data set's target.
 pub fn load<T: Float>(data: &DataArgs, columns: &ColumnArgs, how: Reading<'_>) -> Result<Table<T>> {
+    let (source, read) = reading(data, columns, how)?;
+    Ok(mlp::data::read_csv(&source, &read)?)
+}
+
+/// The source and the reading options of [`load`].
+pub fn reading(
+    data: &DataArgs,
+    columns: &ColumnArgs,
+    how: Reading<'_>,
+) -> Result<(Source, Columns)> {
     let (source, builtin) = match (&data.data, &data.dataset) {
         (_, Some(name)) => {
             let d = datasets::find(name)?;
@@ -75,7 +85,7 @@ pub fn load<T: Float>(data: &DataArgs, columns: &ColumnArgs, how: Reading<'_>) -
     if let Some(model) = how.model {
         read = model.read_options(read);
     }
-    Ok(mlp::data::read_csv(&source, &read)?)
+    Ok((source, read))
 }
 
 /// A model's data prepared for its network.

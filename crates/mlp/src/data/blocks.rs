@@ -42,13 +42,13 @@ pub(super) struct Input<'a> {
     /// The file's name, for messages.
     pub name: String,
     /// Its bytes, plain or gzip-compressed.
-    pub reader: Box<dyn Read + 'a>,
+    pub reader: Box<dyn Read + Send + 'a>,
 }
 
 /// Cuts an input (already decompressed) into [`Block`]s, in order; then the inputs that
 /// follow it ([`Blocks::then`]), each one's header checked and left out, as one input.
 pub(super) struct Blocks<'a> {
-    input: Box<dyn Read + 'a>,
+    input: Box<dyn Read + Send + 'a>,
     /// The input's name, for messages.
     name: String,
     /// Whether the input is decompressed gzip (for the message of a broken stream).
@@ -73,6 +73,9 @@ pub(super) struct Blocks<'a> {
     header: Option<(String, Vec<String>)>,
     /// Which input is being read (0: the first).
     index: u64,
+    /// The most bytes to hand out before [`Blocks::next_block`] says the input ended, and
+    /// how many it has handed out (see [`Blocks::limit`]).
+    limit: Option<(usize, usize)>,
 }
 
 impl<'a> Blocks<'a> {
@@ -80,7 +83,7 @@ impl<'a> Blocks<'a> {
     /// `delimiter` or else from the first line ([`sniff::delimiter`]). `size`: the bytes a block
     /// takes ([`BLOCK_BYTES`] but in tests).
     pub fn open(
-        mut input: Box<dyn Read + 'a>,
+        mut input: Box<dyn Read + Send + 'a>,
         name: &str,
         gzip: bool,
         delimiter: Option<u8>,
@@ -113,6 +116,7 @@ impl<'a> Blocks<'a> {
             pending: VecDeque::new(),
             header: None,
             index: 0,
+            limit: None,
         })
     }
 
@@ -121,6 +125,17 @@ impl<'a> Blocks<'a> {
     pub fn then(&mut self, inputs: Vec<Input<'a>>, name: &str, header: &[String]) {
         self.pending = inputs.into();
         self.header = Some((name.to_owned(), header.to_vec()));
+    }
+
+    /// Makes [`Blocks::next_block`] end (return `None`, the input kept where it is) once it
+    /// has handed out at least `bytes` bytes from now; `None`: no end but the input's.
+    pub fn limit(&mut self, bytes: Option<usize>) {
+        self.limit = bytes.map(|b| (b, 0));
+    }
+
+    /// The bytes handed out since [`Blocks::limit`] set a limit.
+    pub fn handed(&self) -> usize {
+        self.limit.map_or(0, |(_, handed)| handed)
     }
 
     /// The first block of the next input, its header checked and skipped; `None` when no
@@ -152,6 +167,20 @@ impl<'a> Blocks<'a> {
     /// The next block; `None` at the end of the input. The first block holds at least the
     /// first record that is not an empty line (the header), unless the input ends first.
     pub fn next_block(&mut self) -> Result<Option<Block>> {
+        if let Some((limit, handed)) = self.limit {
+            if handed >= limit {
+                return Ok(None);
+            }
+            let block = self.next_unlimited()?;
+            let len = block.as_ref().map_or(0, |b| b.bytes.len());
+            self.limit = Some((limit, handed + len));
+            return Ok(block);
+        }
+        self.next_unlimited()
+    }
+
+    /// The next block, whatever the limit.
+    fn next_unlimited(&mut self) -> Result<Option<Block>> {
         if self.ended && self.carry.is_empty() {
             return self.next_input();
         }

@@ -29,6 +29,7 @@ mod quotes;
 mod records;
 mod rows;
 mod sniff;
+mod stream;
 mod table;
 #[cfg(test)]
 mod tests;
@@ -38,6 +39,7 @@ pub use files::{FILE_SHIFT, file_line, line_name, shown_name, source_of};
 pub(crate) use memory::check_memory;
 pub use memory::{JSON_BYTES_PER_VALUE, available_memory, json_parse_needs, read_whole};
 pub use plan::did_you_mean;
+pub use stream::CsvStream;
 pub use table::{ColumnRead, Table, TargetColumn, unlabelled_note};
 pub use text::TextColumn;
 
@@ -262,7 +264,7 @@ pub fn read_csv_from<T: Float>(
 
 /// Reads the input that `open` opens, as numbers first and, when a feature holds text, once
 /// more as text.
-fn read_with<'a, R: Read + 'a, T: Float>(
+fn read_with<'a, R: Read + Send + 'a, T: Float>(
     name: &str,
     open: impl Fn() -> Result<R>,
     columns: &Columns,
@@ -270,7 +272,7 @@ fn read_with<'a, R: Read + 'a, T: Float>(
     let open = || {
         Ok(vec![Input {
             name: name.to_owned(),
-            reader: Box::new(open()?) as Box<dyn Read + 'a>,
+            reader: Box::new(open()?) as Box<dyn Read + Send + 'a>,
         }])
     };
     read_in_blocks(name, open, columns, BLOCK_BYTES)
@@ -310,7 +312,10 @@ enum Mode {
 }
 
 /// The input, decompressed when it starts as gzip does; and whether it was.
-fn decompressed<'a>(name: &str, mut reader: impl Read + 'a) -> Result<(Box<dyn Read + 'a>, bool)> {
+fn decompressed<'a>(
+    name: &str,
+    mut reader: impl Read + Send + 'a,
+) -> Result<(Box<dyn Read + Send + 'a>, bool)> {
     let mut magic = [0u8; 2];
     let got = read_prefix(&mut reader, &mut magic).map_err(|e| Error::io(name, e))?;
     let prefix = magic.get(..got).unwrap_or_default().to_vec();
@@ -511,7 +516,20 @@ fn parse<T: Float>(
             text::read_text_rows(first, &mut blocks, name, &header, &plan, columns, guess)?
         }
     };
-    let mut rows = rows;
+    if rows.lines.is_empty() {
+        return Err(data(Location::file(name), "has a header but no data rows"));
+    }
+    table_of(name, &header, &plan, columns, rows).map(Some)
+}
+
+/// The table of rows read with `header` and `plan`.
+fn table_of<T: Float>(
+    name: &str,
+    header: &[String],
+    plan: &Plan,
+    columns: &Columns,
+    mut rows: rows::Rows<T>,
+) -> Result<Table<T>> {
     if rows.decimal == b',' {
         // Numbers in the targets are written as the features write them: "3,1" is 3.1.
         for t in &mut rows.targets {
@@ -525,9 +543,6 @@ fn parse<T: Float>(
         }
     }
     let n = rows.lines.len();
-    if n == 0 {
-        return Err(data(Location::file(name), "has a header but no data rows"));
-    }
     let features = plan.features.len();
     let found = rows.x.len();
     let x = Array2::from_shape_vec((n, features), rows.x).map_err(|_| {
@@ -542,7 +557,7 @@ fn parse<T: Float>(
         .iter()
         .map(|&i| header.get(i).cloned().unwrap_or_default())
         .collect();
-    Ok(Some(Table {
+    Ok(Table {
         name: name.to_owned(),
         feature_names,
         x,
@@ -550,8 +565,8 @@ fn parse<T: Float>(
         targets: rows.targets,
         kept: rows.kept,
         lines: rows.lines,
-        ignored: plan.ignored,
+        ignored: plan.ignored.clone(),
         na_values: columns.na_values.clone(),
         decimal: rows.decimal,
-    }))
+    })
 }

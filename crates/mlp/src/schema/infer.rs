@@ -287,7 +287,7 @@ fn is_row_index(mut values: impl Iterator<Item = f64>) -> bool {
 }
 
 /// Names such as `id`, `ID`, `customer_id`, `PassengerId`, `index`.
-fn looks_like_id(name: &str) -> bool {
+pub(crate) fn looks_like_id(name: &str) -> bool {
     let lower = name.to_lowercase();
     lower == "id"
         || lower == "index"

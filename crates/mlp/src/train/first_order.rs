@@ -6,6 +6,7 @@ use super::optim::take_step;
 use super::run::{Epoch, Run, Step, check_finite, interrupted};
 use super::state::Hooks;
 use super::stats::TrainData;
+use crate::driver::full_batch;
 use crate::dropout::Dropout;
 use crate::error::Result;
 use crate::float::Float;
@@ -33,12 +34,14 @@ impl<'c, T: Float> FirstOrder<'c, T> {
         config: ValidConfig<'c>,
         batch: usize,
     ) -> Self {
+        // A full batch is used as it is: no copy of its rows.
+        let copies = if batch < data.x.nrows() { batch } else { 0 };
         FirstOrder {
             config,
             batch,
             grad: net.params().zeros_like(),
-            bx: Array2::zeros((batch, data.x.ncols())),
-            by: Array2::zeros((batch, data.y.ncols())),
+            bx: Array2::zeros((copies, data.x.ncols())),
+            by: Array2::zeros((copies, data.y.ncols())),
         }
     }
 }
@@ -81,7 +84,7 @@ impl<T: Float> Step<T> for FirstOrder<'_, T> {
             }
             // One batch of every row: the order is never shuffled, so the data is used as it is.
             let cost = if batch == n {
-                net.cost_and_gradient_trusted(data.x, data.y, lambda, ws, grad)
+                full_batch(net, (data.x, data.y), lambda, ws, Some(grad))?
             } else if in_order(chunk) && data.x.is_standard_layout() && data.y.is_standard_layout()
             {
                 // Consecutive rows (an unshuffled order): the same matrices as the copies below
