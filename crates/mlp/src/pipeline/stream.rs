@@ -149,6 +149,13 @@ pub fn fit_streamed<T: Float>(
         })
         .collect();
     let train_rows = complement(n, &val_rows);
+    // Bins learn their edges from the rows: refused before the schema is fitted on none.
+    if options.bins.count(train_rows.len(), width, true) > 0 {
+        return Err(Error::config(
+            "memory",
+            "data streamed from disk takes its numbers as they are: no --bins",
+        ));
+    }
     let schema = fit_schema(&table, &plan, &survey.format, &train_rows, options.bins);
     drop(train_rows);
     if !(schema.is_plain() && schema.columns.len() == width) {
