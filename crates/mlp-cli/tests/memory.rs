@@ -44,33 +44,19 @@ fn streamed_full_batch_runs_write_the_bytes_of_runs_in_memory() {
     let dir = tempfile::tempdir().unwrap();
     let dir = dir.path();
     table(dir);
-    let runs: [&[&str]; 4] = [
-        &[
-            "--target", "label", "--solver", "gd", "--epochs", "4", "--hidden", "8",
-        ],
-        &[
-            "--target", "label", "--solver", "lbfgs", "--epochs", "4", "--hidden", "8",
-        ],
-        &[
-            "--target", "value", "--solver", "cg", "--epochs", "3", "--hidden", "6",
-        ],
-        &[
-            "--target",
-            "value",
-            "--solver",
-            "gd",
-            "--epochs",
-            "3",
-            "--hidden",
-            "5",
-            "--precision",
-            "f32",
-            "--drop",
-            "label",
-        ],
+    let runs: [&str; 6] = [
+        "--target label --solver gd --epochs 4 --hidden 8",
+        "--target label --solver lbfgs --epochs 4 --hidden 8",
+        "--target value --solver cg --epochs 3 --hidden 6",
+        "--target value --solver gd --epochs 3 --hidden 5 --precision f32 --drop label",
+        // Mini-batches through the same shuffle buffer, in memory and streamed.
+        "--target label --solver sgd --momentum 0.9 --epochs 2 --hidden 8 --batch-size 64 \
+         --shuffle-buffer 300",
+        "--target value --solver adam --epochs 2 --hidden 8 --shuffle-buffer 250",
     ];
     for args in runs {
-        let (memory, streamed) = both(dir, args);
+        let args: Vec<&str> = args.split_whitespace().collect();
+        let (memory, streamed) = both(dir, &args);
         assert!(memory == streamed, "{args:?}: the streamed model differs");
     }
 }
@@ -101,8 +87,15 @@ fn what_streaming_cannot_follow_is_refused() {
     );
     refused(
         dir,
-        &["--target", "label", "--solver", "adam"],
-        "full-batch solvers",
+        &[
+            "--target",
+            "label",
+            "--solver",
+            "adam",
+            "--shuffle-buffer",
+            "5000",
+        ],
+        "shuffle_buffer: 5000 rows take",
     );
     refused(dir, &["--target", "label", "--bins", "3"], "no --bins");
     refused(dir, &["--target", "label", "--memory", "lots"], "--memory");

@@ -94,7 +94,7 @@ pub fn fit_streamed<T: Float>(
     let (task, reason) = task_of(&survey, task)?;
     let options = &options_for(task);
     refuse_options(options)?;
-    let config = options.train.validate()?;
+    options.train.validate()?;
     let classification = task == Task::Classification;
     let every_row = classification && options.train.solver.is_quasi_newton();
     let f = options
@@ -148,16 +148,15 @@ pub fn fit_streamed<T: Float>(
             note: None,
         })
         .collect();
-    let train_rows = complement(n, &val_rows);
     // Bins learn their edges from the rows: refused before the schema is fitted on none.
-    if options.bins.count(train_rows.len(), width, true) > 0 {
+    if options.bins.count(n - val_rows.len(), width, true) > 0 {
         return Err(Error::config(
             "memory",
             "data streamed from disk takes its numbers as they are: no --bins",
         ));
     }
-    let schema = fit_schema(&table, &plan, &survey.format, &train_rows, options.bins);
-    drop(train_rows);
+    // Complete numbers without bins learn nothing from the rows (the schema asks for none).
+    let schema = fit_schema(&table, &plan, &survey.format, &[], options.bins);
     if !(schema.is_plain() && schema.columns.len() == width) {
         return Err(Error::config(
             "memory",
@@ -168,11 +167,11 @@ pub fn fit_streamed<T: Float>(
     let outputs = model.network.n_outputs();
     let row_bytes = (width + outputs) * std::mem::size_of::<T>();
     let held = (val_rows.len() as u64).saturating_mul(row_bytes as u64);
-    if held > budget.0 / 2 {
+    if held > budget.0 / 8 * 3 {
         return Err(Error::config(
             "validation_fraction",
             format!(
-                "the {} validation rows take {}, more than half of --memory ({}): give a \
+                "the {} validation rows take {}, more than 3/8 of --memory ({}): give a \
                  smaller --validation-fraction (0: none) or more --memory",
                 val_rows.len(),
                 shown_bytes(held),
@@ -183,11 +182,16 @@ pub fn fit_streamed<T: Float>(
     let v2 = !model.network.activations().iter().all(|g| g.in_version_1());
     model.schema = Some(schema).filter(|s| !s.is_plain() || v2);
     // The means of the training rows, and the validation rows as read.
-    let mut rows = Rows::new(csv, &model, (n, val_rows), row_bytes, budget);
+    // A piece of training rows costs its rows and the passes' activations and deltas of them.
+    let pass_bytes = 2 * model.network.sizes().iter().sum::<usize>() * std::mem::size_of::<T>();
+    let mut rows = Rows::new(csv, &model, (n, val_rows), row_bytes + pass_bytes, budget);
     let regression = task == Task::Regression;
     let mut x_sums = vec![0.0; width];
     let mut y_sums = vec![0.0; outputs];
-    let mut validation = (Vec::<T>::new(), Vec::<T>::new());
+    let mut validation = (
+        Vec::<T>::with_capacity(rows.skip.len() * width),
+        Vec::<T>::with_capacity(rows.skip.len() * outputs),
+    );
     rows.each_piece(|x, y, held| {
         Scaling::add_rows(&mut x_sums, x.view());
         Scaling::add_rows(&mut y_sums, y.view());
@@ -198,6 +202,9 @@ pub fn fit_streamed<T: Float>(
     })?;
     let n_train = rows.train_rows();
     let n_val = rows.skip.len();
+    let mut notes = Vec::new();
+    let options = &mini_batches(options, n_train, row_bytes, budget, &mut notes)?;
+    let config = options.train.validate()?;
     if options.standardize {
         let x_mean = Scaling::means(x_sums, n_train);
         let y_mean = Scaling::means(y_sums, n_train);
@@ -253,11 +260,13 @@ pub fn fit_streamed<T: Float>(
         n_val,
         model.input_scaling.is_some(),
     ));
-    let mut notes = Vec::new();
-    notes.push(format!(
-        "the data did not fit in --memory: {n} rows streamed from disk, read again for every \
+    notes.insert(
+        0,
+        format!(
+            "the data did not fit in --memory: {n} rows streamed from disk, read again for every \
          pass ({n_val} validation rows held in memory)"
-    ));
+        ),
+    );
     Ok(Fitted {
         model,
         report,
@@ -267,6 +276,62 @@ pub fn fit_streamed<T: Float>(
         plan,
         notes,
     })
+}
+
+/// The options of a run of sgd or adam on `n` rows streamed from disk: their mini-batches are
+/// shuffled through a buffer of fewer rows than the data, `--shuffle-buffer N` or a quarter of
+/// the budget (said in `notes`).
+fn mini_batches(
+    options: &FitOptions,
+    n: usize,
+    row_bytes: usize,
+    budget: Budget,
+    notes: &mut Vec<String>,
+) -> Result<FitOptions> {
+    let mut options = options.clone();
+    let t = &mut options.train;
+    let batch = t.batch_size.unwrap_or(200).min(n);
+    if t.solver.full_batch() || !t.shuffle || batch >= n {
+        return Ok(options);
+    }
+    let quarter = budget.0 / 4 / row_bytes.max(1) as u64;
+    let b = match t.shuffle_buffer {
+        Some(b) => {
+            if (b as u64).saturating_mul(row_bytes as u64) > budget.0 / 4 {
+                return Err(Error::config(
+                    "shuffle_buffer",
+                    format!(
+                        "{b} rows take {}, more than a quarter of --memory ({}): give at most \
+                         {quarter}",
+                        shown_bytes(b as u64 * row_bytes as u64),
+                        shown_bytes(budget.0)
+                    ),
+                ));
+            }
+            b
+        }
+        None => {
+            let b = usize::try_from(quarter)
+                .unwrap_or(usize::MAX)
+                .clamp(1, n - 1);
+            notes.push(format!(
+                "mini-batches shuffled through a buffer of {b} rows: the same command with \
+                 --shuffle-buffer {b} and without --memory trains the same model"
+            ));
+            b
+        }
+    };
+    if b >= n {
+        return Err(Error::config(
+            "shuffle_buffer",
+            format!(
+                "{b} rows hold all {n} training rows: on data streamed from disk the buffer \
+                 holds fewer"
+            ),
+        ));
+    }
+    t.shuffle_buffer = Some(b);
+    Ok(options)
 }
 
 /// `1.5 MB`, `12 KB`, `300 bytes`.
@@ -290,8 +355,6 @@ fn refuse_options(options: &FitOptions) -> Result<()> {
         Some(("label_smoothing", "--label-smoothing"))
     } else if !options.overrides.categorical.is_empty() {
         Some(("categorical", "--categorical"))
-    } else if !options.train.solver.full_batch() {
-        Some(("solver", "sgd and adam (mini-batches)"))
     } else {
         None
     };
@@ -300,8 +363,8 @@ fn refuse_options(options: &FitOptions) -> Result<()> {
             field,
             format!(
                 "{what}: the data does not fit in --memory, and training on data streamed from \
-                 disk supports one network, full-batch solvers (gd, lbfgs, cg) and complete \
-                 numeric tables; give --memory enough to hold the data"
+                 disk supports one network on complete numeric tables; give --memory enough to hold \
+                 the data"
             ),
         )),
         None => Ok(()),

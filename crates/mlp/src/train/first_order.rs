@@ -71,12 +71,14 @@ impl<T: Float> Step<T> for FirstOrder<'_, T> {
             }
             r.partial = Cost::default();
         }
-        let chunks = r.order.len().div_ceil(batch);
+        let chunks = n.div_ceil(batch);
         let lambda = config.lambda;
         while r.next_batch < chunks {
             let start = r.next_batch * batch;
-            let chunk = &r.order[start..(start + batch).min(n)];
-            let m = chunk.len();
+            let rows = start..(start + batch).min(n);
+            let m = rows.len();
+            // (A batch of every row reads no order: rows streamed from disk have none.)
+            let chunk = r.order.get(rows).unwrap_or_default();
             let grad = &mut self.grad;
             if config.dropout > 0.0 {
                 let step = Dropout::for_step(config.dropout, config.seed, epoch, r.next_batch)?;
@@ -148,9 +150,6 @@ pub(crate) fn shuffle_through_buffer(order: &mut [usize], b: usize, rng: &mut im
     let n = order.len();
     let mut buffer: Vec<usize> = (0..b.min(n)).collect();
     let mut out = 0;
-    fn draw(len: usize, rng: &mut impl rand::RngCore) -> usize {
-        ((unit_uniform(rng) * len as f64) as usize).min(len - 1)
-    }
     for next in buffer.len()..n {
         let j = draw(buffer.len(), rng);
         order[out] = std::mem::replace(&mut buffer[j], next);
@@ -161,6 +160,11 @@ pub(crate) fn shuffle_through_buffer(order: &mut [usize], b: usize, rng: &mut im
         order[out] = buffer.swap_remove(j);
         out += 1;
     }
+}
+
+/// The place of the row a shuffle buffer of `len` rows hands out next: j = floor(u len).
+pub(super) fn draw(len: usize, rng: &mut impl rand::RngCore) -> usize {
+    ((unit_uniform(rng) * len as f64) as usize).min(len - 1)
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ mod report;
 mod run;
 mod state;
 mod stats;
+mod streamed;
 
 pub use config::{Schedule, Solver, TrainConfig, ValidConfig};
 pub use diagnostics::LayerDiagnostics;
@@ -82,9 +83,10 @@ pub fn train_valid<T: Float>(
     run(net, data, config, resume, hooks, None)
 }
 
-/// Like [`train_valid`] with a full-batch solver (gd, lbfgs, cg), the training rows read from
-/// disk by `rows` for every pass; `data.x` and `data.y` only give the shapes (they may be
-/// broadcast views of one value). Not resumable: the run keeps no state.
+/// Like [`train_valid`], the training rows read from disk by `rows` for every pass (the
+/// full-batch solvers' passes, the mini-batches of sgd and adam through a shuffle buffer);
+/// `data.x` and `data.y` only give the shapes (they may be broadcast views of one value). Not
+/// resumable: the run keeps no state.
 pub(crate) fn train_streamed<T: Float>(
     net: &mut Network<T>,
     data: TrainData<'_, T>,
@@ -92,16 +94,6 @@ pub(crate) fn train_streamed<T: Float>(
     rows: crate::workspace::SharedRows<T>,
     hooks: impl Hooks + Send,
 ) -> Result<TrainReport> {
-    if !config.solver.full_batch() {
-        return Err(Error::config(
-            "memory",
-            format!(
-                "{} trains on data streamed from disk with the full-batch solvers only (gd, \
-                 lbfgs, cg)",
-                config.solver
-            ),
-        ));
-    }
     let mut report = run(net, data, config, None, hooks, Some(rows))?;
     report.state = None;
     Ok(report)
@@ -120,7 +112,8 @@ fn run<T: Float>(
     check_data(net, &data)?;
     monitor::check_metric(net, config.stop_metric)?;
     let n = data.x.nrows();
-    let mut r = Run::new(net, &config, n);
+    // Rows streamed from disk have no order in memory (see `streamed`).
+    let mut r = Run::new(net, &config, if stream.is_some() { 0 } else { n });
     r.monitor.validating = data.validation.is_some();
     if stream.is_none() {
         r.fingerprint = state::fingerprint(data.x, data.y);
@@ -149,6 +142,9 @@ fn run<T: Float>(
     in_pool(config.threads, splits, move || {
         if config.solver.is_quasi_newton() {
             let solver = QuasiNewton::new(net, data, config, solver_ws)?;
+            epochs(net, data, config, r, solver, ws, hooks)
+        } else if let Some(rows) = stream.filter(|_| batch < n) {
+            let solver = streamed::Streamed::new(net, &data, config, batch, rows);
             epochs(net, data, config, r, solver, ws, hooks)
         } else {
             let solver = FirstOrder::new(net, &data, config, batch);
