@@ -394,7 +394,7 @@ fn run_chunks<T: Float, S: DataMut<Elem = T>>(
 }
 
 mod stream;
-pub(crate) use stream::{RowSource, full_batch};
+pub(crate) use stream::{RowSource, cost_in_pieces, full_batch};
 
 #[cfg(test)]
 mod tests;

@@ -44,6 +44,7 @@ pub(crate) fn run_stream<T: Float>(
     lambda: f64,
     ws: &mut Workspace<T>,
     mut grad: Option<&mut Params<T>>,
+    mut outputs: Option<&mut Array2<T>>,
 ) -> Result<f64> {
     let m = source.rows();
     let sizes = net.sizes();
@@ -110,6 +111,11 @@ pub(crate) fn run_stream<T: Float>(
             (ws.a, ws.delta, ws.z_out) = (a, delta, z_out);
             c = chunks.end;
         }
+        if let Some(out) = outputs.as_deref_mut() {
+            let last = net.activations().len() - 1;
+            out.slice_mut(ndarray::s![start..start + rows, ..])
+                .assign(&ws.activation(last, rows));
+        }
     }
     if let Some(grad) = grad {
         let parts: SmallVec<[&[T]; super::MAX_GROUPS]> = ws.partials[..partials]
@@ -132,7 +138,7 @@ pub(crate) fn cost_stream<T: Float>(
     ws: &mut Workspace<T>,
     grad: Option<&mut Params<T>>,
 ) -> Result<passes::Cost> {
-    let total = run_stream(net, source, lambda, ws, grad)?;
+    let total = run_stream(net, source, lambda, ws, grad, None)?;
     Ok(passes::cost(net.params(), total, source.rows(), lambda))
 }
 
@@ -157,6 +163,49 @@ pub(crate) fn full_batch<T: Float>(
             None => net.cost_trusted(x, y, lambda, ws),
         }),
     }
+}
+
+/// Rows in memory handed out a piece at a time (validation rows beside rows streamed from
+/// disk: their passes then need a piece's buffers, not the whole set's).
+struct InMemory<'a, T> {
+    x: ndarray::ArrayView2<'a, T>,
+    y: ndarray::ArrayView2<'a, T>,
+    at: usize,
+    piece: usize,
+}
+
+impl<T: Float> RowSource<T> for InMemory<'_, T> {
+    fn rows(&self) -> usize {
+        self.x.nrows()
+    }
+    fn piece_rows(&self) -> usize {
+        self.piece
+    }
+    fn restart(&mut self) -> Result<()> {
+        self.at = 0;
+        Ok(())
+    }
+    fn next_rows(&mut self, count: usize) -> Result<(Array2<T>, Array2<T>)> {
+        let rows = self.at..(self.at + count).min(self.x.nrows());
+        self.at = rows.end;
+        let x = self.x.slice(ndarray::s![rows.clone(), ..]).to_owned();
+        Ok((x, self.y.slice(ndarray::s![rows, ..]).to_owned()))
+    }
+}
+
+/// The summed data term of J on rows in memory and the network's outputs for them, a piece
+/// of `piece` rows at a time: the bits of [`Network::cost`]'s sum, in a piece's buffers.
+pub(crate) fn cost_in_pieces<T: Float>(
+    net: &Network<T>,
+    (x, y): (ndarray::ArrayView2<'_, T>, ndarray::ArrayView2<'_, T>),
+    piece: usize,
+    ws: &mut Workspace<T>,
+) -> (f64, Array2<T>) {
+    let mut source = InMemory { x, y, at: 0, piece };
+    let mut out = Array2::zeros((x.nrows(), net.n_outputs()));
+    let total = run_stream(net, &mut source, 0.0, ws, None, Some(&mut out))
+        .expect("invariant: rows in memory are read without error");
+    (total, out)
 }
 
 #[cfg(test)]
