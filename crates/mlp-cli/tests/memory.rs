@@ -112,5 +112,9 @@ fn what_streaming_cannot_follow_is_refused() {
     refused(dir, &["--target", "label"], "line 2901, column \"a\"");
     refused(dir, &["--target", "label"], "must be complete");
     std::fs::write(dir.join("data.csv"), with_first("abc")).unwrap();
-    refused(dir, &["--target", "label"], "holds text");
+    refused(
+        dir,
+        &["--target", "label"],
+        "line 2901, column \"a\": \"abc\" is text",
+    );
 }

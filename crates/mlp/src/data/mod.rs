@@ -507,7 +507,14 @@ fn parse<T: Float>(
     blocks.then(inputs.collect(), &first_name, &header);
     let plan = plan(name, &header, columns)?;
     let rows = match mode {
-        Mode::Numbers => match read_rows(first, &mut blocks, name, &header, &plan, columns)? {
+        Mode::Numbers => match read_rows(
+            first,
+            &mut blocks,
+            (name, &header),
+            &plan,
+            columns,
+            &mut None,
+        )? {
             Some(rows) => rows,
             None => return Ok(None),
         },

@@ -134,19 +134,25 @@ impl CsvStream {
                 },
             };
             blocks.limit(Some(self.piece_bytes.saturating_sub(first.bytes.len())));
-            let read = read_rows(first, blocks, &self.name, &self.header, plan, &self.columns);
+            let mut seen = None;
+            let how = (self.name.as_str(), self.header.as_slice());
+            let read = read_rows(first, blocks, how, plan, &self.columns, &mut seen);
             self.bytes_read += blocks.handed() as u64;
             blocks.limit(None);
             let Some(rows) = read? else {
-                return Err(Error::config(
-                    "memory",
-                    format!(
-                        "a feature column of {} holds text: data streamed from disk is read \
-                         as numbers (--drop the column, or give --memory enough to hold the \
-                         data)",
-                        super::shown_name(&self.name)
-                    ),
-                ));
+                let message = "data streamed from disk is read as numbers (--drop the column, \
+                               or give --memory enough to hold the data)";
+                let at = Location::file(&self.name);
+                return Err(match seen {
+                    Some((line, j, value)) => {
+                        let column = plan.features.get(j).and_then(|&i| self.header.get(i));
+                        let at = at
+                            .at_line(line)
+                            .at_column(column.map_or("", String::as_str));
+                        data(at, format!("{} is text: {message}", super::quote(&value)))
+                    }
+                    None => data(at, format!("a feature column holds text: {message}")),
+                });
             };
             if rows.lines.is_empty() {
                 continue;
