@@ -59,9 +59,10 @@ pub struct TrainArgs {
     /// [default: 0].
     #[arg(long, value_name = "W")]
     pub(super) warmup_epochs: Option<usize>,
-    /// Memory the data may take, e.g. 200MB, 2GB, 512MiB: data larger than it is streamed
-    /// from disk, read again for every pass (gd, lbfgs, cg on complete numeric CSV files,
-    /// one network) [default: held in memory].
+    /// Memory the data may take, e.g. 200MB, 2GB, 512MiB: data larger than it are streamed
+    /// from disk, read again for every pass (one network on complete numeric CSV files; sgd
+    /// and adam through --shuffle-buffer), to the model the run in memory writes [default:
+    /// held in memory].
     #[arg(long, value_name = "SIZE", value_parser = crate::args::parse_size)]
     pub(super) memory: Option<crate::args::ByteSize>,
     /// Shuffle mini-batches through a buffer of N rows (as a file too large for memory is
