@@ -118,3 +118,61 @@ fn what_streaming_cannot_follow_is_refused() {
         "line 2901, column \"a\": \"abc\" is text",
     );
 }
+
+/// Bytes process `pid` has read so far (Linux's /proc; `None` elsewhere).
+fn bytes_read(pid: u32) -> Option<u64> {
+    let io = std::fs::read_to_string(format!("/proc/{pid}/io")).ok()?;
+    io.lines()
+        .find_map(|l| l.strip_prefix("rchar:"))?
+        .trim()
+        .parse()
+        .ok()
+}
+
+#[test]
+fn a_streamed_run_interrupted_exits_130_and_writes_nothing() {
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    table(dir);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mlp"))
+        .current_dir(dir)
+        .args([
+            "train", "--data", "data.csv", "--target", "label", "--memory", "64KB",
+        ])
+        .args([
+            "--solver",
+            "adam",
+            "--shuffle-buffer",
+            "300",
+            "--epochs",
+            "1000000",
+        ])
+        .args(["--early-stopping", "off", "--out", "never.json"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Once the run has read the file 5 times (3 passes before training), it is training.
+    let size = std::fs::metadata(dir.join("data.csv")).unwrap().len();
+    loop {
+        match bytes_read(child.id()) {
+            Some(read) if read > 5 * size => break,
+            Some(_) => std::thread::sleep(std::time::Duration::from_millis(2)),
+            None => {
+                child.kill().unwrap();
+                child.wait().unwrap();
+                return;
+            }
+        }
+    }
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("is not saved"), "{stderr}");
+    assert!(!dir.join("never.json").exists());
+}
