@@ -7,14 +7,17 @@ use std::path::PathBuf;
 /// Where the data comes from: a file, standard input, or a built-in data set.
 #[derive(Debug, Args, Clone)]
 pub struct DataArgs {
-    /// CSV file (optionally .csv.gz); `-` reads standard input.
+    /// CSV file (optionally .csv.gz); `-` reads standard input. Several files (`--data a.csv
+    /// b.csv`, or --data again) or a glob pattern (`'parts/*.csv.gz'`, the matches sorted by
+    /// path) are read in order as one table: each must have the first one's header.
     #[arg(
         long,
         value_name = "FILE",
+        num_args = 1..,
         conflicts_with = "dataset",
         required_unless_present = "dataset"
     )]
-    pub data: Option<PathBuf>,
+    pub data: Vec<PathBuf>,
     /// A built-in data set instead of a file (see `mlp datasets`).
     #[arg(long, value_name = "NAME")]
     pub dataset: Option<String>,
@@ -30,6 +33,23 @@ pub struct DataArgs {
     /// NA,N/A,n/a,NaN,nan,null,NULL,None,?,#N/A].
     #[arg(long, value_name = "VALUES", value_delimiter = ',')]
     pub na_values: Option<Vec<String>>,
+}
+
+impl DataArgs {
+    /// The files the run reads: the paths given, glob patterns expanded (as given when they
+    /// cannot be, which reading then reports), to tell inputs from outputs.
+    pub fn files(&self) -> Vec<PathBuf> {
+        match mlp::data::source_of(&self.data) {
+            Ok(mlp::data::Source::Path(p)) => vec![p],
+            Ok(mlp::data::Source::Files(paths)) => paths,
+            _ => self.data.clone(),
+        }
+    }
+
+    /// Whether the data is standard input (`--data -`).
+    pub fn is_stdin(&self) -> bool {
+        self.data.iter().any(|p| crate::io::is_dash(p))
+    }
 }
 
 /// A field separator given on the command line.
@@ -93,7 +113,7 @@ impl TypeArgs {
                 if !table.feature_names.contains(name) {
                     anyhow::bail!(
                         "{flag} {name}: {} has no feature column \"{name}\"{}",
-                        table.name,
+                        mlp::data::shown_name(&table.name),
                         mlp::data::did_you_mean(name, &table.feature_names)
                     );
                 }
@@ -112,6 +132,46 @@ impl TypeArgs {
             numeric: self.numeric.clone(),
         }
     }
+}
+
+/// A size in bytes given on the command line (`--memory`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ByteSize(pub u64);
+
+/// Parses a size: a number and a unit, decimal (`KB`, `MB`, `GB`, `TB`, or `K`, `M`, `G`, `T`)
+/// or binary (`KiB`, `MiB`, `GiB`, `TiB`), or `B` or no unit for bytes: `200MB`, `2GB`,
+/// `512MiB`, `1.5G`.
+pub fn parse_size(s: &str) -> Result<ByteSize, String> {
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let unit = unit.trim();
+    let scale: f64 = match unit.to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "k" | "kb" => 1e3,
+        "m" | "mb" => 1e6,
+        "g" | "gb" => 1e9,
+        "t" | "tb" => 1e12,
+        "kib" => 1024.0,
+        "mib" => 1024.0 * 1024.0,
+        "gib" => 1024.0 * 1024.0 * 1024.0,
+        "tib" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
+        _ => {
+            return Err(format!(
+                "\"{s}\" is not a size (expected e.g. 200MB, 2GB, 512MiB)"
+            ));
+        }
+    };
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("\"{s}\" is not a size (expected e.g. 200MB, 2GB, 512MiB)"))?;
+    let bytes = (value * scale).round();
+    if !(bytes >= 1.0 && bytes < u64::MAX as f64) {
+        return Err(format!("\"{s}\": the size must be at least one byte"));
+    }
+    Ok(ByteSize(bytes as u64))
 }
 
 /// A model file to read.
@@ -160,4 +220,23 @@ pub fn parse_hidden(s: &str) -> Result<Hidden, String> {
         return Ok(Hidden(Vec::new()));
     }
     crate::commands::parse_sizes(s).map(Hidden)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_take_decimal_and_binary_units() {
+        let ok = |s: &str| parse_size(s).unwrap().0;
+        assert_eq!(ok("200MB"), 200_000_000);
+        assert_eq!(ok("2GB"), 2_000_000_000);
+        assert_eq!(ok("512MiB"), 512 << 20);
+        assert_eq!(ok("1.5G"), 1_500_000_000);
+        assert_eq!(ok("64KB"), 64_000);
+        assert_eq!(ok("4096"), 4096);
+        for bad in ["", "MB", "-1MB", "2XB", "0", "1e3MB", "nanGB", "1.2.3MB"] {
+            assert!(parse_size(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -25,6 +25,16 @@ pub struct Reading<'a> {
 /// A data file or built-in data set, read with the given columns. The target defaults to the
 /// model's targets, then to a built-in data set's target.
 pub fn load<T: Float>(data: &DataArgs, columns: &ColumnArgs, how: Reading<'_>) -> Result<Table<T>> {
+    let (source, read) = reading(data, columns, how)?;
+    Ok(mlp::data::read_csv(&source, &read)?)
+}
+
+/// The source and the reading options of [`load`].
+pub fn reading(
+    data: &DataArgs,
+    columns: &ColumnArgs,
+    how: Reading<'_>,
+) -> Result<(Source, Columns)> {
     let (source, builtin) = match (&data.data, &data.dataset) {
         (_, Some(name)) => {
             let d = datasets::find(name)?;
@@ -36,8 +46,8 @@ pub fn load<T: Float>(data: &DataArgs, columns: &ColumnArgs, how: Reading<'_>) -
                 Some(d),
             )
         }
-        (Some(arg), None) => (Source::from_arg(arg), None),
-        (None, None) => anyhow::bail!("give --data FILE or --dataset NAME"),
+        (args, None) if !args.is_empty() => (mlp::data::source_of(args)?, None),
+        _ => anyhow::bail!("give --data FILE or --dataset NAME"),
     };
     let default_targets = how.model.and_then(|m| m.targets.as_deref());
     let targets = if !columns.target.is_empty() {
@@ -75,7 +85,7 @@ pub fn load<T: Float>(data: &DataArgs, columns: &ColumnArgs, how: Reading<'_>) -
     if let Some(model) = how.model {
         read = model.read_options(read);
     }
-    Ok(mlp::data::read_csv(&source, &read)?)
+    Ok((source, read))
 }
 
 /// A model's data prepared for its network.
@@ -211,6 +221,13 @@ fn file_id(p: &Path) -> Option<FileId> {
             Some(FileId::Path(std::fs::canonicalize(dir).ok()?.join(name)))
         }
     }
+}
+
+/// A model file and the data files, as the inputs of a run.
+pub fn inputs_of<'a>(model: &'a Path, data: &'a [PathBuf]) -> Vec<&'a Path> {
+    std::iter::once(model)
+        .chain(data.iter().map(PathBuf::as_path))
+        .collect()
 }
 
 /// Refuses, before any work, an output (`(option, path)`) that is one of the run's `inputs` or

@@ -186,6 +186,9 @@ struct Pass<'a, T> {
     net: &'a Network<T>,
     x: ArrayView2<'a, T>,
     y: Option<ArrayView2<'a, T>>,
+    /// The batch's row that is row 0 of `x` and `y` (0 but for a batch read in pieces, see
+    /// [`stream`]).
+    offset: usize,
     plan: Plan,
     inv_m: T,
     dropout: Option<Dropout>,
@@ -238,6 +241,7 @@ pub(crate) fn run<T: Float>(
         net,
         x,
         y,
+        offset: 0,
         plan,
         inv_m,
         // Only passes with a cost train; prediction is never masked.
@@ -248,7 +252,8 @@ pub(crate) fn run<T: Float>(
         let buffers = (&mut ws.a[..], &mut ws.delta[..], &mut ws.z_out);
         let sums = grad.as_deref_mut();
         let total = in_pool(threads, splits, || {
-            run_chunks(&pass, buffers, 0..plan.chunks, sums, threads)
+            let from = Segment::group(&plan, 0..plan.chunks);
+            run_chunks(&pass, buffers, 0..plan.chunks, sums, threads, from)
         });
         smallvec![total]
     } else {
@@ -322,46 +327,74 @@ fn run_groups_of<T: Float>(
             let buffers = (&mut group.a[..], &mut group.delta[..], &mut group.z_out);
             let grad = group.grad.as_deref_mut();
             let chunks = group.chunks.clone();
-            group.total = run_chunks(pass, buffers, chunks, grad, threads);
+            let from = Segment::group(&pass.plan, chunks.clone());
+            group.total = run_chunks(pass, buffers, chunks, grad, threads, from);
         });
     });
     groups.iter().map(|g| g.total).collect()
 }
 
-/// The passes over the chunks `chunks`, in order, on `buffers` (A, Delta and Z^(L) of the rows
-/// from the first chunk's start): returns the summed data term of their cost (0 without
-/// targets), and sums their gradient into `grad` when given.
+/// Where a run of chunks stands in its group: the batch's row at which the buffers start, the
+/// group's first chunk (whose gradient is written into the group's buffer, the others' added),
+/// and the group's summed cost so far.
+#[derive(Clone, Copy)]
+struct Segment {
+    base: usize,
+    group_start: usize,
+    total: f64,
+}
+
+impl Segment {
+    /// A whole group's chunks `chunks`, on buffers that start at its first row.
+    fn group(plan: &Plan, chunks: Range<usize>) -> Self {
+        Segment {
+            base: plan.rows(chunks.start).start,
+            group_start: chunks.start,
+            total: 0.0,
+        }
+    }
+}
+
+/// The passes over the chunks `chunks` of a group, in order, on `buffers` (A, Delta and Z^(L)
+/// of the rows from `from.base`): returns the summed data term of the group's cost so far
+/// (`from.total` plus theirs; 0 without targets), and sums their gradient into `grad` when
+/// given (the group's first chunk writes it, the others add to it).
 fn run_chunks<T: Float, S: DataMut<Elem = T>>(
     pass: &Pass<'_, T>,
     (a, delta, z_out): Buffers<'_, S>,
     chunks: Range<usize>,
     mut grad: Option<&mut Params<T>>,
     threads: usize,
+    from: Segment,
 ) -> f64 {
     let net = pass.net;
     let last = net.activations().len() - 1;
-    let first_row = pass.plan.rows(chunks.start).start;
-    let mut total = 0.0;
-    for (i, c) in chunks.enumerate() {
+    let first_row = from.base;
+    let mut total = from.total;
+    for c in chunks {
         let rows = pass.plan.rows(c);
         let local = rows.start - first_row..rows.end - first_row;
-        let xc = pass.x.slice(s![rows.clone(), ..]);
+        let own = rows.start - pass.offset..rows.end - pass.offset;
+        let xc = pass.x.slice(s![own.clone(), ..]);
         let dropout = pass.dropout.map(|d| (d, rows.start));
         passes::forward(net, xc, a, z_out, &local, dropout, threads);
         let Some(y) = pass.y else { continue };
-        let yc = y.slice(s![rows, ..]);
+        let yc = y.slice(s![own, ..]);
         let (z, out) = (
             z_out.slice(s![local.clone(), ..]),
             a[last].slice(s![local.clone(), ..]),
         );
         total += net.loss().total(z, out, yc);
         if let Some(grad) = grad.as_deref_mut() {
-            let sums = (grad, i > 0, pass.inv_m);
+            let sums = (grad, c > from.group_start, pass.inv_m);
             passes::backward(net, (xc, yc), a, delta, &local, sums, dropout, threads);
         }
     }
     total
 }
+
+mod stream;
+pub(crate) use stream::{RowSource, cost_in_pieces, full_batch};
 
 #[cfg(test)]
 mod tests;

@@ -31,9 +31,15 @@ impl Location {
         }
     }
 
-    /// The same location at a given line.
+    /// The same location at a given line. The line of a table read from several files names
+    /// its file too (see [`crate::data::Source::Files`]): such a location becomes that file's
+    /// name and its own line.
     pub fn at_line(mut self, line: u64) -> Self {
-        self.line = Some(line);
+        let (file, local) = crate::data::file_line(&self.file, line);
+        if let Some(file) = file {
+            self.file = file.to_owned();
+        }
+        self.line = Some(local);
         self
     }
 
@@ -46,7 +52,7 @@ impl Location {
 
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.file)?;
+        f.write_str(&crate::data::shown_name(&self.file))?;
         if let Some(line) = self.line {
             write!(f, " line {line}")?;
         }

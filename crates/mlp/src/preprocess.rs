@@ -19,19 +19,43 @@ impl Scaling {
     /// std 1, so it maps to 0 instead of dividing by zero.
     pub fn fit<T: Float>(x: ArrayView2<'_, T>) -> Scaling {
         // Row by row (the matrix is row-major), two passes for an exact variance.
-        let n = x.nrows().max(1) as f64;
         let mut mean = vec![0.0; x.ncols()];
-        for_each_row(x, |row| {
-            mean.iter_mut().zip(row).for_each(|(m, v)| *m += v.wide());
-        });
-        mean.iter_mut().for_each(|m| *m /= n);
+        Scaling::add_rows(&mut mean, x);
+        let mean = Scaling::means(mean, x.nrows());
         let mut var = vec![0.0; x.ncols()];
+        Scaling::add_squares(&mut var, x, &mean);
+        Scaling::of_sums(mean, &var, x.nrows())
+    }
+
+    /// Adds the rows of `x`, in order, to the column sums `sums` (the first pass of
+    /// [`Scaling::fit`], which rows read in pieces make piece after piece).
+    pub(crate) fn add_rows<T: Float>(sums: &mut [f64], x: ArrayView2<'_, T>) {
         for_each_row(x, |row| {
-            var.iter_mut()
+            sums.iter_mut().zip(row).for_each(|(m, v)| *m += v.wide());
+        });
+    }
+
+    /// The column means of `n` rows from their sums.
+    pub(crate) fn means(mut sums: Vec<f64>, n: usize) -> Vec<f64> {
+        let n = n.max(1) as f64;
+        sums.iter_mut().for_each(|m| *m /= n);
+        sums
+    }
+
+    /// Adds the squared deviations of the rows of `x` from `mean`, in order, to `sums` (the
+    /// second pass of [`Scaling::fit`]).
+    pub(crate) fn add_squares<T: Float>(sums: &mut [f64], x: ArrayView2<'_, T>, mean: &[f64]) {
+        for_each_row(x, |row| {
+            sums.iter_mut()
                 .zip(row)
-                .zip(&mean)
+                .zip(mean)
                 .for_each(|((s, v), m)| *s += (v.wide() - m).powi(2));
         });
+    }
+
+    /// The scaling of `n` rows of means `mean` and summed squared deviations `var`.
+    pub(crate) fn of_sums(mean: Vec<f64>, var: &[f64], n: usize) -> Scaling {
+        let n = n.max(1) as f64;
         let std = var
             .iter()
             .zip(&mean)

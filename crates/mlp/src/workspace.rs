@@ -30,6 +30,19 @@ pub struct Workspace<T> {
     /// The rows of the last pass whose A^(l) this process computed (every row, unless the
     /// pass was shared with other processes).
     pub(crate) computed: Range<usize>,
+    /// The training rows read from disk a piece at a time, when they are not in memory: the
+    /// full-batch passes of training read them (see [`crate::driver::cost_stream`]).
+    pub(crate) stream: Option<SharedRows<T>>,
+}
+
+/// Rows read from disk, shared by the workspaces of a run.
+#[derive(Clone)]
+pub(crate) struct SharedRows<T>(pub Arc<std::sync::Mutex<dyn crate::driver::RowSource<T> + Send>>);
+
+impl<T> std::fmt::Debug for SharedRows<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SharedRows")
+    }
 }
 
 impl<T: Float> Default for Workspace<T> {
@@ -53,6 +66,7 @@ impl<T: Float> Workspace<T> {
             threads: threads.max(1),
             cluster: None,
             computed: 0..0,
+            stream: None,
         }
     }
 

@@ -34,12 +34,11 @@ pub fn run(args: CostArgs) -> Result<()> {
     }
     if let Some(g) = &args.gradient {
         io::check_output(g)?;
-        let data = args
-            .data
-            .data
-            .as_deref()
-            .unwrap_or(std::path::Path::new(""));
-        io::check_distinct(&[("--gradient", g)], &[&args.model.model, data])?;
+        let data = args.data.files();
+        io::check_distinct(
+            &[("--gradient", g)],
+            &io::inputs_of(&args.model.model, &data),
+        )?;
     }
     let model = Model::load(&args.model.model)?;
     model.require_single("cost")?;

@@ -74,7 +74,7 @@ pub fn run(args: DescribeArgs) -> Result<()> {
         Err(e) => return Err(e.into()),
     };
     let report = json!({
-        "file": table.name,
+        "file": mlp::data::shown_name(&table.name),
         "rows": n,
         "inputs": schema.width(),
         "columns": columns,

@@ -79,7 +79,7 @@ pub fn run(args: GradcheckArgs) -> Result<()> {
             let model = Model::load(path)?;
             model.require_single("gradcheck")?;
             let data = DataArgs {
-                data: args.data.clone(),
+                data: args.data.clone().into_iter().collect(),
                 dataset: args.dataset.clone(),
                 delimiter: crate::args::Delimiter::Auto,
                 decimal: None,

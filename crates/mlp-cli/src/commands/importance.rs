@@ -45,12 +45,8 @@ pub fn run(args: ImportanceArgs) -> Result<()> {
             );
         }
         io::check_output(p)?;
-        let data = args
-            .data
-            .data
-            .as_deref()
-            .unwrap_or(std::path::Path::new(""));
-        io::check_distinct(&[("--plot", p)], &[&args.model.model, data])?;
+        let data = args.data.files();
+        io::check_distinct(&[("--plot", p)], &io::inputs_of(&args.model.model, &data))?;
     }
     let model = Model::load(&args.model.model)?;
     let prepared = io::prepared(&model, &args.data, &args.columns)?;

@@ -35,12 +35,11 @@ pub struct PredictArgs {
 /// Runs `mlp predict`.
 pub fn run(args: PredictArgs) -> Result<()> {
     io::check_output(&args.out)?;
-    let data = args
-        .data
-        .data
-        .as_deref()
-        .unwrap_or(std::path::Path::new(""));
-    io::check_distinct(&[("--out", &args.out)], &[&args.model.model, data])?;
+    let data = args.data.files();
+    io::check_distinct(
+        &[("--out", &args.out)],
+        &io::inputs_of(&args.model.model, &data),
+    )?;
     let model = Model::load(&args.model.model)?;
     let columns = crate::args::ColumnArgs {
         target: Vec::new(),

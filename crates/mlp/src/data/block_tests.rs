@@ -19,7 +19,79 @@ fn read_cut<T: Float>(
         .num_threads(threads)
         .build()
         .expect("a pool");
-    pool.install(|| read_in_blocks("data.csv", || Ok(text), columns, block))
+    pool.install(|| {
+        read_in_blocks(
+            "data.csv",
+            || Ok(inputs(&[("data.csv", text)])),
+            columns,
+            block,
+        )
+    })
+}
+
+/// The inputs of named texts, for [`read_in_blocks`].
+fn inputs<'a>(texts: &[(&str, &'a [u8])]) -> Vec<Input<'a>> {
+    texts
+        .iter()
+        .map(|(name, text)| Input {
+            name: (*name).to_owned(),
+            reader: Box::new(*text),
+        })
+        .collect()
+}
+
+/// Several files, cut anywhere into blocks and read on any number of threads, read as the
+/// one file they were cut from; the second file's lines are its own.
+#[test]
+fn several_inputs_read_as_their_concatenation() {
+    let header = "a,b,y\n";
+    let body: String = (0..200)
+        .map(|i| format!("{}.5,{},\"{}\"\n", i, i * 3 % 7, ["u", "v\nw"][i % 2]))
+        .collect();
+    let whole = format!("{header}{body}");
+    let cut = body
+        .match_indices('\n')
+        .nth(120)
+        .map_or(0, |(at, _)| at + 1);
+    let cut = body[..cut].rfind("\"\n").map_or(cut, |at| at + 2);
+    let (one, two) = (
+        format!("{header}{}", &body[..cut]),
+        format!("{header}{}", &body[cut..]),
+    );
+    let columns = Columns {
+        targets: vec!["y".into()],
+        ..Columns::default()
+    };
+    let name = files::joined_name(&["one.csv".into(), "two.csv".into()]);
+    for (block, threads) in CUTS {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("a pool");
+        let texts = [("one.csv", one.as_bytes()), ("two.csv", two.as_bytes())];
+        let read: Table<f64> = pool
+            .install(|| read_in_blocks(&name, || Ok(inputs(&texts)), &columns, block))
+            .expect("read");
+        let expected: Table<f64> =
+            read_cut(whole.as_bytes(), &columns, block, threads).expect("read");
+        assert_eq!(read.x, expected.x, "block {block}");
+        assert_eq!(read.targets[0].values, expected.targets[0].values);
+        let rows_one = read.lines.iter().filter(|&&l| l < 1 << FILE_SHIFT).count();
+        assert_eq!(rows_one, one.matches("\"\n").count());
+        let first_of_two = read.line(rows_one);
+        assert_eq!(
+            Location::file(&name).at_line(first_of_two).to_string(),
+            "two.csv line 2"
+        );
+    }
+    let bad = "a,y,b\n1,2,3\n";
+    let texts = [("one.csv", one.as_bytes()), ("bad.csv", bad.as_bytes())];
+    let err = read_in_blocks::<f64>(&name, || Ok(inputs(&texts)), &columns, 64).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("bad.csv line 1: the header differs"),
+        "{err}"
+    );
 }
 
 /// The cuts and pools every test reads with: blocks of a byte and up, and the usual size.

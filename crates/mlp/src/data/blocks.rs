@@ -7,11 +7,13 @@
 //! costs about as much as finding the last newline. Each block knows the line it starts on,
 //! so that every message names the line of the file.
 
+use std::collections::VecDeque;
 use std::io::{self, Read};
 
+use super::files::{FILE_SHIFT, same_header};
 use super::quotes::QuoteWatch;
-use super::{sniff, stream_error};
-use crate::error::Result;
+use super::{data, decompressed, header_of, sniff, stream_error};
+use crate::error::{Location, Result};
 
 /// How many bytes a block takes from the input before it is cut at its last record: small
 /// enough that what a block parses into stays in a core's cache, large enough that passing
@@ -35,11 +37,20 @@ impl Block {
     }
 }
 
-/// Cuts an input (already decompressed) into [`Block`]s, in order.
+/// One file of several read as one table: its name, and its bytes as they are on disk.
+pub(super) struct Input<'a> {
+    /// The file's name, for messages.
+    pub name: String,
+    /// Its bytes, plain or gzip-compressed.
+    pub reader: Box<dyn Read + Send + 'a>,
+}
+
+/// Cuts an input (already decompressed) into [`Block`]s, in order; then the inputs that
+/// follow it ([`Blocks::then`]), each one's header checked and left out, as one input.
 pub(super) struct Blocks<'a> {
-    input: Box<dyn Read + 'a>,
+    input: Box<dyn Read + Send + 'a>,
     /// The input's name, for messages.
-    name: &'a str,
+    name: String,
     /// Whether the input is decompressed gzip (for the message of a broken stream).
     gzip: bool,
     /// The field separator.
@@ -56,6 +67,15 @@ pub(super) struct Blocks<'a> {
     ended: bool,
     /// Emptied blocks' buffers, to be filled again.
     spare: Vec<Vec<u8>>,
+    /// The inputs still to read after this one.
+    pending: VecDeque<Input<'a>>,
+    /// The first input's name and header, which the others must have.
+    header: Option<(String, Vec<String>)>,
+    /// Which input is being read (0: the first).
+    index: u64,
+    /// The most bytes to hand out before [`Blocks::next_block`] says the input ended, and
+    /// how many it has handed out (see [`Blocks::limit`]).
+    limit: Option<(usize, usize)>,
 }
 
 impl<'a> Blocks<'a> {
@@ -63,8 +83,8 @@ impl<'a> Blocks<'a> {
     /// `delimiter` or else from the first line ([`sniff::delimiter`]). `size`: the bytes a block
     /// takes ([`BLOCK_BYTES`] but in tests).
     pub fn open(
-        mut input: Box<dyn Read + 'a>,
-        name: &'a str,
+        mut input: Box<dyn Read + Send + 'a>,
+        name: &str,
         gzip: bool,
         delimiter: Option<u8>,
         size: usize,
@@ -84,7 +104,7 @@ impl<'a> Blocks<'a> {
             delimiter.unwrap_or_else(|| sniff::delimiter(first.get(..line_end).unwrap_or(&first)));
         Ok(Blocks {
             input,
-            name,
+            name: name.to_owned(),
             gzip,
             delimiter,
             carry: first,
@@ -93,17 +113,80 @@ impl<'a> Blocks<'a> {
             size,
             ended,
             spare: Vec::new(),
+            pending: VecDeque::new(),
+            header: None,
+            index: 0,
+            limit: None,
         })
+    }
+
+    /// Reads `inputs` after this input, as its continuation: each must have `header`, the
+    /// header of this input (named `name`), which is left out.
+    pub fn then(&mut self, inputs: Vec<Input<'a>>, name: &str, header: &[String]) {
+        self.pending = inputs.into();
+        self.header = Some((name.to_owned(), header.to_vec()));
+    }
+
+    /// Makes [`Blocks::next_block`] end (return `None`, the input kept where it is) once it
+    /// has handed out at least `bytes` bytes from now; `None`: no end but the input's.
+    pub fn limit(&mut self, bytes: Option<usize>) {
+        self.limit = bytes.map(|b| (b, 0));
+    }
+
+    /// The bytes handed out since [`Blocks::limit`] set a limit.
+    pub fn handed(&self) -> usize {
+        self.limit.map_or(0, |(_, handed)| handed)
+    }
+
+    /// The first block of the next input, its header checked and skipped; `None` when no
+    /// input is left.
+    fn next_input(&mut self) -> Result<Option<Block>> {
+        let Some(next) = self.pending.pop_front() else {
+            return Ok(None);
+        };
+        let (reader, gzip) = decompressed(&next.name, next.reader)?;
+        let mut inner = Blocks::open(reader, &next.name, gzip, Some(self.delimiter), self.size)?;
+        let empty = || data(Location::file(&next.name), "is empty");
+        let mut first = inner.next_block()?.ok_or_else(empty)?;
+        let header = header_of(&next.name, &mut first, self.delimiter)?;
+        if let Some((first_name, expected)) = &self.header {
+            same_header(&next.name, &header, first_name, expected)?;
+        }
+        self.index += 1;
+        first.line += self.index << FILE_SHIFT;
+        self.input = inner.input;
+        self.name = inner.name;
+        self.gzip = inner.gzip;
+        self.carry = inner.carry;
+        self.carry_scanned = inner.carry_scanned;
+        self.watch = inner.watch;
+        self.ended = inner.ended;
+        Ok(Some(first))
     }
 
     /// The next block; `None` at the end of the input. The first block holds at least the
     /// first record that is not an empty line (the header), unless the input ends first.
     pub fn next_block(&mut self) -> Result<Option<Block>> {
+        if let Some((limit, handed)) = self.limit {
+            if handed >= limit {
+                return Ok(None);
+            }
+            let block = self.next_unlimited()?;
+            let len = block.as_ref().map_or(0, |b| b.bytes.len());
+            self.limit = Some((limit, handed + len));
+            return Ok(block);
+        }
+        self.next_unlimited()
+    }
+
+    /// The next block, whatever the limit.
+    fn next_unlimited(&mut self) -> Result<Option<Block>> {
         if self.ended && self.carry.is_empty() {
-            return Ok(None);
+            return self.next_input();
         }
         let first = !self.carry_scanned;
-        let line = self.watch.line() - newlines(&self.carry[..]) * u64::from(!first);
+        let line = (self.index << FILE_SHIFT) + self.watch.line()
+            - newlines(&self.carry[..]) * u64::from(!first);
         let mut bytes = self.spare.pop().unwrap_or_default();
         bytes.clear();
         bytes.extend_from_slice(&self.carry);
@@ -139,7 +222,7 @@ impl<'a> Blocks<'a> {
             }
             let want = self.size.max(bytes.len());
             self.ended = fill(&mut self.input, &mut bytes, want)
-                .map_err(|e| stream_error(self.name, e, self.gzip))?;
+                .map_err(|e| stream_error(&self.name, e, self.gzip))?;
         }
     }
 

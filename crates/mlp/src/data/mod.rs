@@ -22,6 +22,7 @@ mod blocks;
 #[cfg(feature = "columnar")]
 mod columnar;
 mod fast;
+mod files;
 mod formatted;
 mod memory;
 mod plan;
@@ -29,19 +30,22 @@ mod quotes;
 mod records;
 mod rows;
 mod sniff;
+mod stream;
 mod table;
 #[cfg(test)]
 mod tests;
 mod text;
 
+pub use files::{FILE_SHIFT, file_line, line_name, shown_name, source_of};
 pub use formatted::formatted_number;
 pub(crate) use memory::check_memory;
 pub use memory::{JSON_BYTES_PER_VALUE, available_memory, json_parse_needs, read_whole};
 pub use plan::did_you_mean;
+pub use stream::CsvStream;
 pub use table::{ColumnRead, Table, TargetColumn, unlabelled_note};
 pub use text::TextColumn;
 
-use blocks::{BLOCK_BYTES, Blocks, newlines};
+use blocks::{BLOCK_BYTES, Block, Blocks, Input, newlines};
 use memory::{fits, grow};
 use plan::{Plan, header_names, plan};
 use records::{Lines, unclosed_quote};
@@ -59,6 +63,9 @@ const QUOTED_CHARS: usize = 40;
 pub enum Source {
     /// A file on disk, plain or gzip-compressed.
     Path(PathBuf),
+    /// Several files on disk, each plain or gzip-compressed, read in order as one table: each
+    /// must have the first one's header (see [`source_of`]).
+    Files(Vec<PathBuf>),
     /// Standard input, plain or gzip-compressed.
     Stdin,
     /// Bytes built into the program (the built-in data sets).
@@ -76,9 +83,15 @@ impl Source {
     pub fn name(&self) -> String {
         match self {
             Source::Path(path) => path.display().to_string(),
+            Source::Files(paths) => files::joined_name(&Self::names(paths)),
             Source::Stdin => "<stdin>".to_owned(),
             Source::Bytes { name, .. } => name.clone(),
         }
+    }
+
+    /// The names of files, as messages show them.
+    fn names(paths: &[PathBuf]) -> Vec<String> {
+        paths.iter().map(|p| p.display().to_string()).collect()
     }
 
     /// A source from a command-line argument: `-` is standard input, anything else a path (any
@@ -200,6 +213,28 @@ pub fn read_csv<T: Float>(source: &Source, columns: &Columns) -> Result<Table<T>
             || File::open(path).map_err(|e| Error::io(&name, e)),
             columns,
         ),
+        Source::Files(paths) => {
+            if let Some(path) = paths.iter().find(|p| columnar_kind(p).is_some()) {
+                return Err(data(
+                    Location::file(path.display().to_string()),
+                    "is a Parquet or Arrow file: these are read one file at a time; give \
+                     several CSV files, or one Parquet or Arrow file",
+                ));
+            }
+            let names = Source::names(paths);
+            let open = || {
+                let mut inputs = Vec::with_capacity(paths.len());
+                for (path, name) in paths.iter().zip(&names) {
+                    let file = File::open(path).map_err(|e| Error::io(name, e))?;
+                    inputs.push(Input {
+                        name: name.clone(),
+                        reader: Box::new(file),
+                    });
+                }
+                Ok(inputs)
+            };
+            read_in_blocks(&name, open, columns, BLOCK_BYTES)
+        }
         Source::Stdin => read_csv_from(&name, io::stdin().lock(), columns),
         Source::Bytes { bytes, .. } => read_with(&name, || Ok(*bytes), columns),
     }
@@ -231,18 +266,25 @@ pub fn read_csv_from<T: Float>(
 
 /// Reads the input that `open` opens, as numbers first and, when a feature holds text, once
 /// more as text.
-fn read_with<R: Read, T: Float>(
+fn read_with<'a, R: Read + Send + 'a, T: Float>(
     name: &str,
     open: impl Fn() -> Result<R>,
     columns: &Columns,
 ) -> Result<Table<T>> {
+    let open = || {
+        Ok(vec![Input {
+            name: name.to_owned(),
+            reader: Box::new(open()?) as Box<dyn Read + Send + 'a>,
+        }])
+    };
     read_in_blocks(name, open, columns, BLOCK_BYTES)
 }
 
-/// [`read_with`], cutting the input into blocks of about `block` bytes.
-fn read_in_blocks<R: Read, T: Float>(
+/// Reads the inputs that `open` opens as one table named `name` (one input, or several files
+/// read in order, see [`Source::Files`]), cutting them into blocks of about `block` bytes.
+fn read_in_blocks<'a, T: Float>(
     name: &str,
-    open: impl Fn() -> Result<R>,
+    open: impl Fn() -> Result<Vec<Input<'a>>>,
     columns: &Columns,
     block: usize,
 ) -> Result<Table<T>> {
@@ -272,7 +314,10 @@ enum Mode {
 }
 
 /// The input, decompressed when it starts as gzip does; and whether it was.
-fn decompressed<'a>(name: &str, mut reader: impl Read + 'a) -> Result<(Box<dyn Read + 'a>, bool)> {
+fn decompressed<'a>(
+    name: &str,
+    mut reader: impl Read + Send + 'a,
+) -> Result<(Box<dyn Read + Send + 'a>, bool)> {
     let mut magic = [0u8; 2];
     let got = read_prefix(&mut reader, &mut magic).map_err(|e| Error::io(name, e))?;
     let prefix = magic.get(..got).unwrap_or_default().to_vec();
@@ -414,20 +459,9 @@ fn stream_error(name: &str, err: io::Error, gzip: bool) -> Error {
     }
 }
 
-/// Reads the CSV text of `input` (gzip-compressed or not); `None` when [`Mode::Numbers`] met
-/// text in a feature.
-fn parse<'a, T: Float>(
-    name: &str,
-    input: impl Read + 'a,
-    columns: &Columns,
-    mode: Mode,
-    block: usize,
-) -> Result<Option<Table<T>>> {
-    let (input, gzip) = decompressed(name, input)?;
-    let mut blocks = Blocks::open(input, name, gzip, columns.delimiter, block)?;
-    let delimiter = blocks.delimiter;
+/// The header of an input from its first block, which then starts after it.
+fn header_of(name: &str, first: &mut Block, delimiter: u8) -> Result<Vec<String>> {
     let empty = || data(Location::file(name), "is empty");
-    let mut first = blocks.next_block()?.ok_or_else(empty)?;
     let (header, header_end) = {
         let bytes = first.records();
         let mut reader = records::reader(bytes, delimiter, 1);
@@ -446,9 +480,43 @@ fn parse<'a, T: Float>(
         .unwrap_or(usize::MAX)
         .min(first.bytes.len());
     first.line = 1 + newlines(first.bytes.get(..first.start).unwrap_or_default());
+    Ok(header)
+}
+
+/// Reads the CSV text of `inputs` (each gzip-compressed or not) as one table named `name`;
+/// `None` when [`Mode::Numbers`] met text in a feature.
+fn parse<T: Float>(
+    name: &str,
+    inputs: Vec<Input<'_>>,
+    columns: &Columns,
+    mode: Mode,
+    block: usize,
+) -> Result<Option<Table<T>>> {
+    let mut inputs = inputs.into_iter();
+    let Some(Input {
+        name: first_name,
+        reader,
+    }) = inputs.next()
+    else {
+        return Err(data(Location::file(name), "is empty"));
+    };
+    let (input, gzip) = decompressed(&first_name, reader)?;
+    let mut blocks = Blocks::open(input, &first_name, gzip, columns.delimiter, block)?;
+    let delimiter = blocks.delimiter;
+    let empty = || data(Location::file(&first_name), "is empty");
+    let mut first = blocks.next_block()?.ok_or_else(empty)?;
+    let header = header_of(&first_name, &mut first, delimiter)?;
+    blocks.then(inputs.collect(), &first_name, &header);
     let plan = plan(name, &header, columns)?;
     let rows = match mode {
-        Mode::Numbers => match read_rows(first, &mut blocks, name, &header, &plan, columns)? {
+        Mode::Numbers => match read_rows(
+            first,
+            &mut blocks,
+            (name, &header),
+            &plan,
+            columns,
+            &mut None,
+        )? {
             Some(rows) => rows,
             None => return Ok(None),
         },
@@ -457,7 +525,20 @@ fn parse<'a, T: Float>(
             text::read_text_rows(first, &mut blocks, name, &header, &plan, columns, guess)?
         }
     };
-    let mut rows = rows;
+    if rows.lines.is_empty() {
+        return Err(data(Location::file(name), "has a header but no data rows"));
+    }
+    table_of(name, &header, &plan, columns, rows).map(Some)
+}
+
+/// The table of rows read with `header` and `plan`.
+fn table_of<T: Float>(
+    name: &str,
+    header: &[String],
+    plan: &Plan,
+    columns: &Columns,
+    mut rows: rows::Rows<T>,
+) -> Result<Table<T>> {
     if rows.decimal == b',' {
         // Numbers in the targets are written as the features write them: "3,1" is 3.1.
         for t in &mut rows.targets {
@@ -471,9 +552,6 @@ fn parse<'a, T: Float>(
         }
     }
     let n = rows.lines.len();
-    if n == 0 {
-        return Err(data(Location::file(name), "has a header but no data rows"));
-    }
     let features = plan.features.len();
     let found = rows.x.len();
     let x = Array2::from_shape_vec((n, features), rows.x).map_err(|_| {
@@ -488,7 +566,7 @@ fn parse<'a, T: Float>(
         .iter()
         .map(|&i| header.get(i).cloned().unwrap_or_default())
         .collect();
-    Ok(Some(Table {
+    Ok(Table {
         name: name.to_owned(),
         feature_names,
         x,
@@ -496,8 +574,8 @@ fn parse<'a, T: Float>(
         targets: rows.targets,
         kept: rows.kept,
         lines: rows.lines,
-        ignored: plan.ignored,
+        ignored: plan.ignored.clone(),
         na_values: columns.na_values.clone(),
         decimal: rows.decimal,
-    }))
+    })
 }

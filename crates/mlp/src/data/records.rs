@@ -117,11 +117,12 @@ fn ragged(
     {
         return unclosed_quote(name, line);
     }
+    let (file, line) = super::file_line(name, line);
     let message = format!(
         "line {line} has {} fields, the header has {width}",
         record.len()
     );
-    data(Location::file(name), message)
+    data(Location::file(file.unwrap_or(name)), message)
 }
 
 /// The error for a quoted field whose quote, opened on `line`, is never closed.

@@ -38,7 +38,12 @@ pub(super) struct Rows<T> {
     pub lines: Vec<u64>,
     /// The decimal separator the numbers were read with.
     pub decimal: u8,
+    /// The first text met in a feature (its line, feature and value), which stops the reading.
+    pub text: Option<TextSeen>,
 }
+
+/// Text met in a feature by the numeric reader: its line, the feature's place, the value.
+pub(super) type TextSeen = (u64, usize, String);
 
 /// What one column of the file is read into.
 #[derive(Clone, Debug, Default)]
@@ -124,6 +129,7 @@ impl<T: Float> Rows<T> {
             kept: text_columns(how.header, &how.plan.keep),
             lines: Vec::new(),
             decimal: how.options.decimal,
+            text: None,
         }
     }
 
@@ -159,7 +165,10 @@ impl<T: Float> Rows<T> {
                         .get_or_insert_with(|| (line, text.to_owned()));
                 }
             }
-            _ => return Ok(false),
+            _ => {
+                self.text = Some((line, j, text.to_owned()));
+                return Ok(false);
+            }
         }
         Ok(true)
     }
@@ -226,14 +235,15 @@ pub(super) fn text_columns(header: &[String], indices: &[usize]) -> Vec<TargetCo
 
 /// Reads every data row, from `first` (the block after the header) and the blocks after it,
 /// as numbers; `None` when a feature holds text that is neither a number nor a missing-value
-/// marker, so the file must be read as text (see `super::text`).
+/// marker, so the file must be read as text (see `super::text`), and then `seen` says where
+/// (when a block said it).
 pub(super) fn read_rows<T: Float>(
     first: Block,
     blocks: &mut Blocks<'_>,
-    name: &str,
-    header: &[String],
+    (name, header): (&str, &[String]),
     plan: &Plan,
     options: &Columns,
+    seen: &mut Option<TextSeen>,
 ) -> Result<Option<Rows<T>>> {
     let how = &Reading::new(name, header, plan, options, blocks.delimiter);
     let workers = rayon::current_num_threads().max(1);
@@ -307,6 +317,7 @@ pub(super) fn read_rows<T: Float>(
                 appended += 1;
                 blocks.recycle(block.bytes);
                 if !matches!(outcome, Outcome::Done) {
+                    *seen = more.text.take();
                     break 'read outcome;
                 }
                 if let Err(e) = rows.append(&mut more, name) {
@@ -368,6 +379,7 @@ impl<T: Float> Rows<T> {
             column.lines.clear();
         }
         self.decimal = how.options.decimal;
+        self.text = None;
     }
 }
 

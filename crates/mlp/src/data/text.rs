@@ -179,6 +179,7 @@ pub(super) fn read_text_rows<T: Float>(
         kept,
         lines,
         decimal,
+        text: None,
     })
 }
 

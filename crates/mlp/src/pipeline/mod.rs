@@ -8,12 +8,14 @@ mod recipe;
 mod record;
 mod score;
 mod split;
+mod stream;
 mod weights;
 
 pub use build::infer_task;
 pub use cv::{Candidate, LAMBDA_FOLDS, LambdaChoice, choose_lambda, fold_scores, folds};
 pub use recipe::Recipe;
 pub use score::{score, score_by, score_outputs};
+pub use stream::{Budget, fit_streamed};
 pub use weights::{ClassWeight, smooth_labels};
 
 use crate::activation::Activation;

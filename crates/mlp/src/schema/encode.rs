@@ -174,6 +174,8 @@ struct Values<'a> {
     distinct: Cow<'a, [String]>,
     codes: Cow<'a, [u32]>,
     lines: &'a [u64],
+    /// The table's name, for the lines of several files.
+    name: &'a str,
 }
 
 impl<'a> Values<'a> {
@@ -183,6 +185,7 @@ impl<'a> Values<'a> {
                 distinct: Cow::Borrowed(&text.values),
                 codes: Cow::Borrowed(&text.codes),
                 lines: &table.lines,
+                name: &table.name,
             },
             // A column read as numbers: its numbers as text (NaN, a missing value, as "").
             None => {
@@ -208,6 +211,7 @@ impl<'a> Values<'a> {
                     distinct: Cow::Owned(distinct),
                     codes: Cow::Owned(codes),
                     lines: &table.lines,
+                    name: &table.name,
                 }
             }
         }
@@ -230,9 +234,9 @@ impl<'a> Values<'a> {
         for (i, &c) in self.codes.iter().enumerate() {
             if hit[c as usize] {
                 found.rows += 1;
-                found
-                    .first_line
-                    .get_or_insert(self.lines.get(i).copied().unwrap_or(0));
+                found.first_line.get_or_insert_with(|| {
+                    crate::data::line_name(self.name, self.lines.get(i).copied().unwrap_or(0))
+                });
                 let v = &self.distinct[c as usize];
                 if found.examples.len() < EXAMPLES && !found.examples.contains(v) {
                     found.examples.push(v.clone());
@@ -247,17 +251,18 @@ impl<'a> Values<'a> {
 #[derive(Default)]
 struct Found {
     rows: usize,
-    first_line: Option<u64>,
+    /// "line 57" (or "b.csv line 57" when the table was read from several files).
+    first_line: Option<String>,
     examples: Vec<String>,
 }
 
 impl Found {
     /// `3 rows hold not numbers ("abc", "?x"; first on line 57): read as missing`, or nothing.
     fn describe(&self, what: &str, done: &str) -> Option<String> {
-        let line = self.first_line?;
+        let line = self.first_line.as_deref()?;
         let examples: Vec<String> = self.examples.iter().map(|e| format!("{e:?}")).collect();
         Some(format!(
-            "{} row{} {what} ({}; first on line {line}): {done}",
+            "{} row{} {what} ({}; first on {line}): {done}",
             self.rows,
             if self.rows == 1 { " holds" } else { "s hold" },
             examples.join(", ")

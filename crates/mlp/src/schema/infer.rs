@@ -246,8 +246,9 @@ fn text_plan<T: Float>(
             let (line, example) = first_text.map_or((0, String::new()), |i| {
                 (table.line(i), text.get(i).to_owned())
             });
+            let line = crate::data::line_name(&table.name, line);
             format!(
-                "{bad} value{} not a number (first {example:?} on line {line}): read as missing; \
+                "{bad} value{} not a number (first {example:?} on {line}): read as missing; \
                  --categorical {name} reads the column as categories",
                 if bad == 1 { " is" } else { "s are" }
             )
@@ -324,7 +325,7 @@ fn is_row_index(mut values: impl Iterator<Item = f64>) -> bool {
 }
 
 /// Names such as `id`, `ID`, `customer_id`, `PassengerId`, `index`.
-fn looks_like_id(name: &str) -> bool {
+pub(crate) fn looks_like_id(name: &str) -> bool {
     let lower = name.to_lowercase();
     lower == "id"
         || lower == "index"

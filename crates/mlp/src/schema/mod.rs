@@ -20,6 +20,7 @@ mod number;
 pub use bins::{Bins, MAX_BIN_INPUTS, MAX_BINS, ROWS_PER_BIN, edges as bin_edges};
 pub use date::{DateOrder, PARTS as DATE_PARTS, parse_days};
 pub use encode::Encoded;
+pub(crate) use infer::looks_like_id;
 pub use infer::{ColumnPlan, Kind, Overrides, fit, infer};
 pub use number::NumberFormat;
 

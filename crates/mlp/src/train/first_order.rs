@@ -6,6 +6,7 @@ use super::optim::take_step;
 use super::run::{Epoch, Run, Step, check_finite, interrupted};
 use super::state::Hooks;
 use super::stats::TrainData;
+use crate::driver::full_batch;
 use crate::dropout::Dropout;
 use crate::error::Result;
 use crate::float::Float;
@@ -33,12 +34,14 @@ impl<'c, T: Float> FirstOrder<'c, T> {
         config: ValidConfig<'c>,
         batch: usize,
     ) -> Self {
+        // A full batch is used as it is: no copy of its rows.
+        let copies = if batch < data.x.nrows() { batch } else { 0 };
         FirstOrder {
             config,
             batch,
             grad: net.params().zeros_like(),
-            bx: Array2::zeros((batch, data.x.ncols())),
-            by: Array2::zeros((batch, data.y.ncols())),
+            bx: Array2::zeros((copies, data.x.ncols())),
+            by: Array2::zeros((copies, data.y.ncols())),
         }
     }
 }
@@ -68,12 +71,14 @@ impl<T: Float> Step<T> for FirstOrder<'_, T> {
             }
             r.partial = Cost::default();
         }
-        let chunks = r.order.len().div_ceil(batch);
+        let chunks = n.div_ceil(batch);
         let lambda = config.lambda;
         while r.next_batch < chunks {
             let start = r.next_batch * batch;
-            let chunk = &r.order[start..(start + batch).min(n)];
-            let m = chunk.len();
+            let rows = start..(start + batch).min(n);
+            let m = rows.len();
+            // (A batch of every row reads no order: rows streamed from disk have none.)
+            let chunk = r.order.get(rows).unwrap_or_default();
             let grad = &mut self.grad;
             if config.dropout > 0.0 {
                 let step = Dropout::for_step(config.dropout, config.seed, epoch, r.next_batch)?;
@@ -81,7 +86,7 @@ impl<T: Float> Step<T> for FirstOrder<'_, T> {
             }
             // One batch of every row: the order is never shuffled, so the data is used as it is.
             let cost = if batch == n {
-                net.cost_and_gradient_trusted(data.x, data.y, lambda, ws, grad)
+                full_batch(net, (data.x, data.y), lambda, ws, Some(grad))?
             } else if in_order(chunk) && data.x.is_standard_layout() && data.y.is_standard_layout()
             {
                 // Consecutive rows (an unshuffled order): the same matrices as the copies below
@@ -145,9 +150,6 @@ pub(crate) fn shuffle_through_buffer(order: &mut [usize], b: usize, rng: &mut im
     let n = order.len();
     let mut buffer: Vec<usize> = (0..b.min(n)).collect();
     let mut out = 0;
-    fn draw(len: usize, rng: &mut impl rand::RngCore) -> usize {
-        ((unit_uniform(rng) * len as f64) as usize).min(len - 1)
-    }
     for next in buffer.len()..n {
         let j = draw(buffer.len(), rng);
         order[out] = std::mem::replace(&mut buffer[j], next);
@@ -158,6 +160,11 @@ pub(crate) fn shuffle_through_buffer(order: &mut [usize], b: usize, rng: &mut im
         order[out] = buffer.swap_remove(j);
         out += 1;
     }
+}
+
+/// The place of the row a shuffle buffer of `len` rows hands out next: j = floor(u len).
+pub(super) fn draw(len: usize, rng: &mut impl rand::RngCore) -> usize {
+    ((unit_uniform(rng) * len as f64) as usize).min(len - 1)
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ mod report;
 mod run;
 mod state;
 mod stats;
+mod streamed;
 
 pub use config::{Schedule, Solver, TrainConfig, ValidConfig};
 pub use diagnostics::LayerDiagnostics;
@@ -54,7 +55,7 @@ pub fn train<T: Float>(
     config: &TrainConfig,
     on_epoch: impl FnMut(&EpochStats) -> ControlFlow<()> + Send,
 ) -> Result<TrainReport> {
-    run(net, data, config.validate()?, None, OnEpoch(on_epoch))
+    run(net, data, config.validate()?, None, OnEpoch(on_epoch), None)
 }
 
 /// Like [`train`], with [`Hooks`] that may also interrupt the run or save periodic checkpoints,
@@ -68,7 +69,7 @@ pub fn train_with<T: Float>(
     resume: Option<TrainState>,
     hooks: impl Hooks + Send,
 ) -> Result<TrainReport> {
-    run(net, data, config.validate()?, resume, hooks)
+    run(net, data, config.validate()?, resume, hooks, None)
 }
 
 /// Like [`train_with`], with settings already validated (by [`TrainConfig::validate`]).
@@ -79,23 +80,44 @@ pub fn train_valid<T: Float>(
     resume: Option<TrainState>,
     hooks: impl Hooks + Send,
 ) -> Result<TrainReport> {
-    run(net, data, config, resume, hooks)
+    run(net, data, config, resume, hooks, None)
 }
 
-/// Checks the data once, then runs the epochs on rayon's pool.
+/// Like [`train_valid`], the training rows read from disk by `rows` for every pass (the
+/// full-batch solvers' passes, the mini-batches of sgd and adam through a shuffle buffer);
+/// `data.x` and `data.y` only give the shapes (they may be broadcast views of one value). Not
+/// resumable: the run keeps no state.
+pub(crate) fn train_streamed<T: Float>(
+    net: &mut Network<T>,
+    data: TrainData<'_, T>,
+    config: ValidConfig<'_>,
+    rows: crate::workspace::SharedRows<T>,
+    hooks: impl Hooks + Send,
+) -> Result<TrainReport> {
+    let mut report = run(net, data, config, None, hooks, Some(rows))?;
+    report.state = None;
+    Ok(report)
+}
+
+/// Checks the data once, then runs the epochs on rayon's pool; the full-batch passes read the
+/// rows of `stream` when given.
 fn run<T: Float>(
     net: &mut Network<T>,
     data: TrainData<'_, T>,
     config: ValidConfig<'_>,
     state: Option<TrainState>,
     hooks: impl Hooks + Send,
+    stream: Option<crate::workspace::SharedRows<T>>,
 ) -> Result<TrainReport> {
     check_data(net, &data)?;
     monitor::check_metric(net, config.stop_metric)?;
     let n = data.x.nrows();
-    let mut r = Run::new(net, &config, n);
+    // Rows streamed from disk have no order in memory (see `streamed`).
+    let mut r = Run::new(net, &config, if stream.is_some() { 0 } else { n });
     r.monitor.validating = data.validation.is_some();
-    r.fingerprint = state::fingerprint(data.x, data.y);
+    if stream.is_none() {
+        r.fingerprint = state::fingerprint(data.x, data.y);
+    }
     if let Some(state) = state {
         state.check_matches(&config, n, net.params().len(), &r.fingerprint)?;
         r.restore(net, state)?;
@@ -109,7 +131,8 @@ fn run<T: Float>(
     // `in_pool`): moving each step there instead would cost two thread wake-ups a step.
     let splits = step_splits(net, batch);
     let ws = || {
-        let ws = Workspace::new(config.threads);
+        let mut ws = Workspace::new(config.threads);
+        ws.stream.clone_from(&stream);
         match hooks.peers() {
             Some(peers) => ws.with_peers(peers),
             None => ws,
@@ -119,6 +142,9 @@ fn run<T: Float>(
     in_pool(config.threads, splits, move || {
         if config.solver.is_quasi_newton() {
             let solver = QuasiNewton::new(net, data, config, solver_ws)?;
+            epochs(net, data, config, r, solver, ws, hooks)
+        } else if let Some(rows) = stream.filter(|_| batch < n) {
+            let solver = streamed::Streamed::new(net, &data, config, batch, rows);
             epochs(net, data, config, r, solver, ws, hooks)
         } else {
             let solver = FirstOrder::new(net, &data, config, batch);

@@ -67,9 +67,21 @@ pub(super) fn validate<T: Float>(
     // The shapes were checked before the first epoch. Every process validates on its own
     // (the score needs every row's outputs): the pass is not shared.
     let cluster = ws.cluster.take();
-    let cost = net.cost_trusted(x, y, 0.0, ws).data;
+    // Beside rows streamed from disk, the validation rows' passes take a piece at a time.
+    let piece = ws
+        .stream
+        .as_ref()
+        .and_then(|rows| rows.0.lock().ok().map(|r| r.piece_rows()));
+    let pieces = piece.map(|piece| crate::driver::cost_in_pieces(net, (x, y), piece, ws));
+    let cost = match &pieces {
+        Some((total, _)) => total / x.nrows() as f64,
+        None => net.cost_trusted(x, y, 0.0, ws).data,
+    };
     ws.cluster = cluster;
-    let out = ws.activation(net.activations().len() - 1, x.nrows());
+    let out = match &pieces {
+        Some((_, out)) => out.view(),
+        None => ws.activation(net.activations().len() - 1, x.nrows()),
+    };
     let score = match net.loss() {
         Loss::SquaredError => {
             let (o, t) = (out.mapv(|v| v.wide()), y.mapv(|v| v.wide()));

@@ -5,6 +5,7 @@ use super::config::{Solver, ValidConfig};
 use super::run::{Epoch, Run, Step, check_finite};
 use super::state::Hooks;
 use super::stats::TrainData;
+use crate::driver::full_batch;
 use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::network::Network;
@@ -41,6 +42,8 @@ struct Objective<'a, T> {
     last: RefCell<Option<(Vector, Cost, Vector)>>,
     /// Evaluations in the current iteration.
     evaluations: std::cell::Cell<usize>,
+    /// Why a pass failed (reading the data from disk), to be reported as it is.
+    failed: RefCell<Option<Error>>,
 }
 
 impl<T: Float> Objective<'_, T> {
@@ -63,7 +66,20 @@ impl<T: Float> Objective<'_, T> {
             .for_each(|(w, &v)| *w = T::of(v));
         let mut grad = self.grad.borrow_mut();
         let mut ws = self.ws.borrow_mut();
-        let cost = net.cost_and_gradient_trusted(self.x, self.y, self.lambda, &mut ws, &mut grad);
+        let cost = match full_batch(
+            &net,
+            (self.x, self.y),
+            self.lambda,
+            &mut ws,
+            Some(&mut grad),
+        ) {
+            Ok(cost) => cost,
+            Err(e) => {
+                let message = e.to_string();
+                *self.failed.borrow_mut() = Some(e);
+                return Err(argmin::core::Error::msg(message));
+            }
+        };
         let mut g: Vector = grad.as_slice().iter().map(|v| v.wide()).collect();
         if let Some(mask) = &self.freeze_bias {
             g.iter_mut()
@@ -126,6 +142,7 @@ impl<'a, T: Float> QuasiNewton<'a, T> {
             grad: RefCell::new(net.params().zeros_like()),
             last: RefCell::new(None),
             evaluations: std::cell::Cell::new(0),
+            failed: RefCell::new(None),
         };
         let mut problem = Problem::new(objective);
         let x0: Vector = net.params().as_slice().iter().map(|v| v.wide()).collect();
@@ -160,7 +177,10 @@ impl<'a, T: Float> QuasiNewton<'a, T> {
                 s.update();
                 s
             }
-            Err(e) => return Err(Error::config("solver", e.to_string())),
+            Err(e) => {
+                let failed = problem.problem.as_ref().and_then(|o| o.failed.take());
+                return Err(failed.unwrap_or_else(|| Error::config("solver", e.to_string())));
+            }
         };
         // J at the start must be a number for a line search to compare steps with it.
         let start = problem.problem.as_ref().map(|o| o.evaluate(&x0_copy));
@@ -224,6 +244,9 @@ impl<T: Float> Step<T> for QuasiNewton<'_, T> {
             // A line search that ends without a step means no step along the search direction
             // lowers J: converged; one cut off at the evaluation cap is said as such.
             Err(_) => {
+                if let Some(e) = self.problem.problem.as_ref().and_then(|o| o.failed.take()) {
+                    return Err(e);
+                }
                 let cut = self
                     .problem
                     .problem
@@ -239,7 +262,7 @@ impl<T: Float> Step<T> for QuasiNewton<'_, T> {
             .zip(&p)
             .for_each(|(w, &v)| *w = T::of(v));
         // J at the accepted iterate, split into its terms (one extra forward pass).
-        let train = net.cost_trusted(data.x, data.y, self.lambda, ws);
+        let train = full_batch(net, (data.x, data.y), self.lambda, ws, None)?;
         check_finite(train, epoch)?;
         Ok(Epoch::Done {
             train,

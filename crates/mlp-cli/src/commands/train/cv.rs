@@ -121,6 +121,7 @@ pub(super) fn refuse_run_options(t: &TrainArgs, command: &str) -> Result<()> {
         ("--checkpoint", t.checkpoint.is_some()),
         ("--resume", t.resume.is_some()),
         ("--init-model", t.init_model.is_some()),
+        ("--memory", t.memory.is_some()),
     ];
     match given.iter().find(|(_, given)| *given) {
         Some((flag, _)) => bail!("{flag} is an option of mlp train, not of mlp {command}"),

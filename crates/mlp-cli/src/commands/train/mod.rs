@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 pub mod cv;
 mod options;
 mod report;
+mod stream;
 pub mod tune;
 
 pub use options::TrainArgs;
@@ -28,7 +29,7 @@ use report::{columns_summary, history_csv, summary};
 /// [`crate::mpi`]), where process 0 alone prints and writes files.
 pub fn run(args: TrainArgs) -> Result<()> {
     let job = Job::start()?;
-    if job.is_some() && args.data.data.as_deref().is_some_and(io::is_dash) {
+    if job.is_some() && args.data.is_stdin() {
         // mpirun hands standard input to process 0 alone.
         bail!("--data -: on the processes of an MPI job every process reads the data; give a file");
     }
@@ -73,6 +74,9 @@ fn train_in<T: Float>(
     // The processes of an MPI job but the first are quiet and write nothing.
     let writes = job.is_none_or(|j| j.rank() == 0);
     let quiet = args.quiet || !writes;
+    if let Some(budget) = args.streaming(std::mem::size_of::<T>()) {
+        return stream::train_streamed::<T>(args, threads, budget, init_model, job);
+    }
     let table = args.table::<T>(init_model)?;
     let task = match (args.task, init_model) {
         (Some(t), _) => t,
@@ -109,7 +113,7 @@ fn train_in<T: Float>(
         None => None,
     };
     let mut hooks = CliHooks {
-        progress: Progress::new(quiet, options.train.epochs),
+        progress: Progress::new(quiet, options.train.epochs, false),
         interrupted: interrupt_flag()?,
         checkpoint: writes.then(|| checkpoint_path(args)),
         every: args.checkpoint_every,
@@ -173,8 +177,8 @@ fn write_outputs<T: Float>(args: &TrainArgs, fitted: &Fitted<T>, solver: Solver)
 /// Refuses outputs that are inputs of the run, or the same file twice; the checkpoint may be the
 /// file the run resumes from.
 fn check_files(args: &TrainArgs) -> Result<()> {
-    let data = args.data.data.as_deref().unwrap_or(Path::new(""));
-    let mut inputs: Vec<&Path> = vec![data];
+    let data = args.data.files();
+    let mut inputs: Vec<&Path> = data.iter().map(PathBuf::as_path).collect();
     inputs.extend(args.init_model.as_deref());
     let mut outputs: Vec<(&str, &Path)> = Vec::new();
     for (flag, path) in [
@@ -252,14 +256,15 @@ impl Hooks for &mut CliHooks {
     }
 }
 
-/// A progress bar on a terminal; nothing otherwise.
-struct Progress(Option<indicatif::ProgressBar>);
+/// A progress bar on a terminal, and whether the rows are read from disk for every pass;
+/// nothing otherwise.
+struct Progress(Option<indicatif::ProgressBar>, bool);
 
 impl Progress {
-    fn new(quiet: bool, epochs: usize) -> Self {
+    fn new(quiet: bool, epochs: usize, streamed: bool) -> Self {
         use std::io::IsTerminal;
         if quiet || !std::io::stderr().is_terminal() {
-            return Progress(None);
+            return Progress(None, streamed);
         }
         let bar = indicatif::ProgressBar::new(epochs as u64);
         if let Ok(style) = indicatif::ProgressStyle::with_template(
@@ -267,7 +272,7 @@ impl Progress {
         ) {
             bar.set_style(style);
         }
-        Progress(Some(bar))
+        Progress(Some(bar), streamed)
     }
 
     fn update(&mut self, s: &EpochStats) {
@@ -276,6 +281,9 @@ impl Progress {
             let mut msg = format!("loss {:.5}", s.train.total());
             if let Some(v) = s.validation {
                 let _ = write!(msg, " val {v:.5}");
+            }
+            if self.1 {
+                let _ = write!(msg, ", {} rows read from disk per pass", s.train.examples);
             }
             bar.set_message(msg);
         }

@@ -59,6 +59,12 @@ pub struct TrainArgs {
     /// [default: 0].
     #[arg(long, value_name = "W")]
     pub(super) warmup_epochs: Option<usize>,
+    /// Memory the data may take, e.g. 200MB, 2GB, 512MiB: data larger than it are streamed
+    /// from disk, read again for every pass (one network on complete numeric CSV files; sgd
+    /// and adam through --shuffle-buffer), to the model the run in memory writes [default:
+    /// held in memory].
+    #[arg(long, value_name = "SIZE", value_parser = crate::args::parse_size)]
+    pub(super) memory: Option<crate::args::ByteSize>,
     /// Shuffle mini-batches through a buffer of N rows (as a file too large for memory is
     /// shuffled) instead of over all rows [default: all rows].
     #[arg(long, value_name = "N")]
@@ -257,6 +263,37 @@ pub(super) fn fit_options(args: &TrainArgs, task: Task, threads: usize) -> Resul
 }
 
 impl TrainArgs {
+    /// The source and reading options of the training data, as [`TrainArgs::table`] reads it.
+    pub(super) fn reading(&self) -> Result<(mlp::data::Source, mlp::data::Columns)> {
+        let how = io::Reading {
+            text: self.types.categorical.clone(),
+            ..io::Reading::default()
+        };
+        io::reading(&self.data, &self.columns, how)
+    }
+
+    /// The --memory budget, when the data files look larger than it: an estimate from their
+    /// sizes of the matrix the data makes in memory (values of `bytes` bytes, each written with
+    /// at least two characters; gzip-compressed files counted at 5 times their size).
+    pub(super) fn streaming(&self, bytes: usize) -> Option<u64> {
+        let budget = self.memory?.0;
+        if self.data.dataset.is_some() || self.data.is_stdin() {
+            return None;
+        }
+        let text: u64 = self
+            .data
+            .files()
+            .iter()
+            .map(|p| {
+                let size = std::fs::metadata(p).map_or(0, |m| m.len());
+                let gzip = io::ends_with(p, ".gz");
+                size.saturating_mul(if gzip { 5 } else { 1 })
+            })
+            .sum();
+        let needs = text.saturating_mul(bytes as u64) / 2;
+        (needs > budget).then_some(budget)
+    }
+
     /// The training data, its --sample-weight column set aside (kept, not a feature).
     pub(super) fn table<T: Float>(
         &self,

@@ -143,13 +143,19 @@ pub(super) fn summary<T: Float>(
     } else {
         "r2"
     };
-    let train_score = score(&net, f.train.0.view(), f.train.1.view(), *task)?;
     let mut line = format!(
-        "{} epochs in {:.2} s: {}; train {metric} {train_score:.4}",
+        "{} epochs in {:.2} s: {}",
         r.epochs,
         r.elapsed.as_secs_f64(),
         r.stop.describe()
     );
+    if f.train.0.nrows() > 0 {
+        let train_score = score(&net, f.train.0.view(), f.train.1.view(), *task)?;
+        let _ = write!(line, "; train {metric} {train_score:.4}");
+    } else if let Some(last) = r.history.last() {
+        // Rows streamed from disk are not kept to be scored.
+        let _ = write!(line, "; training cost J {:.6}", last.train.total());
+    }
     if let Some((xv, yv)) = &f.validation {
         let v = score(&net, xv.view(), yv.view(), *task)?;
         let _ = write!(line, ", validation {metric} {v:.4}");

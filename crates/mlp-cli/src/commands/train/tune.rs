@@ -109,10 +109,11 @@ pub fn run(args: TuneArgs) -> Result<()> {
     {
         bail!("--time-limit must be a positive number of seconds, got {limit}");
     }
-    let data = t.data.data.as_deref().unwrap_or(Path::new(""));
+    let data = t.data.files();
+    let data: Vec<&Path> = data.iter().map(PathBuf::as_path).collect();
     if let Some(out) = &t.out {
         io::check_output(out)?;
-        io::check_distinct(&[("--out", out)], &[data])?;
+        io::check_distinct(&[("--out", out)], &data)?;
     }
     if let Some(log) = &args.log {
         if io::is_dash(log) {
@@ -121,7 +122,7 @@ pub fn run(args: TuneArgs) -> Result<()> {
         io::check_output(log)?;
         let mut outputs = vec![("--log", log.as_path())];
         outputs.extend(t.out.as_deref().map(|o| ("--out", o)));
-        io::check_distinct(&outputs, &[data])?;
+        io::check_distinct(&outputs, &data)?;
     }
     let threads = super::threads(t)?;
     match t.precision {
