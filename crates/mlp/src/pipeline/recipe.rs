@@ -48,6 +48,13 @@ impl Recipe {
         warm_start: bool,
     ) -> Recipe {
         let tabular = !warm_start && !table.is_complete();
+        Recipe::for_rows(tabular, table.x.nrows(), task, options)
+    }
+
+    /// The recipe of [`Recipe::for_table`] for `rows` labelled rows of a table that is
+    /// `tabular` (has text, dates or missing values, and is no warm start) or not: for data
+    /// that are not in memory as a [`Table`] (a stream).
+    pub fn for_rows(tabular: bool, rows: usize, task: Task, options: &FitOptions) -> Recipe {
         let every_row =
             !tabular && task == Task::Classification && options.train.solver.is_quasi_newton();
         Recipe {
@@ -64,7 +71,7 @@ impl Recipe {
             choose_lambda: tabular
                 && task == Task::Regression
                 && !options.lambda_grid.is_empty()
-                && table.x.nrows() < Recipe::CHOOSE_LAMBDA_ROWS,
+                && rows < Recipe::CHOOSE_LAMBDA_ROWS,
         }
     }
 }

@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 use ndarray::Array2;
 
 use super::split::validation_rows;
-use super::{FitOptions, Fitted, build, record};
+use super::{FitOptions, Fitted, Recipe, build, record};
 use crate::data::{ColumnRead, Columns, CsvStream, Source, Table, TargetColumn};
 use crate::error::{Error, Result};
 use crate::float::Float;
@@ -79,11 +79,9 @@ pub fn fit_streamed<T: Float>(
     refuse_options(options)?;
     options.train.validate()?;
     let classification = task == Task::Classification;
-    let every_row = classification && options.train.solver.is_quasi_newton();
-    let f = options
-        .validation_fraction
-        .unwrap_or(if every_row { 0.0 } else { 0.1 });
     let n = survey.rows;
+    // A complete numeric table: the recipe of one in memory (its ensemble is refused above).
+    let f = Recipe::for_rows(false, n, task, options).validation_fraction;
     let classes = classification.then(|| {
         let labels: Vec<String> = survey.labels.iter().cloned().collect();
         classes_of(&labels)
