@@ -103,23 +103,14 @@ impl<T: Float> Step<T> for FirstOrder<'_, T> {
                 net.cost_and_gradient_trusted(xb, yb, lambda, ws, grad)
             };
             ws.set_dropout(None);
-            check_finite(cost, epoch)?;
-            take_step(net, &mut r.stepper, grad, r.alpha, &config);
-            r.partial.data += cost.data * m as f64;
-            r.partial.l2 += cost.l2 * m as f64;
-            r.next_batch += 1;
+            batch_done(net, r, grad, cost, m, epoch, &config)?;
             last_m = m;
             if r.next_batch < chunks && interrupted(hooks, ws) {
                 return Ok(Epoch::Interrupted);
             }
         }
-        let train = Cost {
-            data: r.partial.data / n as f64,
-            l2: r.partial.l2 / n as f64,
-            examples: n,
-        };
         Ok(Epoch::Done {
-            train,
+            train: epoch_cost(r, n),
             grad: Some(&self.grad),
             rows: last_m,
         })
@@ -127,6 +118,34 @@ impl<T: Float> Step<T> for FirstOrder<'_, T> {
 }
 
 /// Whether `chunk` is a run of consecutive row indices.
+/// After a mini-batch of `m` rows has its cost and gradient: the check that J stayed finite,
+/// the step, and the batch's share of the epoch's cost (see [`epoch_cost`]).
+pub(super) fn batch_done<T: Float>(
+    net: &mut Network<T>,
+    r: &mut Run<T>,
+    grad: &mut Params<T>,
+    cost: Cost,
+    m: usize,
+    epoch: usize,
+    config: &ValidConfig,
+) -> Result<()> {
+    check_finite(cost, epoch)?;
+    take_step(net, &mut r.stepper, grad, r.alpha, config);
+    r.partial.data += cost.data * m as f64;
+    r.partial.l2 += cost.l2 * m as f64;
+    r.next_batch += 1;
+    Ok(())
+}
+
+/// The epoch's training cost: the mean over its `n` rows of the batches' costs.
+pub(super) fn epoch_cost<T>(r: &Run<T>, n: usize) -> Cost {
+    Cost {
+        data: r.partial.data / n as f64,
+        l2: r.partial.l2 / n as f64,
+        examples: n,
+    }
+}
+
 fn in_order(chunk: &[usize]) -> bool {
     chunk.windows(2).all(|w| w[1] == w[0] + 1)
 }

@@ -5,9 +5,8 @@
 //! [`super::first_order`] makes them from the rows in memory.
 
 use super::config::ValidConfig;
-use super::first_order::draw;
-use super::optim::take_step;
-use super::run::{Epoch, Run, Step, check_finite, interrupted};
+use super::first_order::{batch_done, draw, epoch_cost};
+use super::run::{Epoch, Run, Step, interrupted};
 use super::state::Hooks;
 use super::stats::TrainData;
 use crate::dropout::Dropout;
@@ -196,23 +195,14 @@ impl<T: Float> Step<T> for Streamed<'_, T> {
             let grad = &mut self.grad;
             let cost = net.cost_and_gradient_trusted(xb, yb, config.lambda, ws, grad);
             ws.set_dropout(None);
-            check_finite(cost, epoch)?;
-            take_step(net, &mut r.stepper, grad, r.alpha, &config);
-            r.partial.data += cost.data * m as f64;
-            r.partial.l2 += cost.l2 * m as f64;
-            r.next_batch += 1;
+            batch_done(net, r, grad, cost, m, epoch, &config)?;
             last_m = m;
             if r.next_batch < chunks && interrupted(hooks, ws) {
                 return Ok(Epoch::Interrupted);
             }
         }
-        let train = Cost {
-            data: r.partial.data / n as f64,
-            l2: r.partial.l2 / n as f64,
-            examples: n,
-        };
         Ok(Epoch::Done {
-            train,
+            train: epoch_cost(r, n),
             grad: Some(&self.grad),
             rows: last_m,
         })
