@@ -1,4 +1,5 @@
 use std::io::Write;
+use std::path::PathBuf;
 
 use flate2::Compression;
 use flate2::write::GzEncoder;
