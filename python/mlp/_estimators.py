@@ -148,7 +148,7 @@ class _BaseMLP(BaseEstimator):
             hidden=[int(s) for s in sizes],
             activation=_ACTIVATIONS[self.activation],
             solver=self.solver,
-            alpha=float(self.alpha),
+            alpha=None if self.alpha is None else float(self.alpha),
             batch_size=batch,
             learning_rate=None if self.learning_rate_init is None else float(self.learning_rate_init),
             schedule=self.learning_rate,
@@ -392,8 +392,8 @@ class _BaseMLP(BaseEstimator):
 class MLPClassifier(ClassifierMixin, _BaseMLP):
     """A feed-forward network classifier trained by the mlp library.
 
-    The defaults are `mlp train`'s for classification (100 relu units, L-BFGS, alpha = 1,
-    every row trained on for complete numeric data), measured to beat scikit-learn's on
+    The defaults are `mlp train`'s for classification (100 relu units, L-BFGS, alpha = 1
+    when left None, every row trained on for complete numeric data), measured to beat scikit-learn's on
     held-out splits. The parameters are scikit-learn's `MLPClassifier`'s, mapped onto the
     library's settings as python/README.md lists; `solver` also takes 'gd' and 'cg', and
     `ensemble` averages that many networks; `learning_rate` also takes 'cosine', and
@@ -415,7 +415,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         activation="relu",
         *,
         solver="lbfgs",
-        alpha=1.0,
+        alpha=None,
         batch_size="auto",
         learning_rate="constant",
         learning_rate_init=None,
@@ -543,7 +543,10 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
 
     The defaults are `mlp train`'s for regression (100 tanh units, L-BFGS, alpha = 1, inputs
     and targets standardized, early stopping on 10% of the rows), measured to beat
-    scikit-learn's on held-out splits. y may have several columns. See `MLPClassifier` for
+    scikit-learn's on held-out splits. alpha=None (the default) is `mlp train` without
+    `--lambda`: 1, except that a DataFrame with text or missing values and fewer than 200
+    rows chooses alpha among 1, 3, 10 and 30, and early stopping or none, by 5-fold
+    cross-validation. y may have several columns. See `MLPClassifier` for
     the parameters and the handling of DataFrames and missing values.
     """
 
@@ -555,7 +558,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         activation="tanh",
         *,
         solver="lbfgs",
-        alpha=1.0,
+        alpha=None,
         batch_size="auto",
         learning_rate="constant",
         learning_rate_init=None,

@@ -319,3 +319,27 @@ def test_dropout_decay_warm_up_cosine_and_label_smoothing(iris):
         mlp.MLPClassifier(solver="lbfgs", dropout=0.3).fit(X, y)
     with pytest.raises(ValueError, match="warmup_epochs"):
         mlp.MLPClassifier(warmup_epochs=-1).fit(X, y)
+
+
+def test_small_regression_dataframe_chooses_alpha_as_mlp_train_does():
+    # 120 rows with a text column and a target that is noise: the default alpha=None runs
+    # `mlp train`'s choice by cross-validation, which a stronger L2 term wins.
+    rng = np.random.default_rng(5)
+    n = 120
+    df = pd.DataFrame(
+        {"x": (np.arange(n) * 7 % 13) / 13.0, "group": np.array(["a", "b", "c"])[np.arange(n) % 3]}
+    )
+    y = rng.normal(size=n)
+    chosen = mlp.MLPRegressor(random_state=2).fit(df, y)
+    record = json.loads(chosen._model.training_json())
+    alpha, split = record["lambda"], record["validation_rows"] > 0
+    assert (alpha, split) != (1.0, True)
+    assert alpha in (1.0, 3.0, 10.0, 30.0)
+    # The same fit with the chosen setting given: the same predictions.
+    given = mlp.MLPRegressor(
+        random_state=2, alpha=alpha, validation_fraction=0.1 if split else 0.0
+    ).fit(df, y)
+    assert np.array_equal(chosen.predict(df), given.predict(df))
+    # An alpha given is used as it is.
+    three = mlp.MLPRegressor(random_state=2, alpha=3.0).fit(df, y)
+    assert json.loads(three._model.training_json())["lambda"] == 3.0
