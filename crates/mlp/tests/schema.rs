@@ -294,3 +294,31 @@ fn bins_of_a_number_and_a_date_encoded_by_hand() {
     assert_eq!(schema.input_names()[..3], ["x", "x (missing)", "x.bin1"]);
     assert_eq!(schema.binary_inputs()[..3], [false, true, false]);
 }
+
+#[test]
+fn zero_one_inputs_stay_zero_one_on_real_tables() {
+    // A table with a text column (a real table): the category's levels, and the number that is
+    // 0 or 1 in every row, are not standardized; the other number is.
+    let mut csv = String::from("x,flag,c,y\n");
+    for i in 0..60 {
+        let flag = u8::from(i % 7 == 0);
+        let c = ["a", "b"][i % 2];
+        csv.push_str(&format!("{},{flag},{c},{}\n", i as f64 / 3.0, i % 3));
+    }
+    let table = read(&csv, &with_target("y"));
+    let mut options = mlp::FitOptions::defaults_for(mlp::Task::Classification);
+    options.hidden = vec![3];
+    options.ensemble = Some(1);
+    options.bins = Bins::Fixed(0);
+    options.train.epochs = 2;
+    let fitted = mlp::fit(table, &options, None, |_: &mlp::EpochStats| {
+        std::ops::ControlFlow::Continue(())
+    })
+    .unwrap();
+    let names = fitted.model.schema.as_ref().unwrap().input_names();
+    assert_eq!(names, ["x", "flag", "c=a", "c=b"]);
+    let scaling = fitted.model.input_scaling.as_ref().unwrap();
+    assert!(scaling.mean[0] > 1.0 && scaling.std[0] > 1.0);
+    assert_eq!(scaling.mean[1..], [0.0, 0.0, 0.0]);
+    assert_eq!(scaling.std[1..], [1.0, 1.0, 1.0]);
+}
