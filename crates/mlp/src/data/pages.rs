@@ -41,9 +41,8 @@ pub(super) struct Pages<T> {
     /// The current page's values, as T (a null as NaN), and how many have been taken.
     values: Vec<T>,
     taken: usize,
-    /// Scratch: a page's definition levels and dictionary indices.
+    /// Scratch: a page's definition levels.
     levels: Vec<u32>,
-    indices: Vec<u32>,
 }
 
 /// A page that cannot be read.
@@ -61,7 +60,6 @@ impl<T: Float> Pages<T> {
             values: Vec::new(),
             taken: 0,
             levels: Vec::new(),
-            indices: Vec::new(),
         }
     }
 
@@ -171,23 +169,20 @@ impl<T: Float> Pages<T> {
                 Encoding::PLAIN => plain(self.physical, &buf, present, values)?,
                 Encoding::PLAIN_DICTIONARY | Encoding::RLE_DICTIONARY => {
                     let width = *buf.first().ok_or_else(|| bad("ends early"))?;
-                    self.indices.clear();
-                    hybrid(
-                        buf.get(1..).unwrap_or_default(),
-                        width,
-                        present,
-                        &mut self.indices,
-                    )?;
-                    let size = self.dictionary.len();
-                    if self.indices.iter().any(|&i| i as usize >= size) {
+                    let dictionary = self.dictionary.as_slice();
+                    let past = std::cell::Cell::new(false);
+                    let pick = |i: u32| match dictionary.get(i as usize) {
+                        Some(&v) => v,
+                        None => {
+                            past.set(true);
+                            T::nan()
+                        }
+                    };
+                    let indices = buf.get(1..).unwrap_or_default();
+                    hybrid_as(indices, width, present, values, pick)?;
+                    if past.get() {
                         return Err(bad("points past its dictionary"));
                     }
-                    let dictionary = self.dictionary.as_slice();
-                    values.extend(
-                        self.indices
-                            .iter()
-                            .map(|&i| dictionary.get(i as usize).copied().unwrap_or_else(T::nan)),
-                    );
                 }
                 e => return Err(bad(&format!("has values in {e}"))),
             }
@@ -295,12 +290,27 @@ fn varint(buf: &[u8]) -> Result<(u64, usize), String> {
 /// Appends `count` values of the RLE / bit-packed hybrid encoding (of `width` bits each) in
 /// `buf` to `out`.
 fn hybrid(buf: &[u8], width: u8, count: usize, out: &mut Vec<u32>) -> Result<(), String> {
+    hybrid_as(buf, width, count, out, |v| v)
+}
+
+/// [`hybrid`], each value appended as `f` makes it.
+fn hybrid_as<V>(
+    buf: &[u8],
+    width: u8,
+    count: usize,
+    out: &mut Vec<V>,
+    f: impl Fn(u32) -> V,
+) -> Result<(), String>
+where
+    V: Copy,
+{
     if width > 32 {
         return Err(bad("has indices wider than 32 bits"));
     }
     let width = usize::from(width);
     let end = out.len() + count;
     let mut at = 0;
+    let mut scratch = Vec::new();
     while out.len() < end {
         let (header, used) = varint(buf.get(at..).unwrap_or_default())?;
         at += used;
@@ -312,7 +322,7 @@ fn hybrid(buf: &[u8], width: u8, count: usize, out: &mut Vec<u32>) -> Result<(),
             let raw = buf.get(at..at + bytes).ok_or_else(|| bad("ends early"))?;
             at += bytes;
             let v = raw.iter().rev().fold(0u32, |v, &b| (v << 8) | u32::from(b));
-            out.extend(std::iter::repeat_n(v, runs.min(want)));
+            out.extend(std::iter::repeat_n(f(v), runs.min(want)));
         } else {
             // Groups of 8 values, `width` bytes a group.
             let bytes = runs
@@ -321,7 +331,15 @@ fn hybrid(buf: &[u8], width: u8, count: usize, out: &mut Vec<u32>) -> Result<(),
             let raw = buf.get(at..at + bytes).ok_or_else(|| bad("ends early"))?;
             at += bytes;
             let take = (runs * 8).min(want);
-            unpack(raw, width, take, out);
+            if width == 16 {
+                // The usual width of a dictionary's indices: no unpacking.
+                let values = raw.chunks_exact(2).take(take);
+                out.extend(values.map(|b| f(u32::from(u16::from_le_bytes([b[0], b[1]])))));
+            } else {
+                scratch.clear();
+                unpack(raw, width, take, &mut scratch);
+                out.extend(scratch.iter().map(|&v| f(v)));
+            }
         }
     }
     Ok(())
