@@ -8,8 +8,10 @@
 //! text for the input schema. Rows are numbered as the lines of a CSV file would be: the first
 //! row is line 2.
 //!
-//! A Parquet file's columns are decoded on the threads of rayon's pool, each thread its share
-//! of the columns, and put together batch by batch in the order of the file.
+//! A Parquet file's plain numeric feature columns are decoded page by page straight into the
+//! matrix ([`super::direct`]); its other columns are decoded through Arrow on the threads of
+//! rayon's pool, each thread its share of the columns, and put together batch by batch in the
+//! order of the file.
 
 use std::fs::File;
 use std::path::Path;
@@ -229,20 +231,27 @@ pub fn read<T: Float>(path: &Path, columns: &Columns) -> Result<Table<T>> {
         Opened::Ipc(_) => None,
     };
     let direct: Vec<Direct> = parquet.as_ref().map_or_else(Vec::new, |metadata| {
-        plan.features
+        let numbers = plan
+            .features
             .iter()
             .zip(&features)
             .enumerate()
             .filter(|(_, (_, f))| matches!(f, Feature::Numbers(_)))
-            .filter_map(|(j, (&i, _))| direct::leaf_of(metadata, &schema, i, j))
-            .collect()
+            .map(|(j, (&i, _))| (j, i));
+        direct::plan(metadata, &schema, numbers)
     });
+    let mut is_direct = vec![false; plan.features.len()];
+    for d in &direct {
+        if let Some(slot) = is_direct.get_mut(d.j) {
+            *slot = true;
+        }
+    }
     let mut needed: Vec<usize> = plan
         .features
         .iter()
-        .enumerate()
-        .filter(|(j, _)| !direct.iter().any(|d| d.j == *j))
-        .map(|(_, &i)| i)
+        .zip(&is_direct)
+        .filter(|(_, d)| !**d)
+        .map(|(&i, _)| i)
         .chain(plan.targets.iter().copied())
         .chain(plan.keep.iter().copied())
         .collect();
@@ -270,7 +279,10 @@ pub fn read<T: Float>(path: &Path, columns: &Columns) -> Result<Table<T>> {
         reserve(&mut x, len, &name)?;
         drop(x);
         x = vec![T::zero(); len];
-        let missing = direct::read(path, &name, metadata, &direct, &mut x, width)?;
+        let missing = match direct.is_empty() {
+            true => Vec::new(),
+            false => direct::read(path, &name, metadata, &direct, &mut x, width)?,
+        };
         for (d, (count, first_row)) in direct.iter().zip(missing) {
             if let Some(Feature::Numbers(seen)) = features.get_mut(d.j) {
                 seen.missing += count;
@@ -299,7 +311,7 @@ pub fn read<T: Float>(path: &Path, columns: &Columns) -> Result<Table<T>> {
         let rows = x.get_mut(done * width..end * width).unwrap_or_default();
         let mut numeric: Vec<(usize, ArrayRef)> = Vec::new();
         for (j, (&i, feature)) in plan.features.iter().zip(features.iter_mut()).enumerate() {
-            if direct.iter().any(|d| d.j == j) {
+            if is_direct.get(j).copied().unwrap_or(false) {
                 continue;
             }
             let array = batch.column(i, &name)?;

@@ -50,12 +50,33 @@ pub(super) struct Direct {
     leaf: usize,
 }
 
-/// The leaf of the file's column `i` (a field of the Arrow schema) when it can be read here: a
-/// top-level, not repeated column whose Arrow type is the Parquet type's own.
-pub(super) fn leaf_of(
+/// The columns of the matrix read here, of the file's `columns` (by their place in the Arrow
+/// schema; the matrix's column j is `columns[j]`): the top-level, not repeated columns whose
+/// Arrow type is the Parquet type's own.
+pub(super) fn plan(
+    metadata: &ParquetMetaData,
+    schema: &Schema,
+    columns: impl Iterator<Item = (usize, usize)>,
+) -> Vec<Direct> {
+    let descriptor = metadata.file_metadata().schema_descr();
+    // Each top-level field's first leaf column.
+    let mut leaves = vec![None; descriptor.root_schema().get_fields().len()];
+    for leaf in (0..descriptor.num_columns()).rev() {
+        if let Some(slot) = leaves.get_mut(descriptor.get_column_root_idx(leaf)) {
+            *slot = Some(leaf);
+        }
+    }
+    columns
+        .filter_map(|(j, i)| leaf_of(metadata, schema, i, leaves.get(i).copied().flatten()?, j))
+        .collect()
+}
+
+/// Column `i` of the file as a column read here, if it can be: `leaf` is its first leaf.
+fn leaf_of(
     metadata: &ParquetMetaData,
     schema: &Schema,
     i: usize,
+    leaf: usize,
     j: usize,
 ) -> Option<Direct> {
     let descriptor = metadata.file_metadata().schema_descr();
@@ -72,7 +93,6 @@ pub(super) fn leaf_of(
     if !root.is_primitive() || root.name() != field.name() {
         return None;
     }
-    let leaf = (0..descriptor.num_columns()).find(|&l| descriptor.get_column_root_idx(l) == i)?;
     let column = descriptor.columns().get(leaf)?;
     let converted = column.converted_type();
     let plain = column.physical_type() == physical
