@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Reading the W1 data as CSV and as Parquet: `mlp train` of a linear model for one epoch on each
-file, as whole processes and the reading alone (the time `mlp train` prints for it: from before
-the file is opened to the table in memory, before anything is trained), medians over rounds in
-alternating order; and whether both train the same model, byte for byte. For context, polars'
-and pandas' `read_csv` and `read_parquet` of the same files in their own processes.
+file, as whole processes (with -q) and the reading alone (the time `mlp train` prints for it,
+without -q: from before the file is opened to the table in memory, before anything is trained),
+medians over rounds in alternating order; and whether both train the same model, byte for byte.
+For context, polars' and pandas' `read_csv` and `read_parquet` of the same files in their own
+processes.
 
 usage: python3 bench/read_formats.py --bin target/release/mlp [--rounds 3] [--threads 2] [--dir D]
 
@@ -72,9 +73,11 @@ def main():
              "--validation-fraction", "0", "--precision", "f32", "--threads", str(args.threads)]
     env = dict(os.environ, POLARS_MAX_THREADS=str(args.threads))
     py = sys.executable
+    # Whole processes with -q, as a script would run them; the reading time from a run of the
+    # same command without -q right after (its summary costs a moment more).
     commands = {
-        "mlp csv": train + ["--data", csv, "--out", out["csv"]],
-        "mlp parquet": train + ["--data", parquet, "--out", out["parquet"]],
+        "mlp csv": train + ["--data", csv, "--out", out["csv"], "-q"],
+        "mlp parquet": train + ["--data", parquet, "--out", out["parquet"], "-q"],
     }
     try:
         import polars  # noqa: F401
@@ -92,8 +95,8 @@ def main():
     for r in range(args.rounds):
         order = list(commands) if r % 2 == 0 else list(reversed(commands))
         for k in order:
-            whole, read = timed(commands[k], env)
-            times[k].append(whole)
+            times[k].append(timed(commands[k], env)[0])
+            read = timed(commands[k][:-1], env)[1] if k.startswith("mlp ") else None
             if read is not None:
                 reads[k].append(read)
     same = filecmp.cmp(out["csv"], out["parquet"], shallow=False)
