@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Reading the W1 data as CSV and as Parquet: `mlp train` of a linear model for one epoch (reading
-is nearly all of it) on each file, as whole processes, medians over rounds in alternating order;
-and whether both train the same model, byte for byte. For context, polars' and pandas'
-`read_csv` and `read_parquet` of the same files in their own processes.
+"""Reading the W1 data as CSV and as Parquet: `mlp train` of a linear model for one epoch on each
+file, as whole processes (with -q) and the reading alone (the time `mlp train` prints for it,
+without -q: from before the file is opened to the table in memory, before anything is trained),
+medians over rounds in alternating order; and whether both train the same model, byte for byte.
+For context, polars' and pandas' `read_csv` and `read_parquet` of the same files in their own
+processes.
 
 usage: python3 bench/read_formats.py --bin target/release/mlp [--rounds 3] [--threads 2] [--dir D]
 
@@ -14,6 +16,7 @@ pandas, pyarrow and optionally polars.
 import argparse
 import filecmp
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -43,10 +46,17 @@ def make(dirname):
     return csv, parquet
 
 
+READ = re.compile(r"^read \d+ rows of .* in ([0-9.]+) s$", re.M)
+
+
 def timed(cmd, env=None):
+    """The whole process's time, and the reading time it printed (None if it printed none)."""
     t = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=env)
-    return time.perf_counter() - t
+    done = subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                          env=env, text=True)
+    whole = time.perf_counter() - t
+    read = READ.search(done.stderr)
+    return whole, float(read.group(1)) if read else None
 
 
 def main():
@@ -60,13 +70,14 @@ def main():
     out = {k: os.path.join(args.dir, f"read-{k}.json") for k in ("csv", "parquet")}
     train = [args.bin, "train", "--target", "label", "--hidden", "0", "--solver", "sgd",
              "--epochs", "1", "--batch-size", "128", "--learning-rate", "0.01",
-             "--validation-fraction", "0", "--precision", "f32", "--threads", str(args.threads),
-             "-q"]
+             "--validation-fraction", "0", "--precision", "f32", "--threads", str(args.threads)]
     env = dict(os.environ, POLARS_MAX_THREADS=str(args.threads))
     py = sys.executable
+    # Whole processes with -q, as a script would run them; the reading time from a run of the
+    # same command without -q right after (its summary costs a moment more).
     commands = {
-        "mlp csv": train + ["--data", csv, "--out", out["csv"]],
-        "mlp parquet": train + ["--data", parquet, "--out", out["parquet"]],
+        "mlp csv": train + ["--data", csv, "--out", out["csv"], "-q"],
+        "mlp parquet": train + ["--data", parquet, "--out", out["parquet"], "-q"],
     }
     try:
         import polars  # noqa: F401
@@ -80,17 +91,26 @@ def main():
     commands["pandas read_parquet"] = [py, "-c",
                                        f"import pandas as pd; pd.read_parquet({parquet!r})"]
     times = {k: [] for k in commands}
+    reads = {k: [] for k in commands}
     for r in range(args.rounds):
         order = list(commands) if r % 2 == 0 else list(reversed(commands))
         for k in order:
-            times[k].append(timed(commands[k], env))
+            times[k].append(timed(commands[k], env)[0])
+            read = timed(commands[k][:-1], env)[1] if k.startswith("mlp ") else None
+            if read is not None:
+                reads[k].append(read)
     same = filecmp.cmp(out["csv"], out["parquet"], shallow=False)
     med = {k: statistics.median(v) for k, v in times.items()}
-    print(f"| command | median s ({args.rounds} rounds, {args.threads} threads) |")
-    print("|---|---|")
+    read = {k: statistics.median(v) for k, v in reads.items() if v}
+    print(f"| command | whole process, median s | reading, median s |")
+    print("|---|---|---|")
     for k, v in med.items():
-        print(f"| {k} | {v:.2f} |")
-    print(f"\nmlp parquet / mlp csv: {med['mlp parquet'] / med['mlp csv']:.2f}; "
+        r = f"{read[k]:.2f}" if k in read else ""
+        print(f"| {k} | {v:.2f} | {r} |")
+    print(f"\n{args.rounds} rounds, {args.threads} threads. mlp parquet / mlp csv: whole process "
+          f"{med['mlp parquet'] / med['mlp csv']:.2f}, reading "
+          f"{read['mlp parquet'] / read['mlp csv']:.2f}; mlp csv / pandas read_csv: whole process "
+          f"{med['mlp csv'] / med['pandas read_csv']:.2f}; "
           f"same model file from both: {'yes' if same else 'NO'}")
     print(f"csv {os.path.getsize(csv) >> 20} MB, parquet {os.path.getsize(parquet) >> 20} MB")
     sys.exit(0 if same else 1)

@@ -8,11 +8,14 @@
 //! text for the input schema. Rows are numbered as the lines of a CSV file would be: the first
 //! row is line 2.
 //!
-//! A Parquet file's columns are decoded on the threads of rayon's pool, each thread its share
-//! of the columns, and put together batch by batch in the order of the file.
+//! A Parquet file's plain numeric feature columns are decoded page by page straight into the
+//! matrix ([`super::direct`]); its other columns are decoded through Arrow on the threads of
+//! rayon's pool, each thread its share of the columns, and put together batch by batch in the
+//! order of the file.
 
 use std::fs::File;
 use std::path::Path;
+use std::sync::Arc;
 use std::sync::mpsc::{Receiver, sync_channel};
 
 use arrow_array::cast::AsArray;
@@ -25,6 +28,7 @@ use parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
 };
 
+use super::direct::{self, Direct};
 use super::plan::plan;
 use super::rows::text_columns;
 use super::text::{Interner, Settle};
@@ -208,24 +212,6 @@ pub fn read<T: Float>(path: &Path, columns: &Columns) -> Result<Table<T>> {
         }
     }
     let plan = plan(&name, &header, columns)?;
-    let mut needed: Vec<usize> = plan
-        .features
-        .iter()
-        .chain(&plan.targets)
-        .chain(&plan.keep)
-        .copied()
-        .collect();
-    needed.sort_unstable();
-    needed.dedup();
-    let batches = batches(path, &name, opened, &needed)?;
-    let budget = available_memory()?;
-    if let (Some(rows), Some(budget)) = (rows_hint, budget) {
-        // The matrix, before a byte of it is read.
-        let bytes = (rows as u64)
-            .saturating_mul(plan.features.len() as u64)
-            .saturating_mul(std::mem::size_of::<T>() as u64);
-        fits(bytes, budget, &name)?;
-    }
     let mut features: Vec<Feature> = plan
         .features
         .iter()
@@ -239,25 +225,95 @@ pub fn read<T: Float>(path: &Path, columns: &Columns) -> Result<Table<T>> {
             }
         })
         .collect();
+    // A Parquet file's plain numeric feature columns are decoded straight into the matrix.
+    let parquet = match &opened {
+        Opened::Parquet(metadata) => Some(Arc::clone(metadata.metadata())),
+        Opened::Ipc(_) => None,
+    };
+    let direct: Vec<Direct> = parquet.as_ref().map_or_else(Vec::new, |metadata| {
+        let numbers = plan
+            .features
+            .iter()
+            .zip(&features)
+            .enumerate()
+            .filter(|(_, (_, f))| matches!(f, Feature::Numbers(_)))
+            .map(|(j, (&i, _))| (j, i));
+        direct::plan(metadata, &schema, numbers)
+    });
+    let mut is_direct = vec![false; plan.features.len()];
+    for d in &direct {
+        if let Some(slot) = is_direct.get_mut(d.j) {
+            *slot = true;
+        }
+    }
+    let mut needed: Vec<usize> = plan
+        .features
+        .iter()
+        .zip(&is_direct)
+        .filter(|(_, d)| !**d)
+        .map(|(&i, _)| i)
+        .chain(plan.targets.iter().copied())
+        .chain(plan.keep.iter().copied())
+        .collect();
+    needed.sort_unstable();
+    needed.dedup();
+    let batches = batches(path, &name, opened, &needed)?;
+    let budget = available_memory()?;
+    let width = plan.features.len();
+    if let (Some(rows), Some(budget)) = (rows_hint, budget) {
+        // The matrix, before a byte of it is read.
+        let bytes = (rows as u64)
+            .saturating_mul(width as u64)
+            .saturating_mul(std::mem::size_of::<T>() as u64);
+        fits(bytes, budget, &name)?;
+    }
     let mut targets = text_columns(&header, &plan.targets);
     let mut kept = text_columns(&header, &plan.keep);
-    let mut lines: Vec<u64> = Vec::with_capacity(rows_hint.unwrap_or(0));
-    let width = plan.features.len();
-    // The matrix, row-major, filled batch by batch; text columns are settled into it at the end.
+    // The matrix, row-major: a Parquet file's (whose rows are known) made at once, its pages
+    // mapped as the threads first write them; an Arrow IPC file's filled batch by batch. Text
+    // columns are settled into it at the end.
     let mut x: Vec<T> = Vec::new();
-    reserve(&mut x, rows_hint.unwrap_or(0).saturating_mul(width), &name)?;
+    if let Some(metadata) = &parquet {
+        let n = rows_hint.ok_or_else(|| data(Location::file(&name), "has no row count"))?;
+        let len = n.saturating_mul(width);
+        reserve(&mut x, len, &name)?;
+        drop(x);
+        x = vec![T::zero(); len];
+        let missing = match direct.is_empty() {
+            true => Vec::new(),
+            false => direct::read(path, &name, metadata, &direct, &mut x, width)?,
+        };
+        for (d, (count, first_row)) in direct.iter().zip(missing) {
+            if let Some(Feature::Numbers(seen)) = features.get_mut(d.j) {
+                seen.missing += count;
+                if let Some(r) = first_row {
+                    seen.first_missing
+                        .get_or_insert_with(|| (r as u64 + 2, String::new()));
+                }
+            }
+        }
+    }
     let mut held = 0u64;
+    let mut done = 0usize;
     for batch in batches {
         let batch = batch?;
-        let first = lines.len() as u64 + 2;
+        let first = done as u64 + 2;
         let n = batch.rows;
-        lines.extend(first..first + n as u64);
-        let base = x.len();
-        reserve(&mut x, n.saturating_mul(width), &name)?;
-        x.resize(base + n * width, T::nan());
-        let rows = &mut x[base..];
+        let end = done + n;
+        if x.len() < end * width {
+            if parquet.is_some() {
+                return Err(data(Location::file(&name), "has more rows than it says"));
+            }
+            let more = end * width - x.len();
+            reserve(&mut x, more, &name)?;
+            x.resize(end * width, T::nan());
+        }
+        let rows = x.get_mut(done * width..end * width).unwrap_or_default();
         let mut numeric: Vec<(usize, ArrayRef)> = Vec::new();
         for (j, (&i, feature)) in plan.features.iter().zip(features.iter_mut()).enumerate() {
+            if is_direct.get(j).copied().unwrap_or(false) {
+                continue;
+            }
             let array = batch.column(i, &name)?;
             match feature {
                 Feature::Numbers(_) => numeric.push((j, numbers(array, &name)?)),
@@ -288,6 +344,7 @@ pub fn read<T: Float>(path: &Path, columns: &Columns) -> Result<Table<T>> {
                 .extend(as_text(batch.column(i, &name)?, &name)?);
             column.lines.extend(first..first + n as u64);
         }
+        done = end;
         if let Some(budget) = budget {
             fits(
                 held + (x.len() * std::mem::size_of::<T>()) as u64,
@@ -296,6 +353,14 @@ pub fn read<T: Float>(path: &Path, columns: &Columns) -> Result<Table<T>> {
             )?;
         }
     }
+    if let Some(rows) = rows_hint.filter(|_| parquet.is_some()) {
+        if !needed.is_empty() && done != rows {
+            let message = format!("has {done} rows in some columns and {rows} in others");
+            return Err(data(Location::file(&name), message));
+        }
+        done = rows;
+    }
+    let lines: Vec<u64> = (2..done as u64 + 2).collect();
     let n = lines.len();
     if n == 0 {
         return Err(data(Location::file(&name), "has no rows"));

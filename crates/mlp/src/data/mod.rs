@@ -20,10 +20,14 @@ mod block_tests;
 mod blocks;
 #[cfg(feature = "columnar")]
 mod columnar;
+#[cfg(feature = "columnar")]
+mod direct;
 mod fast;
 mod files;
 mod formatted;
 mod memory;
+#[cfg(feature = "columnar")]
+mod pages;
 mod plan;
 mod quotes;
 mod records;

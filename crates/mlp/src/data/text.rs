@@ -198,8 +198,8 @@ pub(super) struct Settle<'a> {
 impl Settle<'_> {
     /// Settles feature column `j`, read as `text`: when every value is a number or marks a
     /// missing value and the column is not to be read as text (`as_text`), its numbers go into
-    /// column `j` of the row-major matrix `x` (a missing value stays as `x` holds it, NaN);
-    /// otherwise the column stays text. Returns what was seen in it.
+    /// column `j` of the row-major matrix `x` (a missing value as NaN); otherwise the column
+    /// stays text, NaN in `x`. Returns what was seen in it.
     pub(super) fn column<T: Float>(
         &self,
         text: TextColumn,
@@ -234,11 +234,12 @@ impl Settle<'_> {
         let numeric = !as_text && parsed.iter().zip(&missing).all(|(p, m)| p.is_some() || *m);
         if numeric {
             for (i, &c) in text.codes.iter().enumerate() {
-                if let Some(v) = parsed[c as usize] {
-                    x[i * self.width + j] = T::of(v);
-                }
+                x[i * self.width + j] = parsed[c as usize].map_or_else(T::nan, T::of);
             }
         } else {
+            for i in 0..text.codes.len() {
+                x[i * self.width + j] = T::nan();
+            }
             seen.text = Some(text);
         }
         seen

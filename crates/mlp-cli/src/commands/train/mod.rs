@@ -77,7 +77,14 @@ fn train_in<T: Float>(
     if let Some(budget) = args.streaming(std::mem::size_of::<T>()) {
         return stream::train_streamed::<T>(args, threads, budget, init_model, job);
     }
+    let reading = std::time::Instant::now();
     let table = args.table::<T>(init_model)?;
+    let read = format!(
+        "read {} rows of {} in {:.2} s",
+        table.x.nrows(),
+        table.name,
+        reading.elapsed().as_secs_f64()
+    );
     let task = match (args.task, init_model) {
         (Some(t), _) => t,
         (None, Some(m)) => {
@@ -95,6 +102,9 @@ fn train_in<T: Float>(
             t
         }
     };
+    if !quiet {
+        eprintln!("{read}");
+    }
     let options = &fit_options(args, task, threads)?;
     let solver = options.train.solver;
     if let Some(a) = args.learning_rate.filter(|_| !quiet)
