@@ -404,7 +404,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     DataFrames keep their column names; their text and categorical columns are encoded as
     `mlp train` encodes a CSV file's (one-hot categories, dates, missing values). NaN is a
     missing value: such a table gets the library's tabular recipe (median fill, missing
-    indicators, bins, an ensemble of 5 networks).
+    indicators, bins, an ensemble of 5 networks, trained in single precision).
     """
 
     _task = "classification"

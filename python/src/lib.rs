@@ -6,7 +6,7 @@ use std::ops::ControlFlow;
 use std::path::PathBuf;
 
 use mlp::data::Table;
-use mlp::pipeline::FitOptions;
+use mlp::pipeline::{FitOptions, Recipe};
 use mlp::{Activation, Error, Init, Model, Schedule, Solver, Task, Training};
 use ndarray::{Array2, ArrayView2};
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray2, ToPyArray};
@@ -427,19 +427,23 @@ fn fit<'py>(
     let fitted = py
         .detach(|| {
             let table = Table::from_arrays("X", feature_names, x, text, targets)?;
-            mlp::fit(
-                table,
-                &o,
-                init_model.as_ref(),
-                |_| ControlFlow::Continue(()),
-            )
+            // The precision `mlp train` gives the table when none is chosen.
+            let warm_start = init_model.is_some();
+            if Recipe::single_precision(&table, warm_start) {
+                match table.into_precision::<f32>() {
+                    Ok(table) => fit_in(table, &o, init_model.as_ref()),
+                    Err(table) => fit_in(table, &o, init_model.as_ref()),
+                }
+            } else {
+                fit_in(table, &o, init_model.as_ref())
+            }
         })
         .map_err(py_err)?;
     let report = &fitted.report;
     let info = PyDict::new(py);
     let curve: Vec<f64> = report.history.iter().map(|s| s.train.total()).collect();
     info.set_item("loss_curve", curve)?;
-    let held_out = fitted.validation.is_some();
+    let held_out = fitted.held_out;
     if held_out {
         let v: Vec<Option<f64>> = report.history.iter().map(|s| s.validation).collect();
         info.set_item("validation_loss", v)?;
@@ -456,6 +460,28 @@ fn fit<'py>(
         },
         info,
     ))
+}
+
+/// What `fit` keeps of a run, whatever its precision.
+struct Run {
+    model: Model,
+    report: mlp::TrainReport,
+    held_out: bool,
+    notes: Vec<String>,
+}
+
+fn fit_in<T: mlp::Float>(
+    table: Table<T>,
+    options: &FitOptions,
+    init_model: Option<&Model>,
+) -> mlp::Result<Run> {
+    let fitted = mlp::fit(table, options, init_model, |_| ControlFlow::Continue(()))?;
+    Ok(Run {
+        model: fitted.model,
+        report: fitted.report,
+        held_out: fitted.validation.is_some(),
+        notes: fitted.notes,
+    })
 }
 
 /// The native module `mlp._mlp`.

@@ -328,3 +328,37 @@ fn small_real_tables_choose_lambda_by_cross_validation() {
         serde_json::from_str(&std::fs::read_to_string(d.join("m.json")).unwrap()).unwrap();
     assert_eq!(model["training"]["lambda"], 3.0);
 }
+
+#[test]
+fn real_tables_train_in_single_precision_unless_told() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("n.csv"), noise_table()).unwrap();
+    // A complete numeric copy: the text column left out.
+    let numeric: String = noise_table()
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            format!("{},{}\n", f[0], f[2])
+        })
+        .collect();
+    std::fs::write(d.join("c.csv"), numeric).unwrap();
+    let model = |data: &str, out: &str, more: &[&str]| {
+        let args = [
+            &[
+                "train", "--data", data, "--target", "y", "--out", out, "--seed", "1",
+            ][..],
+            &["--lambda", "1", "--quiet"][..],
+            more,
+        ]
+        .concat();
+        ok(d, &args);
+        std::fs::read(d.join(out)).unwrap()
+    };
+    let real = model("n.csv", "a.json", &[]);
+    assert_eq!(real, model("n.csv", "b.json", &["--precision", "f32"]));
+    assert_ne!(real, model("n.csv", "c.json", &["--precision", "f64"]));
+    let clean = model("c.csv", "d.json", &[]);
+    assert_eq!(clean, model("c.csv", "e.json", &["--precision", "f64"]));
+    assert_ne!(clean, model("c.csv", "f.json", &["--precision", "f32"]));
+}

@@ -322,3 +322,20 @@ fn zero_one_inputs_stay_zero_one_on_real_tables() {
     assert_eq!(scaling.mean[1..], [0.0, 0.0, 0.0]);
     assert_eq!(scaling.std[1..], [1.0, 1.0, 1.0]);
 }
+
+#[test]
+fn a_table_in_single_precision_rounds_its_numbers_or_stays_whole() {
+    let table = read("a,c,y\n0.1,x,1\n2.5,z,0\n", &with_target("y"));
+    let single = table.into_precision::<f32>().unwrap();
+    assert_eq!(single.x[[0, 0]], 0.1f32);
+    assert_eq!(single.x[[1, 0]], 2.5f32);
+    assert!(single.x[[0, 1]].is_nan());
+    assert_eq!(
+        single.columns[1].text.as_ref().map(|t| t.codes.len()),
+        Some(2)
+    );
+    // 1e300 has no f32: the table comes back as it was.
+    let table = read("a,c,y\n1e300,x,1\n2.5,z,0\n", &with_target("y"));
+    let back = table.into_precision::<f32>().unwrap_err();
+    assert_eq!(back.x[[0, 0]], 1e300);
+}

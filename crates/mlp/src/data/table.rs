@@ -49,6 +49,31 @@ pub struct ColumnRead {
 }
 
 impl<T: Float> Table<T> {
+    /// The table in precision `U`, every number rounded to the nearest `U`; the table as it
+    /// is (`Err`) when a number lies beyond `U`'s range.
+    #[allow(clippy::result_large_err)] // the table given back whole, as a value
+    pub fn into_precision<U: Float>(self) -> std::result::Result<Table<U>, Table<T>> {
+        if self
+            .x
+            .iter()
+            .any(|v| v.is_finite() && !U::of(v.wide()).is_finite())
+        {
+            return Err(self);
+        }
+        Ok(Table {
+            x: self.x.mapv(|v| U::of(v.wide())),
+            name: self.name,
+            feature_names: self.feature_names,
+            columns: self.columns,
+            targets: self.targets,
+            kept: self.kept,
+            lines: self.lines,
+            ignored: self.ignored,
+            na_values: self.na_values,
+            decimal: self.decimal,
+        })
+    }
+
     /// Checks that every feature value is a number: the first missing or non-numeric value in
     /// file order is an error naming its line and column, e.g. `data.csv line 57, column "b":
     /// "abc" is not a number`.

@@ -47,8 +47,29 @@ impl Recipe {
         options: &FitOptions,
         warm_start: bool,
     ) -> Recipe {
-        let tabular = !warm_start && !table.is_complete();
-        Recipe::for_rows(tabular, table.x.nrows(), task, options)
+        Recipe::for_rows(
+            Recipe::is_tabular(table, warm_start),
+            table.x.nrows(),
+            task,
+            options,
+        )
+    }
+
+    /// Whether `table` gets the tabular recipe: it has text, dates or missing values and is no
+    /// warm start.
+    pub fn is_tabular<T: Float>(table: &Table<T>, warm_start: bool) -> bool {
+        !warm_start && !table.is_complete()
+    }
+
+    /// Whether `table` trains in single precision (f32) when the user chose no precision: the
+    /// tabular recipe's tables do, complete numeric tables and warm starts keep f64 (the exact
+    /// path, the seed's numbers).
+    ///
+    /// Measured (docs/defaults.md): on 67 public tables of 200 to 12,000 rows the same scores
+    /// as f64 (one table better, one worse, by more than the comparison's tolerance; the mean
+    /// difference under 0.0001), and fits 2 to 5 times faster.
+    pub fn single_precision<T: Float>(table: &Table<T>, warm_start: bool) -> bool {
+        Recipe::is_tabular(table, warm_start)
     }
 
     /// The recipe of [`Recipe::for_table`] for `rows` labelled rows of a table that is

@@ -38,15 +38,63 @@ pub fn run(args: CvArgs) -> Result<()> {
     }
     refuse_run_options(t, "cv")?;
     let threads = super::threads(t)?;
+    with_labelled(
+        t,
+        Cv {
+            args: &args,
+            threads,
+        },
+    )
+}
+
+/// What `mlp cv` and `mlp tune` do with the labelled rows and their task.
+pub(super) trait OnLabelled {
+    fn run<T: Float>(self, table: mlp::data::Table<T>, task: Task) -> Result<()>;
+}
+
+/// Reads the labelled rows of `t`'s data and hands them to `work` in the precision they
+/// train in (see [`super::in_precision`]).
+pub(super) fn with_labelled(t: &TrainArgs, work: impl OnLabelled) -> Result<()> {
     match t.precision {
-        crate::args::Precision::F32 => cv_in::<f32>(&args, threads),
-        crate::args::Precision::F64 => cv_in::<f64>(&args, threads),
+        Some(crate::args::Precision::F32) => labelled_in::<f32>(t, work),
+        Some(crate::args::Precision::F64) | None => labelled_in::<f64>(t, work),
     }
 }
 
-fn cv_in<T: Float>(args: &CvArgs, threads: usize) -> Result<()> {
-    let t = &args.train;
+fn labelled_in<T: Float>(t: &TrainArgs, work: impl OnLabelled) -> Result<()> {
     let (table, task) = labelled_table::<T>(t)?;
+    super::in_precision(t.precision, table, false, Labelled { work, task })
+}
+
+struct Labelled<W> {
+    work: W,
+    task: Task,
+}
+
+impl<W: OnLabelled> super::OnTable for Labelled<W> {
+    fn run<T: Float>(self, table: mlp::data::Table<T>) -> Result<()> {
+        self.work.run(table, self.task)
+    }
+}
+
+struct Cv<'a> {
+    args: &'a CvArgs,
+    threads: usize,
+}
+
+impl OnLabelled for Cv<'_> {
+    fn run<T: Float>(self, table: mlp::data::Table<T>, task: Task) -> Result<()> {
+        cv_table(self.args, self.threads, table, task)
+    }
+}
+
+fn cv_table<T: Float>(
+    args: &CvArgs,
+    threads: usize,
+    table: mlp::data::Table<T>,
+    task: Task,
+) -> Result<()> {
+    let t = &args.train;
     let metric = metric_of(args.train.metric, task)?;
     let options = fit_options(t, task, threads)?;
     let n = table.x.nrows();

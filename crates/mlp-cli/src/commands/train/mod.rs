@@ -5,6 +5,8 @@ use crate::args::Precision;
 use crate::io;
 use crate::mpi::Job;
 use anyhow::{Result, bail};
+use mlp::data::Table;
+use mlp::pipeline::Recipe;
 use mlp::{EpochStats, Fitted, Float, Hooks, Model, Peers, Solver, StopReason, Task, TrainState};
 use std::fmt::Write as _;
 use std::ops::ControlFlow;
@@ -60,20 +62,19 @@ pub fn run(args: TrainArgs) -> Result<()> {
     }
     let job = job.as_ref();
     match args.precision {
-        Precision::F32 => train_in::<f32>(&args, threads, init_model.as_ref(), job),
-        Precision::F64 => train_in::<f64>(&args, threads, init_model.as_ref(), job),
+        Some(Precision::F32) => train_in::<f32>(&args, threads, init_model.as_ref(), job),
+        Some(Precision::F64) | None => train_in::<f64>(&args, threads, init_model.as_ref(), job),
     }
 }
 
+/// Reads the data in precision `T` and trains; with no `--precision`, a table that
+/// [`mlp::pipeline::Recipe::single_precision`] names trains in f32.
 fn train_in<T: Float>(
     args: &TrainArgs,
     threads: usize,
     init_model: Option<&Model>,
     job: Option<&Job>,
 ) -> Result<()> {
-    // The processes of an MPI job but the first are quiet and write nothing.
-    let writes = job.is_none_or(|j| j.rank() == 0);
-    let quiet = args.quiet || !writes;
     if let Some(budget) = args.streaming(std::mem::size_of::<T>()) {
         return stream::train_streamed::<T>(args, threads, budget, init_model, job);
     }
@@ -85,6 +86,73 @@ fn train_in<T: Float>(
         table.name,
         reading.elapsed().as_secs_f64()
     );
+    let warm_start = init_model.is_some();
+    let run = TrainTable {
+        args,
+        read: &read,
+        threads,
+        init_model,
+        job,
+    };
+    in_precision(args.precision, table, warm_start, run)
+}
+
+/// What a command does with its table, in the precision the table is in.
+pub(super) trait OnTable {
+    fn run<T: Float>(self, table: Table<T>) -> Result<()>;
+}
+
+/// Runs `work` on `table` (read in precision `T`): converted to f32 when `given` is no
+/// `--precision` and [`Recipe::single_precision`] trains such a table in single precision
+/// (unless a number lies beyond f32's range), else as it is.
+pub(super) fn in_precision<T: Float>(
+    given: Option<Precision>,
+    table: Table<T>,
+    warm_start: bool,
+    work: impl OnTable,
+) -> Result<()> {
+    if given.is_none() && Recipe::single_precision(&table, warm_start) {
+        match table.into_precision::<f32>() {
+            Ok(table) => work.run(table),
+            Err(table) => work.run(table),
+        }
+    } else {
+        work.run(table)
+    }
+}
+
+struct TrainTable<'a> {
+    args: &'a TrainArgs,
+    read: &'a str,
+    threads: usize,
+    init_model: Option<&'a Model>,
+    job: Option<&'a Job>,
+}
+
+impl OnTable for TrainTable<'_> {
+    fn run<T: Float>(self, table: Table<T>) -> Result<()> {
+        train_table(
+            self.args,
+            table,
+            self.read,
+            self.threads,
+            self.init_model,
+            self.job,
+        )
+    }
+}
+
+fn train_table<T: Float>(
+    args: &TrainArgs,
+    table: Table<T>,
+    read: &str,
+    threads: usize,
+    init_model: Option<&Model>,
+    job: Option<&Job>,
+) -> Result<()> {
+    // The processes of an MPI job but the first are quiet and write nothing.
+    let writes = job.is_none_or(|j| j.rank() == 0);
+    let quiet = args.quiet || !writes;
     let task = match (args.task, init_model) {
         (Some(t), _) => t,
         (None, Some(m)) => {

@@ -144,9 +144,10 @@ pub struct TrainArgs {
     /// Keep every bias at its initial value.
     #[arg(long)]
     pub(super) freeze_bias: bool,
-    /// Training precision: f64 (exact) or f32 (faster).
-    #[arg(long, value_enum, default_value_t = Precision::F64)]
-    pub(super) precision: Precision,
+    /// Training precision: f64 (exact) or f32 (faster) [default: f32 for tables with text,
+    /// dates or missing values, else f64].
+    #[arg(long, value_enum)]
+    pub(super) precision: Option<Precision>,
     /// Threads for the matrix products (default: all cores).
     #[arg(long, value_name = "N")]
     pub(super) threads: Option<usize>,

@@ -20,7 +20,7 @@
 //! same log and settings takes the trials it finds there instead of training them again, so
 //! an interrupted search continues where it stopped.
 
-use super::cv::{fold_scores, labelled_table, lower_is_better, metric_of};
+use super::cv::{OnLabelled, fold_scores, lower_is_better, metric_of, with_labelled};
 use super::{TrainArgs, fit_options};
 use crate::args::Hidden;
 use crate::io::{self, num};
@@ -125,9 +125,23 @@ pub fn run(args: TuneArgs) -> Result<()> {
         io::check_distinct(&outputs, &data)?;
     }
     let threads = super::threads(t)?;
-    match t.precision {
-        crate::args::Precision::F32 => tune_in::<f32>(&args, threads),
-        crate::args::Precision::F64 => tune_in::<f64>(&args, threads),
+    with_labelled(
+        t,
+        Tune {
+            args: &args,
+            threads,
+        },
+    )
+}
+
+struct Tune<'a> {
+    args: &'a TuneArgs,
+    threads: usize,
+}
+
+impl OnLabelled for Tune<'_> {
+    fn run<T: Float>(self, table: mlp::data::Table<T>, task: mlp::Task) -> Result<()> {
+        tune_table(self.args, self.threads, table, task)
     }
 }
 
@@ -144,9 +158,13 @@ fn rungs(search: Search, trials: usize) -> usize {
     }
 }
 
-fn tune_in<T: Float>(args: &TuneArgs, threads: usize) -> Result<()> {
+fn tune_table<T: Float>(
+    args: &TuneArgs,
+    threads: usize,
+    table: mlp::data::Table<T>,
+    task: mlp::Task,
+) -> Result<()> {
     let t = &args.train;
-    let (table, task) = labelled_table::<T>(t)?;
     let metric = metric_of(args.train.metric, task)?;
     let (k, fold) = match args.folds {
         0 => (1, folds(&table, task, 5, t.seed)?),
