@@ -25,6 +25,7 @@
 mod atomic;
 mod error;
 mod fastmath;
+mod jobs;
 mod pool;
 // 1. the element type
 mod float;

@@ -4,12 +4,13 @@
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use std::ops::ControlFlow;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::AtomicBool;
 
 use super::{FitOptions, fit, score_by};
 use crate::data::Table;
 use crate::error::{Error, Result};
 use crate::float::Float;
+use crate::jobs::side_by_side;
 use crate::metrics::Metric;
 use crate::preprocess::{Task, class_indices, classes_of};
 
@@ -154,7 +155,9 @@ pub fn choose_lambda<T: Float>(
         .collect();
     let fold = folds(table, task, LAMBDA_FOLDS, options.train.seed)?;
     let k = LAMBDA_FOLDS;
-    let scores = side_by_side(settings.len() * k, options.train.threads, |job| {
+    let never = AtomicBool::new(false);
+    let workers = options.train.threads;
+    let scores = side_by_side(settings.len() * k, workers, &never, None, |job| {
         let (lambda, f) = settings[job / k];
         let mut single = options.clone();
         single.lambda_grid.clear();
@@ -165,7 +168,7 @@ pub fn choose_lambda<T: Float>(
         fold_score(table, metric, &single, &fold, job % k, k)
     });
     let mut candidates = Vec::with_capacity(settings.len());
-    let mut scores = scores.into_iter();
+    let mut scores = scores.into_iter().map(|(_, s)| s);
     for &(lambda, validation_fraction) in &settings {
         let (mut sum, mut count) = (0.0, 0);
         for s in scores.by_ref().take(k) {
@@ -194,35 +197,4 @@ pub fn choose_lambda<T: Float>(
         candidates,
         metric,
     })
-}
-
-/// `f(0)`, ..., `f(jobs - 1)` on up to `threads` threads, in order of the job.
-fn side_by_side<R: Send>(jobs: usize, threads: usize, f: impl Fn(usize) -> R + Sync) -> Vec<R> {
-    let workers = threads.clamp(1, jobs.max(1));
-    if workers == 1 {
-        return (0..jobs).map(f).collect();
-    }
-    let next = AtomicUsize::new(0);
-    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut out = Vec::new();
-                    loop {
-                        let job = next.fetch_add(1, Ordering::Relaxed);
-                        if job >= jobs {
-                            return out;
-                        }
-                        out.push((job, f(job)));
-                    }
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect()
-    });
-    done.sort_by_key(|(job, _)| *job);
-    done.into_iter().map(|(_, r)| r).collect()
 }

@@ -4,8 +4,7 @@
 //! threads (see `crate::driver`), so the members come out the same bit for bit however many
 //! run at once.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use ndarray::ArrayView2;
 
@@ -13,6 +12,7 @@ use super::split::{complement, gather, validation_rows};
 use crate::error::Result;
 use crate::float::Float;
 use crate::init::Init;
+use crate::jobs::side_by_side;
 use crate::network::Network;
 use crate::train::{Hooks, StopReason, TrainConfig, TrainData};
 
@@ -49,40 +49,22 @@ impl<T: Float> Members<'_, T> {
             .min(count.saturating_sub(1))
             .max(1);
         let threads_each = (self.train.threads / workers).max(1);
-        let next = AtomicUsize::new(1);
         let stop = AtomicBool::new(false);
-        let mut done: Vec<(usize, Result<Network<f64>>)> = std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..workers)
-                .map(|_| {
-                    scope.spawn(|| {
-                        let mut out = Vec::new();
-                        loop {
-                            let k = next.fetch_add(1, Ordering::Relaxed);
-                            if k >= count || stop.load(Ordering::Relaxed) {
-                                return out;
-                            }
-                            let member = self.member(k, threads_each, &stop);
-                            if member.is_err() {
-                                stop.store(true, Ordering::Relaxed);
-                            }
-                            out.push((k, member));
-                        }
-                    })
-                })
-                .collect();
-            while !handles.iter().all(|h| h.is_finished()) {
-                if hooks.interrupted() {
+        let mut poll = || hooks.interrupted();
+        let done = side_by_side(
+            count.saturating_sub(1),
+            workers,
+            &stop,
+            Some(&mut poll),
+            |j| {
+                let member = self.member(j + 1, threads_each, &stop);
+                if member.is_err() {
                     stop.store(true, Ordering::Relaxed);
                 }
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-                .collect()
-        });
+                member
+            },
+        );
         let interrupted = stop.load(Ordering::Relaxed);
-        done.sort_by_key(|(k, _)| *k);
         let networks = done
             .into_iter()
             .map(|(_, m)| m)

@@ -214,6 +214,15 @@ fn train_table<T: Float>(
         if !writes {
             return Err(Exit::Silent(130).into());
         }
+        if fitted.report.state.is_none() {
+            // Interrupted while the other members of an ensemble trained: the first network's
+            // state cannot continue them (see `mlp::fit_with`), so no checkpoint was written.
+            return Err(Exit::Interrupted(
+                "interrupted while the ensemble's other networks trained: nothing was saved (an ensemble cannot be resumed; run it again)"
+                    .to_string(),
+            )
+            .into());
+        }
         let path = checkpoint_path(args);
         let path = path.display();
         return Err(Exit::Interrupted(format!(
