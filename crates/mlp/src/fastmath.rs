@@ -13,6 +13,7 @@
 //! - [`exp_f64`] (x <= 0): within 1 ulp of `f64::exp`, and [`ln_1p_f64`] (0 <= t <= 1): within
 //!   1 ulp of `f64::ln_1p` (they are the f64 sigmoid's and softplus's, whose results must match
 //!   `libm`'s to 1e-13);
+//! - [`tanh_f64`]: within 2 ulp of `f64::tanh`;
 //! - [`exp_f32`] (x <= 0): within 1 ulp of the exact value; [`tanh_f32`]: within 2 ulp; the f32
 //!   [`crate::activation::sigmoid`] built on `exp_f32`: within 3 ulp (e/(1 + e) for z < 0 adds
 //!   the errors of e, of 1 + e and of the quotient). All are exactly 0, 1 or ±1 wherever the
@@ -192,6 +193,38 @@ pub(crate) fn tanh_f32(x: f32) -> f32 {
     let e = exp_f32(-2.0 * a);
     let far = (1.0 - e) / (1.0 + e);
     let t = if a < TANH_SPLIT_F32 { near } else { far };
+    t.copysign(x)
+}
+
+/// tanh |x| = |x| + |x| x^2 P(x^2) / Q(x^2) below this, (1 - e^{-2|x|}) / (1 + e^{-2|x|})
+/// above (as Cephes' `tanh` splits it).
+const TANH_SPLIT_F64: f64 = 0.625;
+/// Cephes' rational approximation of tanh on [0, 0.625] (its tanh.c P and Q; Q's leading
+/// coefficient is 1): relative error 2.5e-16 at most before the last roundings.
+const TANH_P_F64: [f64; 3] = [
+    -9.643_991_794_250_522e-1,
+    -9.928_772_310_019_186e1,
+    -1.614_687_684_417_084_5e3,
+];
+const TANH_Q_F64: [f64; 3] = [
+    1.128_116_784_916_329_3e2,
+    2.235_488_390_601_004_5e3,
+    4.844_063_053_251_255e3,
+];
+
+/// tanh x in f64, within 2 ulp of `f64::tanh`; exactly ±1 where the rounded exact value is.
+#[inline(always)]
+pub(crate) fn tanh_f64(x: f64) -> f64 {
+    let a = x.abs();
+    let z = a * a;
+    let p = TANH_P_F64[2] + z * (TANH_P_F64[1] + z * TANH_P_F64[0]);
+    let q = TANH_Q_F64[2] + z * (TANH_Q_F64[1] + z * (TANH_Q_F64[0] + z));
+    let near = a + a * z * (p / q);
+    // For |x| >= 0.625, e <= 0.29: 1 - e does not cancel. For |x| > 19.1, e < 2^-55 and the
+    // quotient rounds to 1, as tanh does.
+    let e = exp_f64(-2.0 * a);
+    let far = (1.0 - e) / (1.0 + e);
+    let t = if a < TANH_SPLIT_F64 { near } else { far };
     t.copysign(x)
 }
 

@@ -157,6 +157,55 @@ fn f64_ln_1p_is_within_one_ulp_of_std() {
 }
 
 #[test]
+fn f64_tanh_is_within_two_ulp_of_std_and_saturates_exactly() {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(13);
+    let mut worst = 0u64;
+    let mut differ = 0usize;
+    let mut count = 0usize;
+    let mut check = |x: f64| {
+        let (got, want) = (tanh_f64(x), x.tanh());
+        let d = got.to_bits().abs_diff(want.to_bits());
+        assert!(d <= 2, "tanh({x:e}) = {got:e}, std {want:e}");
+        worst = worst.max(d);
+        differ += usize::from(d != 0);
+        count += 1;
+    };
+    for i in 0..2_000_000 {
+        // Uniform on [-25, 25], and log-uniform magnitudes down to 1e-300.
+        let x = if i % 2 == 0 {
+            50.0 * rng.random::<f64>() - 25.0
+        } else {
+            10f64.powf(-300.0 + 301.5 * rng.random::<f64>()) * if i % 4 == 1 { 1.0 } else { -1.0 }
+        };
+        check(x);
+    }
+    // Around the split, and where the quotient starts to round to 1.
+    for c in [TANH_SPLIT_F64, 19.06, 18.7] {
+        for d in -2000i64..=2000 {
+            let x = f64::from_bits((c.to_bits() as i64 + d) as u64);
+            check(x);
+            check(-x);
+        }
+    }
+    eprintln!("tanh_f64: max {worst} ulp from std, {differ} of {count} differ");
+    for x in [
+        f64::MAX,
+        -f64::MAX,
+        1e300,
+        -1e300,
+        20.0,
+        -20.0,
+        746.0,
+        f64::INFINITY,
+    ] {
+        assert_eq!(tanh_f64(x), x.signum());
+    }
+    assert_eq!(tanh_f64(0.0).to_bits(), 0.0f64.to_bits());
+    assert_eq!(tanh_f64(-0.0).to_bits(), (-0.0f64).to_bits());
+    assert_eq!(tanh_f64(f64::from_bits(1)), f64::from_bits(1));
+}
+
+#[test]
 fn f32_exp_is_within_one_ulp() {
     let args = f32_args(110.0, 10, &[103.97, 87.33, 0.3466]);
     let (u, x, n) = worst_f32(
@@ -209,6 +258,8 @@ fn vectorized_loops_compute_the_bits_of_single_calls() {
     let exp_args = exp.clone();
     let mut ln_1p: Vec<f64> = (0..10_000).map(|i| f64::from(i) / 9_999.0).collect();
     let ln_1p_args = ln_1p.clone();
+    let tanh64_args: Vec<f64> = xs.iter().map(|&x| f64::from(x) * 0.7).collect();
+    let mut tanh64 = tanh64_args.clone();
     vectorized(
         #[inline(always)]
         || {
@@ -218,6 +269,7 @@ fn vectorized_loops_compute_the_bits_of_single_calls() {
                 .for_each(|x| *x = crate::activation::sigmoid(*x));
             exp.iter_mut().for_each(|x| *x = exp_f64(-x.abs()));
             ln_1p.iter_mut().for_each(|x| *x = ln_1p_f64(*x));
+            tanh64.iter_mut().for_each(|x| *x = tanh_f64(*x));
         },
     );
     for (i, &x) in xs.iter().enumerate() {
@@ -231,6 +283,8 @@ fn vectorized_loops_compute_the_bits_of_single_calls() {
         assert_eq!(exp_f64(-e.abs()).to_bits(), exp[i].to_bits());
         let t = std::hint::black_box(ln_1p_args[i]);
         assert_eq!(ln_1p_f64(t).to_bits(), ln_1p[i].to_bits());
+        let u = std::hint::black_box(tanh64_args[i]);
+        assert_eq!(tanh_f64(u).to_bits(), tanh64[i].to_bits());
     }
 }
 
