@@ -544,7 +544,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     The defaults are `mlp train`'s for regression (100 tanh units, L-BFGS, alpha = 1, inputs
     and targets standardized, early stopping on 10% of the rows), measured to beat
     scikit-learn's on held-out splits. alpha=None (the default) is `mlp train` without
-    `--lambda`: 1, except that a DataFrame with text or missing values and fewer than 200
+    `--lambda`: 1, except that a DataFrame with text or missing values and fewer than 500
     rows chooses alpha among 1, 3, 10 and 30, and early stopping or none, by 5-fold
     cross-validation. y may have several columns. See `MLPClassifier` for
     the parameters and the handling of DataFrames and missing values.

@@ -89,7 +89,10 @@ pub struct TrainArgs {
     /// Nesterov's momentum for sgd.
     #[arg(long)]
     pub(super) nesterov: bool,
-    /// lambda, the strength of the L2 term lambda/(2m) sum w^2 (biases excluded) [default: 1].
+    /// lambda, the strength of the L2 term lambda/(2m) sum w^2 (biases excluded) [default: 1; a
+    /// regression table with text, dates or missing values and fewer than 500 labelled rows
+    /// chooses among 1, 3, 10 and 30, with or without early stopping, by 5-fold
+    /// cross-validation].
     #[arg(long, allow_negative_numbers = true)]
     pub(super) lambda: Option<f64>,
     /// Seed of the initial weights, the validation split and the shuffles.
