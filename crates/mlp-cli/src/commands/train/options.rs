@@ -99,7 +99,9 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = 0)]
     pub(super) seed: u64,
     /// Share of rows held out for validation and early stopping (0: none, every row trains)
-    /// [default: 0.1; 0 for classification of complete numeric tables with lbfgs or cg].
+    /// [default: 0.1; 0 for classification of complete numeric tables with lbfgs or cg; a small
+    /// regression table with text, dates or missing values chooses 0.1 or 0 with lambda (see
+    /// --lambda)].
     #[arg(long, allow_negative_numbers = true)]
     pub(super) validation_fraction: Option<f64>,
     /// Early stopping on the validation loss: on or off (default: on, but off for gd, which
