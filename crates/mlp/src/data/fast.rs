@@ -225,6 +225,7 @@ fn short_exponent(bytes: &[u8]) -> Option<(i64, usize)> {
 }
 
 /// The 8 bytes of `bytes` from `at`, less `'0'` each, the first in the lowest byte.
+#[inline(always)]
 fn digit_word(bytes: &[u8], at: usize) -> Option<u64> {
     let word: [u8; 8] = bytes.get(at..at.checked_add(8)?)?.try_into().ok()?;
     Some(u64::from_le_bytes(word) ^ ZEROS)
@@ -233,6 +234,7 @@ fn digit_word(bytes: &[u8], at: usize) -> Option<u64> {
 /// How many bytes of `word` (see [`digit_word`]) are digits before the first that is not (8
 /// when all are): a byte is a digit when it is at most 9, which adding 0x76 to its low 7 bits
 /// leaves without the high bit.
+#[inline(always)]
 fn leading_digits(word: u64) -> usize {
     let low = 0x7F7F_7F7F_7F7F_7F7F;
     let high = 0x8080_8080_8080_8080;
@@ -242,6 +244,7 @@ fn leading_digits(word: u64) -> usize {
 
 /// The value of the first `n` (at most 8) digits of `word` (see [`digit_word`]): they are moved
 /// to the top, below zeros, and pairs, then fours, then the eight are combined by multiplying.
+#[inline(always)]
 fn digits_value(word: u64, n: usize) -> u64 {
     if n == 0 {
         return 0;
