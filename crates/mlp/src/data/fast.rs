@@ -111,12 +111,14 @@ fn field<T: Float>(
 /// do not start with a digit, a sign or a point. The value is the one `str::parse` gives for
 /// those bytes.
 pub(super) fn number_prefix<T: Float>(bytes: &[u8]) -> Option<(T, usize)> {
-    if !matches!(bytes.first(), Some(b'0'..=b'9' | b'-' | b'+' | b'.')) {
-        return None;
-    }
+    // The common case first, without a branch on the first byte: in a column of random signs,
+    // a digit or a minus, it would be mispredicted half the time.
     if let Some((x, used)) = short_decimal(bytes) {
         // Finite in `f32` too: below 10^15 times 10^22.
         return Some((T::of(x), used));
+    }
+    if !matches!(bytes.first(), Some(b'0'..=b'9' | b'-' | b'+' | b'.')) {
+        return None;
     }
     let (x, used) = fast_float2::parse_partial::<f64, _>(bytes).ok()?;
     let x = T::of(x);
