@@ -10,7 +10,7 @@ use crate::float::Float;
 use crate::model::{Model, Scaling};
 use crate::schema::Encoded;
 use ndarray::{Array2, ArrayView2};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 pub use crate::task::Task;
 
@@ -98,9 +98,9 @@ impl Scaling {
 /// The distinct labels of `values`, sorted: numerically when every label is a number
 /// ("2" before "10"), as text otherwise.
 pub fn classes_of(values: &[String]) -> Vec<String> {
-    let mut classes: Vec<String> = values.to_vec();
-    classes.sort();
-    classes.dedup();
+    // The distinct labels first (a few, for a column of many rows), then copied.
+    let distinct: BTreeSet<&str> = values.iter().map(String::as_str).collect();
+    let mut classes: Vec<String> = distinct.into_iter().map(str::to_owned).collect();
     let numbers: Option<Vec<f64>> = classes
         .iter()
         .map(|c| c.parse::<f64>().ok().filter(|v| v.is_finite()))
@@ -361,5 +361,19 @@ fn for_each_row<T: Float>(x: ArrayView2<'_, T>, mut f: impl FnMut(&[T])) {
 fn standardize<'a, T: Float>(row: impl Iterator<Item = &'a mut T>, mean: &[f64], std: &[f64]) {
     for ((v, &m), &s) in row.zip(mean).zip(std) {
         *v = T::of((v.wide() - m) / s);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::classes_of;
+
+    #[test]
+    fn classes_are_the_distinct_labels_sorted_as_numbers_or_as_text() {
+        let labels = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<String>>();
+        let numbers = labels(&["10", "2", "2", "1.0", "1", "10"]);
+        assert_eq!(classes_of(&numbers), labels(&["1", "1.0", "2", "10"]));
+        let text = labels(&["b", "a", "10", "b", "2"]);
+        assert_eq!(classes_of(&text), labels(&["10", "2", "a", "b"]));
     }
 }

@@ -4,6 +4,7 @@
 use super::config::TrainConfig;
 use super::run::Run;
 use super::state::{self, TrainState};
+use super::stats::TrainData;
 use crate::error::Result;
 use crate::float::Float;
 use crate::network::Network;
@@ -47,7 +48,19 @@ impl<T: Float> Run<T> {
         Ok(())
     }
 
-    pub(crate) fn state(&self, net: &Network<T>, config: &TrainConfig) -> TrainState {
+    /// The fingerprint of `data`, the run's training data: made once, when first asked for.
+    pub(crate) fn fingerprint(&self, data: TrainData<'_, T>) -> &str {
+        self.fingerprint
+            .get_or_init(|| state::fingerprint(data.x, data.y))
+    }
+
+    /// The state to resume from, with the fingerprint of `data`, the training data.
+    pub(crate) fn state(
+        &self,
+        net: &Network<T>,
+        config: &TrainConfig,
+        data: TrainData<'_, T>,
+    ) -> TrainState {
         let wide = |v: &[T]| to_file_order(net.params(), v);
         let (m1, m2, steps) = self.stepper.moments();
         TrainState {
@@ -77,7 +90,7 @@ impl<T: Float> Run<T> {
                 .as_ref()
                 .map(|p| wide(p.as_slice())),
             history: self.history.clone(),
-            data: Some(self.fingerprint.clone()),
+            data: Some(self.fingerprint(data).to_owned()),
             history_stride: (self.stride > 1).then_some(self.stride),
         }
     }
@@ -176,7 +189,16 @@ mod tests {
         };
         let mut run = Run::new(&net, &adam, 20);
         let tagged = |base: f64| (0..p.len()).map(|q| base + q as f64).collect::<Vec<f64>>();
-        let mut saved = run.state(&net, &adam);
+        let (x, y) = (
+            uniform_matrix(20, 3, -1.0, 1.0, 1),
+            uniform_matrix(20, 2, -1.0, 1.0, 2),
+        );
+        let data = TrainData {
+            x: x.view(),
+            y: y.view(),
+            validation: None,
+        };
+        let mut saved = run.state(&net, &adam, data);
         saved.params = tagged(0.0);
         saved.moment1 = tagged(1000.0);
         saved.moment2 = tagged(2000.0);
@@ -212,14 +234,18 @@ mod tests {
         ] {
             assert!(broken.check_matches(&adam, 20, p.len(), "").is_err());
         }
-        let data = saved.data.clone().unwrap_or_default();
-        assert!(saved.check_matches(&adam, 20, p.len(), &data).is_ok());
+        let fingerprint = saved.data.clone().unwrap_or_default();
+        assert!(
+            saved
+                .check_matches(&adam, 20, p.len(), &fingerprint)
+                .is_ok()
+        );
         assert!(
             saved
                 .check_matches(&adam, 20, p.len(), "other data")
                 .is_err()
         );
-        let again = run.state(&restored, &adam);
+        let again = run.state(&restored, &adam, data);
         assert_eq!(
             (
                 again.params,

@@ -115,11 +115,12 @@ fn run<T: Float>(
     // Rows streamed from disk have no order in memory (see `streamed`).
     let mut r = Run::new(net, &config, if stream.is_some() { 0 } else { n });
     r.monitor.validating = data.validation.is_some();
-    if stream.is_none() {
-        r.fingerprint = state::fingerprint(data.x, data.y);
+    if stream.is_some() {
+        // Rows streamed from disk are not resumed: no fingerprint.
+        let _ = r.fingerprint.set(String::new());
     }
     if let Some(state) = state {
-        state.check_matches(&config, n, net.params().len(), &r.fingerprint)?;
+        state.check_matches(&config, n, net.params().len(), r.fingerprint(data))?;
         r.restore(net, state)?;
     }
     let batch = if config.solver.full_batch() {
@@ -184,12 +185,12 @@ fn epochs<T: Float>(
                 break;
             }
             Epoch::Interrupted => {
-                return Ok(r.report(net, StopReason::Interrupted, config.config()));
+                return Ok(r.report(net, StopReason::Interrupted, config.config(), data));
             }
         }
     }
     let stop = r.stop.unwrap_or(StopReason::MaxEpochs);
-    Ok(r.report(net, stop, config.config()))
+    Ok(r.report(net, stop, config.config(), data))
 }
 
 /// Checks the shapes of the training and validation data against the network, once: the

@@ -14,6 +14,7 @@ use crate::network::Network;
 use crate::params::Params;
 use crate::passes::Cost;
 use crate::workspace::Workspace;
+use std::cell::OnceCell;
 use std::time::Instant;
 
 /// What one epoch of a solver did.
@@ -62,8 +63,10 @@ pub(crate) struct Run<T> {
     pub(super) stop: Option<StopReason>,
     pub(super) start: Instant,
     pub(super) before: Option<Params<T>>,
-    /// The training data's fingerprint, for checkpoints.
-    pub(super) fingerprint: String,
+    /// The training data's fingerprint, for checkpoints: made the first time a checkpoint or
+    /// a resumed state needs it (a pass over every number, which a run that writes no
+    /// checkpoint does without); empty for rows streamed from disk.
+    pub(super) fingerprint: OnceCell<String>,
     /// The history keeps epoch 1, every `stride`-th epoch and the latest (see
     /// [`HISTORY_LIMIT`]).
     pub(super) stride: usize,
@@ -90,7 +93,7 @@ impl<T: Float> Run<T> {
             stop: None,
             start: Instant::now(),
             before: None,
-            fingerprint: String::new(),
+            fingerprint: OnceCell::new(),
             stride: 1,
         }
     }
@@ -102,9 +105,10 @@ impl<T: Float> Run<T> {
         net: &mut Network<T>,
         stop: StopReason,
         config: &TrainConfig,
+        data: TrainData<'_, T>,
     ) -> TrainReport {
         let state = matches!(stop, StopReason::Interrupted | StopReason::Stopped)
-            .then(|| self.state(net, config));
+            .then(|| self.state(net, config, data));
         let elapsed = self.start.elapsed();
         let best_validation = self.monitor.finish(net, stop);
         TrainReport {
@@ -182,7 +186,7 @@ impl<T: Float> Run<T> {
         self.record(stats);
         self.epochs_done = epoch;
         self.next_batch = 0;
-        hooks.after_epoch(epoch, &|| self.state(net, config.config()))?;
+        hooks.after_epoch(epoch, &|| self.state(net, config.config(), data))?;
         if verdict.is_some() {
             self.stop = verdict;
         } else if asked_to_stop {
