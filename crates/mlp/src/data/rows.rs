@@ -1,8 +1,8 @@
-//! The data rows of a CSV file read as numbers, in parallel: this thread reads the input (and
-//! decompresses it) and cuts it into blocks of whole records ([`Blocks`]); as many workers as
-//! rayon's pool has threads parse blocks, each into rows of its own (the fast reader for blocks
-//! without quotes, the csv crate's for the others); and this thread appends the blocks' rows
-//! to the matrix in file order, as they come.
+//! The data rows of a CSV file read as numbers, in parallel: a reader thread reads the input
+//! (and decompresses it) and cuts it into blocks of whole records ([`Blocks`]); as many workers
+//! as rayon's pool has threads parse blocks, each into rows of its own (the fast reader for
+//! blocks without quotes, the csv crate's for the others); and this thread appends the blocks'
+//! rows to the matrix in file order, as they come.
 //!
 //! A block's rows depend only on its bytes, so the matrix is the same for any number of
 //! threads. Errors keep the order of the file: a block stops at its first problem, and the
@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::panic::AssertUnwindSafe;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{channel, sync_channel};
+use std::sync::mpsc::{Receiver, SyncSender, channel, sync_channel};
 
 use csv::ByteRecord;
 
@@ -233,6 +233,17 @@ pub(super) fn text_columns(header: &[String], indices: &[usize]) -> Vec<TargetCo
         .collect()
 }
 
+/// What the appending thread hears from the others.
+// Sent once a block, as the tuple of `Read` was before; `End` once.
+#[allow(clippy::large_enum_variant)]
+enum Message<T> {
+    /// Block `i` read by a worker: its bytes, its rows, and how reading it ended.
+    Read(usize, Block, Rows<T>, Outcome),
+    /// The reader handed out this many blocks, and then met the end of the input or (with it)
+    /// an error of the input.
+    End(usize, Option<Error>),
+}
+
 /// Reads every data row, from `first` (the block after the header) and the blocks after it,
 /// as numbers; `None` when a feature holds text that is neither a number nor a missing-value
 /// marker, so the file must be read as text (see `super::text`), and then `seen` says where
@@ -251,7 +262,9 @@ pub(super) fn read_rows<T: Float>(
     let in_flight = 2 * workers + 2;
     let (jobs, queue) = sync_channel::<(usize, Block)>(in_flight);
     let queue = &Mutex::new(queue);
-    let (done, results) = channel::<(usize, Block, Rows<T>, Outcome)>();
+    let (done, results) = channel::<Message<T>>();
+    // The buffers of appended blocks, back to the reader.
+    let (give_back, given_back) = channel::<Vec<u8>>();
     let stop = &AtomicBool::new(false);
     let spare: &Mutex<Vec<Rows<T>>> = &Mutex::new(Vec::new());
     std::thread::scope(|scope| {
@@ -275,47 +288,45 @@ pub(super) fn read_rows<T: Float>(
                             let read = AssertUnwindSafe(|| read_block(&block, how, &mut rows));
                             std::panic::catch_unwind(read).unwrap_or_else(Outcome::Panicked)
                         };
-                        if done.send((i, block, rows, outcome)).is_err() {
+                        if done.send(Message::Read(i, block, rows, outcome)).is_err() {
                             break;
                         }
                     }
                 })
                 .map_err(|e| Error::io(name, e))?;
         }
+        // The input is read on a thread of its own, so that appending never keeps the workers
+        // waiting for blocks (nor reading them, from appending).
+        let ended = done.clone();
+        std::thread::Builder::new()
+            .name("csv-reader".into())
+            .spawn_scoped(scope, move || {
+                let (handed, error) = hand_out(first, blocks, jobs, &given_back, in_flight, stop);
+                let _ = ended.send(Message::End(handed, error));
+            })
+            .map_err(|e| Error::io(name, e))?;
         drop(done);
         let mut rows = Rows::new(how);
         let mut waiting = BTreeMap::new();
-        let (mut sent, mut appended) = (0usize, 0usize);
-        let mut next = Some(first);
-        let mut input_error = None;
+        let mut appended = 0usize;
+        let mut end: Option<(usize, Option<Error>)> = None;
         let verdict = 'read: loop {
-            // Hand out blocks while there is room.
-            while sent - appended < in_flight
-                && let Some(block) = next.take()
+            if let Some((handed, error)) = &mut end
+                && appended == *handed
             {
-                if jobs.send((sent, block)).is_err() {
-                    break 'read Outcome::Failed(lost(name));
-                }
-                sent += 1;
-                next = blocks.next_block().unwrap_or_else(|e| {
-                    input_error = Some(e);
-                    None
-                });
-            }
-            if sent == appended {
-                break input_error.take().map_or(Outcome::Done, Outcome::Failed);
+                break error.take().map_or(Outcome::Done, Outcome::Failed);
             }
             match results.recv() {
-                Ok(result) => waiting.insert(result.0, result),
+                Ok(Message::Read(i, block, more, outcome)) => {
+                    waiting.insert(i, (block, more, outcome));
+                }
+                Ok(Message::End(handed, error)) => end = Some((handed, error)),
                 Err(_) => break Outcome::Failed(lost(name)),
-            };
-            while let Ok(result) = results.try_recv() {
-                waiting.insert(result.0, result);
             }
             // Append, in file order, the blocks that are ready.
-            while let Some((_, block, mut more, outcome)) = waiting.remove(&appended) {
+            while let Some((block, mut more, outcome)) = waiting.remove(&appended) {
                 appended += 1;
-                blocks.recycle(block.bytes);
+                let _ = give_back.send(block.bytes);
                 if !matches!(outcome, Outcome::Done) {
                     *seen = more.text.take();
                     break 'read outcome;
@@ -328,8 +339,10 @@ pub(super) fn read_rows<T: Float>(
                 }
             }
         };
+        // The reader stops at its next block (or as its buffers stop coming back), and the
+        // workers when it has stopped and the queue is empty.
         stop.store(true, Ordering::Relaxed);
-        drop(jobs);
+        drop(give_back);
         match verdict {
             Outcome::Done => Ok(Some(rows)),
             Outcome::Text => Ok(None),
@@ -337,6 +350,47 @@ pub(super) fn read_rows<T: Float>(
             Outcome::Panicked(panic) => std::panic::resume_unwind(panic),
         }
     })
+}
+
+/// Hands out `first` and the blocks after it to the workers (`jobs`), numbered in file order,
+/// with at most `in_flight` of them out at once: a block's buffer comes back (`back`) once
+/// its rows are appended. Stops at the end of the input, at an error of the input (returned),
+/// or when `stop` is raised or the appending thread has gone; returns how many blocks it
+/// handed out.
+fn hand_out(
+    first: Block,
+    blocks: &mut Blocks<'_>,
+    jobs: SyncSender<(usize, Block)>,
+    back: &Receiver<Vec<u8>>,
+    in_flight: usize,
+    stop: &AtomicBool,
+) -> (usize, Option<Error>) {
+    let (mut handed, mut returned) = (0usize, 0usize);
+    let mut next = Some(first);
+    while let Some(block) = next.take() {
+        while handed - returned >= in_flight {
+            match back.recv() {
+                Ok(bytes) => {
+                    blocks.recycle(bytes);
+                    returned += 1;
+                }
+                Err(_) => return (handed, None),
+            }
+        }
+        while let Ok(bytes) = back.try_recv() {
+            blocks.recycle(bytes);
+            returned += 1;
+        }
+        if stop.load(Ordering::Relaxed) || jobs.send((handed, block)).is_err() {
+            return (handed, None);
+        }
+        handed += 1;
+        match blocks.next_block() {
+            Ok(block) => next = block,
+            Err(e) => return (handed, Some(e)),
+        }
+    }
+    (handed, None)
 }
 
 /// The error when the parsers are gone (they only stop when told to, or on a bug).
