@@ -27,8 +27,8 @@ def sym(seed, rows, cols):
     return (u(seed, np.arange(rows * cols, dtype=np.uint64)) * 2 - 1).reshape(rows, cols)
 
 
-def main():
-    n, path = int(sys.argv[1]), sys.argv[2]
+def write_csv(n, path):
+    """Writes the first n rows of W3 (columns x0..x31 and y) to path."""
     d, h = 32, 16
     a = sym(2, d, h)
     c = sym(3, h, 1) / np.sqrt(h)
@@ -41,6 +41,10 @@ def main():
             noise = (u(4, np.arange(s, s + m, dtype=np.uint64)) - 0.5) * np.sqrt(12) * 0.1
             y = np.tanh((x - 0.5) @ a) @ c + noise[:, None]
             np.savetxt(out, np.hstack([x, y]).astype(np.float32), fmt="%.6f", delimiter=",")
+
+
+def main():
+    write_csv(int(sys.argv[1]), sys.argv[2])
 
 
 if __name__ == "__main__":
