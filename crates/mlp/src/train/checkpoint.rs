@@ -123,6 +123,14 @@ fn from_file_order<T: Float>(params: &Params<T>, saved: &[f64]) -> Vec<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// 20 rows of 3 inputs and 2 targets, the training data of the runs below.
+    fn sample_rows() -> (ndarray::Array2<f64>, ndarray::Array2<f64>) {
+        (
+            uniform_matrix(20, 3, -1.0, 1.0, 1),
+            uniform_matrix(20, 2, -1.0, 1.0, 2),
+        )
+    }
     use crate::activation::Activation;
     use crate::init::{Init, initialize, uniform_matrix};
     use crate::loss::Loss;
@@ -139,10 +147,7 @@ mod tests {
         )
         .expect("valid network");
         initialize(net.params_mut(), Init::Glorot, 7);
-        let (x, y) = (
-            uniform_matrix(20, 3, -1.0, 1.0, 1),
-            uniform_matrix(20, 2, -1.0, 1.0, 2),
-        );
+        let (x, y) = sample_rows();
         let data = TrainData {
             x: x.view(),
             y: y.view(),
@@ -189,10 +194,7 @@ mod tests {
         };
         let mut run = Run::new(&net, &adam, 20);
         let tagged = |base: f64| (0..p.len()).map(|q| base + q as f64).collect::<Vec<f64>>();
-        let (x, y) = (
-            uniform_matrix(20, 3, -1.0, 1.0, 1),
-            uniform_matrix(20, 2, -1.0, 1.0, 2),
-        );
+        let (x, y) = sample_rows();
         let data = TrainData {
             x: x.view(),
             y: y.view(),
