@@ -310,7 +310,6 @@ where
     let width = usize::from(width);
     let end = out.len() + count;
     let mut at = 0;
-    let mut scratch = Vec::new();
     while out.len() < end {
         let (header, used) = varint(buf.get(at..).unwrap_or_default())?;
         at += used;
@@ -331,57 +330,89 @@ where
             let raw = buf.get(at..at + bytes).ok_or_else(|| bad("ends early"))?;
             at += bytes;
             let take = (runs * 8).min(want);
-            if width == 16 {
-                // The usual width of a dictionary's indices: no unpacking.
-                let values = raw.chunks_exact(2).take(take);
-                out.extend(values.map(|b| f(u32::from(u16::from_le_bytes([b[0], b[1]])))));
-            } else {
-                scratch.clear();
-                unpack(raw, width, take, &mut scratch);
-                out.extend(scratch.iter().map(|&v| f(v)));
-            }
+            out.extend(unpacked(raw, width, take).map(&f));
         }
     }
     Ok(())
 }
 
-/// Appends the first `take` values of `width` bits packed (least significant bit first) in
-/// `raw` to `out`.
-fn unpack(raw: &[u8], width: usize, take: usize, out: &mut Vec<u32>) {
-    match width {
-        0 => out.extend(std::iter::repeat_n(0, take)),
-        1 => out.extend(
-            raw.iter()
-                .flat_map(|&b| (0..8).map(move |k| u32::from((b >> k) & 1)))
-                .take(take),
-        ),
-        8 => out.extend(raw.iter().take(take).map(|&b| u32::from(b))),
-        16 => out.extend(
-            raw.chunks_exact(2)
-                .take(take)
-                .map(|b| u32::from(u16::from_le_bytes([b[0], b[1]]))),
-        ),
-        _ => {
-            let mask = if width == 32 {
-                u64::from(u32::MAX)
-            } else {
-                (1u64 << width) - 1
-            };
-            let mut acc = 0u64;
-            let mut bits = 0;
-            let end = out.len() + take;
-            for &b in raw {
-                acc |= u64::from(b) << bits;
-                bits += 8;
-                while bits >= width && out.len() < end {
-                    out.push((acc & mask) as u32);
-                    acc >>= width;
-                    bits -= width;
+/// The first `take` values of `width` (at most 32) bits packed, least significant bit first, in
+/// `raw` (fewer if `raw` ends before them). Each value is read from the 8 bytes where it starts,
+/// which hold all of it (at most 7 + 32 bits), as one word: no loop over bytes or bits.
+fn unpacked(raw: &[u8], width: usize, take: usize) -> impl Iterator<Item = u32> + '_ {
+    let mask = (1u64 << width) - 1;
+    let take = match width {
+        0 => take,
+        _ => take.min(raw.len() * 8 / width),
+    };
+    (0..take).map(move |i| {
+        let bit = i * width;
+        let at = bit / 8;
+        let word = match raw.get(at..at + 8) {
+            Some(bytes) => bytes.try_into().unwrap_or_default(),
+            None => {
+                // The last few values: the bytes left, padded with zeros.
+                let mut padded = [0u8; 8];
+                let tail = raw.get(at..).unwrap_or_default();
+                for (p, &b) in padded.iter_mut().zip(tail) {
+                    *p = b;
                 }
-                if out.len() == end {
-                    break;
-                }
+                padded
             }
+        };
+        ((u64::from_le_bytes(word) >> (bit % 8)) & mask) as u32
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Bit by bit: value `i` of `width` bits, least significant bit first.
+    fn naive(raw: &[u8], width: usize, i: usize) -> u32 {
+        (0..width).fold(0, |v, k| {
+            let bit = i * width + k;
+            v | (u32::from((raw[bit / 8] >> (bit % 8)) & 1) << k)
+        })
+    }
+
+    #[test]
+    fn unpacking_reads_every_width_as_bit_by_bit() {
+        let raw: Vec<u8> = (0..300u32)
+            .map(|i| (i * 151 + 7) as u8 ^ (i >> 3) as u8)
+            .collect();
+        for width in 0..=32 {
+            for len in [0, 1, 3, 7, 8, 9, 40, 300] {
+                let raw = &raw[..len];
+                // Width 0 takes no bytes: as many values as asked for.
+                let fit = (len * 8).checked_div(width).unwrap_or(50);
+                let asked = if width == 0 { fit } else { fit + 5 };
+                let got: Vec<u32> = unpacked(raw, width, asked).collect();
+                let want: Vec<u32> = (0..fit).map(|i| naive(raw, width, i)).collect();
+                assert_eq!(got, want, "width {width}, {len} bytes");
+            }
+        }
+    }
+
+    #[test]
+    fn a_hybrid_run_of_any_width_reads_its_values() {
+        for width in [1u8, 5, 13, 15, 16, 17, 24, 31, 32] {
+            let w = usize::from(width);
+            // One bit-packed run of 3 groups of 8 (header (3 << 1) | 1), then a repeated run of
+            // 4 values (header 4 << 1) of the value 1.
+            let packed: Vec<u8> = (0..3 * w).map(|i| (i * 37 + 11) as u8).collect();
+            let mut buf = vec![7u8];
+            buf.extend(&packed);
+            buf.push(8);
+            buf.extend(std::iter::once(1u8).chain(std::iter::repeat_n(0, w.div_ceil(8) - 1)));
+            let mut out = Vec::new();
+            hybrid(&buf, width, 28, &mut out).unwrap_or_else(|e| panic!("{e}"));
+            let want: Vec<u32> = (0..24)
+                .map(|i| naive(&packed, w, i))
+                .chain([1; 4])
+                .collect();
+            assert_eq!(out, want, "width {width}");
+            assert!(hybrid(&buf[..buf.len() - 1], width, 28, &mut out).is_err());
         }
     }
 }
