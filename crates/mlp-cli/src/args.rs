@@ -95,9 +95,9 @@ pub struct TypeArgs {
     /// Columns to treat as numbers: text in them reads as missing (comma-separated).
     #[arg(long, value_name = "COLUMNS", value_delimiter = ',')]
     pub numeric: Vec<String>,
-    /// Piecewise-linear bins added to each number and date: auto (up to 4, at least 20
-    /// training rows each, for tables with text, dates or missing values; none for complete
-    /// all-numeric tables) or a count (0: none).
+    /// Piecewise-linear bins added to each number and date: auto (4, and from 2,000 training
+    /// rows one per 400 rows up to 8; at least 20 training rows each; for tables with text,
+    /// dates or missing values; none for complete all-numeric tables) or a count (0: none).
     #[arg(long, value_name = "auto|N", default_value = "auto")]
     pub bins: mlp::schema::Bins,
 }

@@ -296,6 +296,35 @@ fn bins_of_a_number_and_a_date_encoded_by_hand() {
 }
 
 #[test]
+fn only_columns_of_three_values_share_the_bins_budget() {
+    // 300 columns of 0 and 1, one of many values and a text column, 200 rows: the old budget
+    // (256 inputs over 301 numeric columns) gave no column bins; the 0/1 columns take none, so
+    // the budget is the many-valued column's alone: 4 bins (200 rows allow no more).
+    let mut csv = (0..300).map(|j| format!("b{j},")).collect::<String>() + "x,c,y\n";
+    for i in 0..200 {
+        let bits: String = (0..300)
+            .map(|j| format!("{},", (i * 7 + j) % 3 % 2))
+            .collect();
+        csv += &format!("{bits}{},{},{}\n", i * i % 97, ["p", "q"][i % 2], i % 2);
+    }
+    let table = read(&csv, &with_target("y"));
+    let format = table.format();
+    let plan = infer(&table, &format, &Overrides::default(), true);
+    let rows: Vec<usize> = (0..200).collect();
+    let schema = fit(&table, &plan, &format, &rows, Bins::Auto);
+    assert_eq!(schema.columns[300].name, "x");
+    assert_eq!(schema.columns[300].encoding.bins().len(), 5);
+    assert!(
+        schema.columns[..300]
+            .iter()
+            .all(|c| c.encoding.bins().is_empty())
+    );
+    // 40 rows: 2 bins, as each needs 20 rows.
+    let schema = fit(&table, &plan, &format, &rows[..40], Bins::Auto);
+    assert_eq!(schema.columns[300].encoding.bins().len(), 3);
+}
+
+#[test]
 fn zero_one_inputs_stay_zero_one_on_real_tables() {
     // A table with a text column (a real table): the category's levels, and the number that is
     // 0 or 1 in every row, are not standardized; the other number is.

@@ -7,15 +7,26 @@
 //! 0) with f in [0, 1] the position inside x's bin: a step the network's first layer can weigh
 //! bin by bin, which lets it draw a tree's thresholds with one unit.
 
-/// The most bins a column gets. Measured (docs/defaults.md): 4 against 8 on 12 real tables,
-/// mean of 3 seeds: hmda 0.890 -> 0.903, penguins 0.971 -> 0.986, chile 0.678 -> 0.681,
-/// economics 0.981 -> 0.980, titanic 0.777 -> 0.770, the others within 0.001.
+/// The most bins a column gets in a table of up to `MAX_BINS * ROWS_PER_LARGE_BIN` training
+/// rows. Measured (docs/defaults.md): 4 against 8 on 12 real tables, mean of 3 seeds: hmda
+/// 0.890 -> 0.903, penguins 0.971 -> 0.986, chile 0.678 -> 0.681, economics 0.981 -> 0.980,
+/// titanic 0.777 -> 0.770, the others within 0.001.
 pub const MAX_BINS: usize = 4;
+/// In larger tables a column gets a bin per this many training rows, up to [`MAX_BINS_LARGE`]
+/// (2,000 rows: 5 bins; 3,200 or more: 8).
+pub const ROWS_PER_LARGE_BIN: usize = 400;
+/// The most bins a column gets in any table.
+pub const MAX_BINS_LARGE: usize = 8;
 /// Training rows per bin at least: fewer rows give fewer bins (a column of 60 rows gets 3).
 pub const ROWS_PER_BIN: usize = 20;
-/// The bins of all columns together make at most this many inputs (64 numeric columns get 4
-/// bins each, 100 get 2; 128 or more get none).
+/// The bins of all columns together make at most this many inputs, or as many as the table
+/// has numeric columns where that is more. Only columns of three or more distinct values take
+/// bins, and only they share the budget: 64 such columns get 4 bins each, 100 get 2, 128 or
+/// more none, unless the table has more numeric columns in all (a table of 1,500 numeric
+/// columns, 160 of them with three or more values, gives those 8 each).
 pub const MAX_BIN_INPUTS: usize = 256;
+/// And at most one bin input per this many training rows: 128 columns of 300 rows get none.
+pub const ROWS_PER_BIN_INPUT: usize = 2;
 
 /// How many bins a numeric column of a table gets.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -31,16 +42,20 @@ pub enum Bins {
 
 impl Bins {
     /// The number of bins per column for a table of `rows` training rows and `columns` numeric
-    /// columns (dates count once): min([`MAX_BINS`], rows / [`ROWS_PER_BIN`],
-    /// [`MAX_BIN_INPUTS`] / columns), and none below 2. `complete`: every column is a number
-    /// and none is missing.
-    pub fn count(self, rows: usize, columns: usize, complete: bool) -> usize {
+    /// columns (dates count once), `binnable` of which have three or more distinct values:
+    /// clamp(rows / [`ROWS_PER_LARGE_BIN`], [`MAX_BINS`], [`MAX_BINS_LARGE`]), at most
+    /// rows / [`ROWS_PER_BIN`], max([`MAX_BIN_INPUTS`], columns) / binnable and
+    /// rows / [`ROWS_PER_BIN_INPUT`] / binnable, and none below 2. `complete`: every column is
+    /// a number and none is missing.
+    pub fn count(self, rows: usize, columns: usize, binnable: usize, complete: bool) -> usize {
         let t = match self {
             Bins::Fixed(t) => t,
             Bins::Auto if complete => 0,
-            Bins::Auto => MAX_BINS
+            Bins::Auto => (rows / ROWS_PER_LARGE_BIN)
+                .clamp(MAX_BINS, MAX_BINS_LARGE)
                 .min(rows / ROWS_PER_BIN)
-                .min(MAX_BIN_INPUTS / columns.max(1)),
+                .min(MAX_BIN_INPUTS.max(columns) / binnable.max(1))
+                .min(rows / ROWS_PER_BIN_INPUT / binnable.max(1)),
         };
         if t < 2 { 0 } else { t }
     }
@@ -131,13 +146,24 @@ mod tests {
 
     #[test]
     fn count_follows_rows_and_width() {
-        assert_eq!(Bins::Auto.count(10_000, 5, false), MAX_BINS);
-        assert_eq!(Bins::Auto.count(60, 5, false), 3);
-        assert_eq!(Bins::Auto.count(30, 5, false), 0);
-        assert_eq!(Bins::Auto.count(10_000, 64, false), 4);
-        assert_eq!(Bins::Auto.count(10_000, 200, false), 0);
-        assert_eq!(Bins::Auto.count(10_000, 5, true), 0);
-        assert_eq!(Bins::Fixed(3).count(10, 500, true), 3);
+        assert_eq!(Bins::Auto.count(1_000, 5, 5, false), MAX_BINS);
+        assert_eq!(Bins::Auto.count(2_000, 5, 5, false), 5);
+        assert_eq!(Bins::Auto.count(10_000, 5, 5, false), MAX_BINS_LARGE);
+        assert_eq!(Bins::Auto.count(60, 5, 5, false), 3);
+        assert_eq!(Bins::Auto.count(30, 5, 5, false), 0);
+        assert_eq!(Bins::Auto.count(1_000, 64, 64, false), 4);
+        assert_eq!(Bins::Auto.count(10_000, 64, 64, false), 4);
+        assert_eq!(Bins::Auto.count(10_000, 200, 200, false), 0);
+        // 0/1 columns take no bins and leave the budget to the others
+        assert_eq!(Bins::Auto.count(1_000, 200, 50, false), 4);
+        // 128 columns of 300 rows: fewer bin inputs than half the rows allows
+        assert_eq!(Bins::Auto.count(300, 129, 128, false), 0);
+        assert_eq!(Bins::Auto.count(600, 129, 100, false), 2);
+        // a wide table: the budget is its number of numeric columns
+        assert_eq!(Bins::Auto.count(6_000, 1_500, 160, false), 8);
+        assert_eq!(Bins::Auto.count(6_000, 1_500, 300, false), 5);
+        assert_eq!(Bins::Auto.count(10_000, 5, 5, true), 0);
+        assert_eq!(Bins::Fixed(3).count(10, 500, 500, true), 3);
         assert_eq!("auto".parse::<Bins>(), Ok(Bins::Auto));
         assert_eq!("0".parse::<Bins>(), Ok(Bins::Fixed(0)));
         assert!("x".parse::<Bins>().is_err());

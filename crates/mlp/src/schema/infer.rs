@@ -349,7 +349,11 @@ pub fn fit<T: Float>(
         .iter()
         .filter(|p| matches!(p.kind, Kind::Numeric | Kind::Date))
         .count();
-    let t = bins.count(train.len(), numbers, complete);
+    let binnable = match bins {
+        Bins::Auto if !complete => binnable_columns(table, plans, read, train),
+        _ => numbers,
+    };
+    let t = bins.count(train.len(), numbers, binnable, complete);
     let mut columns = Vec::new();
     for (j, (plan, column)) in plans.iter().zip(&table.columns).enumerate() {
         let encoding = match plan.kind {
@@ -404,6 +408,45 @@ pub fn fit<T: Float>(
         na_values: read.na_values.clone(),
         decimal: read.decimal,
     }
+}
+
+/// How many of the numeric and date columns can take bins: the dates, and the numbers of three
+/// or more distinct values on the training rows (fewer need none: see [`edges`]).
+fn binnable_columns<T: Float>(
+    table: &Table<T>,
+    plans: &[ColumnPlan],
+    read: &Columns,
+    train: &[usize],
+) -> usize {
+    let three_values = |values: Vec<f64>| {
+        let mut seen: Vec<f64> = Vec::with_capacity(3);
+        for v in values.into_iter().filter(|v| v.is_finite()) {
+            if !seen.contains(&v) {
+                seen.push(v);
+                if seen.len() == 3 {
+                    return true;
+                }
+            }
+        }
+        false
+    };
+    plans
+        .iter()
+        .zip(&table.columns)
+        .enumerate()
+        .filter(|(j, (plan, column))| match plan.kind {
+            Kind::Date => true,
+            Kind::Numeric => three_values(numeric_values(
+                table,
+                *j,
+                column,
+                read,
+                plan.number_format,
+                train,
+            )),
+            _ => false,
+        })
+        .count()
 }
 
 /// Column `j`'s values on `rows` as numbers, NaN where missing or not a number.

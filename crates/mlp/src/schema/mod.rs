@@ -17,7 +17,10 @@ mod encode;
 mod infer;
 mod number;
 
-pub use bins::{Bins, MAX_BIN_INPUTS, MAX_BINS, ROWS_PER_BIN, edges as bin_edges};
+pub use bins::{
+    Bins, MAX_BIN_INPUTS, MAX_BINS, MAX_BINS_LARGE, ROWS_PER_BIN, ROWS_PER_BIN_INPUT,
+    ROWS_PER_LARGE_BIN, edges as bin_edges,
+};
 pub use date::{DateOrder, PARTS as DATE_PARTS, parse_days};
 pub use encode::Encoded;
 pub(crate) use infer::looks_like_id;

@@ -132,7 +132,7 @@ pub fn fit_streamed<T: Float>(
         })
         .collect();
     // Bins learn their edges from the rows: refused before the schema is fitted on none.
-    if options.bins.count(n - val_rows.len(), width, true) > 0 {
+    if options.bins.count(n - val_rows.len(), width, width, true) > 0 {
         return Err(Error::config(
             "memory",
             "data streamed from disk takes its numbers as they are: no --bins",
