@@ -14,8 +14,9 @@ const POLL_EVERY: Duration = Duration::from_millis(20);
 ///
 /// Once `stop` is set no further job starts; jobs already running finish (a job may watch
 /// `stop` itself, and may set it, e.g. on an error). With `poll`, the calling thread asks it
-/// every 20 ms while the workers run and sets `stop` when it answers true; without it, the
-/// calling thread just waits. A panic in a job is resumed on the calling thread.
+/// once before any job starts, then every 20 ms while the workers run, and sets `stop` when it
+/// answers true (a poll that answers true at once runs no job, however fast the jobs are);
+/// without it, the calling thread just waits. A panic in a job is resumed on the calling thread.
 pub(crate) fn side_by_side<R: Send>(
     jobs: usize,
     workers: usize,
@@ -24,6 +25,10 @@ pub(crate) fn side_by_side<R: Send>(
     job: impl Fn(usize) -> R + Sync,
 ) -> Vec<(usize, R)> {
     let workers = workers.clamp(1, jobs.max(1));
+    let mut poll = poll;
+    if poll.as_mut().is_some_and(|poll| poll()) {
+        stop.store(true, Ordering::Relaxed);
+    }
     let next = AtomicUsize::new(0);
     let work = || {
         let mut out = Vec::new();
@@ -94,12 +99,26 @@ mod tests {
             asked += 1;
             true
         };
+        let done = side_by_side(1000, 2, &stop, Some(&mut poll), |j| j);
+        assert!(stop.load(Ordering::Relaxed));
+        assert!(asked >= 1);
+        assert!(done.is_empty(), "{} jobs ran", done.len());
+    }
+
+    #[test]
+    fn a_later_poll_stops_the_queue() {
+        let stop = AtomicBool::new(false);
+        let mut asked = 0;
+        let mut poll = || {
+            asked += 1;
+            asked > 1
+        };
         let done = side_by_side(1000, 2, &stop, Some(&mut poll), |j| {
             std::thread::sleep(Duration::from_millis(5));
             j
         });
         assert!(stop.load(Ordering::Relaxed));
-        assert!(asked >= 1);
+        assert!(asked >= 2);
         assert!(done.len() < 1000, "{} jobs ran", done.len());
         assert!(done.windows(2).all(|w| w[0].0 < w[1].0));
     }
