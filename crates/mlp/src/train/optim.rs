@@ -6,7 +6,7 @@ use crate::float::Float;
 use crate::network::Network;
 use crate::params::Params;
 use crate::passes::gradient_descent;
-use crate::pool::{PAR_MIN_ELEMENTS, blocks_for, par_blocks};
+use crate::pool::{PAR_MIN_ELEMENTS, PAR_MIN_TRANSCENDENTAL, blocks_for, par_blocks};
 
 /// The state a first-order solver carries from step to step.
 #[derive(Clone, Debug, PartialEq)]
@@ -125,6 +125,10 @@ impl<T: Float> Stepper<T> {
                 beta2,
                 eps,
             } => {
+                // A square root and three divisions per element: split as early as the passes
+                // that evaluate an exponential (on the pool, W3's 20,865 parameters are then
+                // shared by two threads).
+                let blocks = blocks_for(threads, w.len(), PAR_MIN_TRANSCENDENTAL);
                 *t += 1;
                 let (b1, b2) = (T::of(*beta1), T::of(*beta2));
                 let exponent = i32::try_from(*t).unwrap_or(i32::MAX);
