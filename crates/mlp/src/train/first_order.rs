@@ -15,7 +15,7 @@ use crate::network::Network;
 use crate::params::Params;
 use crate::passes::Cost;
 use crate::workspace::Workspace;
-use ndarray::{Array2, s};
+use ndarray::{Array2, ArrayView1, ArrayViewMut1, s};
 
 /// A first-order solver's buffers: the gradient, and the rows of a shuffled batch.
 pub(super) struct FirstOrder<'c, T> {
@@ -96,8 +96,8 @@ impl<T: Float> Step<T> for FirstOrder<'_, T> {
                 net.cost_and_gradient_trusted(xb, yb, lambda, ws, grad)
             } else {
                 for (j, &i) in chunk.iter().enumerate() {
-                    self.bx.row_mut(j).assign(&data.x.row(i));
-                    self.by.row_mut(j).assign(&data.y.row(i));
+                    copy_row(self.bx.row_mut(j), data.x.row(i));
+                    copy_row(self.by.row_mut(j), data.y.row(i));
                 }
                 let (xb, yb) = (self.bx.slice(s![..m, ..]), self.by.slice(s![..m, ..]));
                 net.cost_and_gradient_trusted(xb, yb, lambda, ws, grad)
@@ -114,6 +114,14 @@ impl<T: Float> Step<T> for FirstOrder<'_, T> {
             grad: Some(&self.grad),
             rows: last_m,
         })
+    }
+}
+
+/// `dst := src`, one row of a batch: a plain copy when both rows are contiguous.
+fn copy_row<T: Float>(mut dst: ArrayViewMut1<'_, T>, src: ArrayView1<'_, T>) {
+    match (dst.as_slice_mut(), src.as_slice()) {
+        (Some(d), Some(s)) => d.copy_from_slice(s),
+        _ => dst.assign(&src),
     }
 }
 
