@@ -91,33 +91,31 @@ mod tests {
         );
     }
 
-    #[test]
-    fn poll_stops_the_queue() {
+    /// Runs 1000 jobs of 5 ms on 2 workers with a poll that answers true from its `from`-th
+    /// question on; the jobs that ran and the questions asked.
+    fn polled(from: usize) -> (Vec<(usize, usize)>, usize) {
         let stop = AtomicBool::new(false);
         let mut asked = 0;
         let mut poll = || {
             asked += 1;
-            true
-        };
-        let done = side_by_side(1000, 2, &stop, Some(&mut poll), |j| j);
-        assert!(stop.load(Ordering::Relaxed));
-        assert!(asked >= 1);
-        assert!(done.is_empty(), "{} jobs ran", done.len());
-    }
-
-    #[test]
-    fn a_later_poll_stops_the_queue() {
-        let stop = AtomicBool::new(false);
-        let mut asked = 0;
-        let mut poll = || {
-            asked += 1;
-            asked > 1
+            asked >= from
         };
         let done = side_by_side(1000, 2, &stop, Some(&mut poll), |j| {
             std::thread::sleep(Duration::from_millis(5));
             j
         });
         assert!(stop.load(Ordering::Relaxed));
+        (done, asked)
+    }
+
+    #[test]
+    fn poll_stops_the_queue() {
+        // Asked before any job starts: none runs.
+        let (done, asked) = polled(1);
+        assert!(asked >= 1);
+        assert!(done.is_empty(), "{} jobs ran", done.len());
+        // Asked again while the workers run: those running finish, no other starts.
+        let (done, asked) = polled(2);
         assert!(asked >= 2);
         assert!(done.len() < 1000, "{} jobs ran", done.len());
         assert!(done.windows(2).all(|w| w[0].0 < w[1].0));

@@ -75,18 +75,30 @@ impl std::str::FromStr for Bins {
     }
 }
 
+/// Whether a column of these values takes bins: it has three or more distinct finite values (one
+/// or two say all they have in the number itself). Stops reading at the third.
+pub fn takes_bins(values: impl IntoIterator<Item = f64>) -> bool {
+    let mut seen: Vec<f64> = Vec::with_capacity(3);
+    for v in values.into_iter().filter(|v| v.is_finite()) {
+        if !seen.contains(&v) {
+            seen.push(v);
+            if seen.len() == 3 {
+                return true;
+            }
+        }
+    }
+    false
+}
+
 /// The edges b_0 < ... < b_T of `t` bins: quantiles k/t of `values` (linear interpolation
 /// between order statistics, as numpy's default), repeated edges merged. Empty when fewer than
 /// two bins remain, and for a column of one or two distinct values (its number says it all).
 pub fn edges(values: &[f64], t: usize) -> Vec<f64> {
+    if t < 2 || !takes_bins(values.iter().copied()) {
+        return Vec::new();
+    }
     let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
-    if t < 2 || v.is_empty() {
-        return Vec::new();
-    }
     v.sort_by(f64::total_cmp);
-    if v.windows(2).filter(|w| w[0] < w[1]).count() < 2 {
-        return Vec::new();
-    }
     let last = (v.len() - 1) as f64;
     let mut out: Vec<f64> = Vec::with_capacity(t + 1);
     for k in 0..=t {
@@ -131,6 +143,9 @@ mod tests {
         assert_eq!(edges(&[0.0, 0.0, 0.0, 1.0, 5.0], 4), vec![0.0, 1.0, 5.0]);
         assert!(edges(&[0.0, 1.0, 0.0, 1.0], 4).is_empty());
         assert!(edges(&[f64::NAN, 2.0], 4).is_empty());
+        // three distinct finite values take bins; -0 and 0 are one value, NaN none
+        assert!(takes_bins([0.0, 1.0, 1.0, 5.0]));
+        assert!(!takes_bins([0.0, -0.0, 1.0, f64::NAN, f64::INFINITY]));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use super::bins::{Bins, edges};
+use super::bins::{Bins, edges, takes_bins};
 use super::date::{DateOrder, parts};
 use super::number::NumberFormat;
 use super::{Encoding, InputColumn, MAX_LEVELS, MIN_LEVEL_ROWS, ONE_HOT_LEVELS, Schema};
@@ -410,40 +410,32 @@ pub fn fit<T: Float>(
     }
 }
 
-/// How many of the numeric and date columns can take bins: the dates, and the numbers of three
-/// or more distinct values on the training rows (fewer need none: see [`edges`]).
+/// How many of the numeric and date columns can take bins: the dates, and the numbers that
+/// [`takes_bins`] on the training rows.
 fn binnable_columns<T: Float>(
     table: &Table<T>,
     plans: &[ColumnPlan],
     read: &Columns,
     train: &[usize],
 ) -> usize {
-    let three_values = |values: Vec<f64>| {
-        let mut seen: Vec<f64> = Vec::with_capacity(3);
-        for v in values.into_iter().filter(|v| v.is_finite()) {
-            if !seen.contains(&v) {
-                seen.push(v);
-                if seen.len() == 3 {
-                    return true;
-                }
-            }
-        }
-        false
-    };
     plans
         .iter()
         .zip(&table.columns)
         .enumerate()
         .filter(|(j, (plan, column))| match plan.kind {
             Kind::Date => true,
-            Kind::Numeric => three_values(numeric_values(
-                table,
-                *j,
-                column,
-                read,
-                plan.number_format,
-                train,
-            )),
+            Kind::Numeric => match &column.text {
+                // Read in place: most columns show three values within their first rows.
+                None => takes_bins(train.iter().map(|&i| table.x[[i, *j]].wide())),
+                Some(_) => takes_bins(numeric_values(
+                    table,
+                    *j,
+                    column,
+                    read,
+                    plan.number_format,
+                    train,
+                )),
+            },
             _ => false,
         })
         .count()
