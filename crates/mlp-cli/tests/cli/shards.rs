@@ -3,7 +3,7 @@
 //! the file and the column, a pattern matching nothing refused naming it.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::raw::{ok, run};
 use std::io::Write;

@@ -3,11 +3,11 @@
 //! scikit-learn and PyTorch all reach.
 #![allow(clippy::unwrap_used)]
 
-#[path = "../../mlp/tests/common/workloads.rs"]
+#[path = "../../../mlp/tests/common/workloads.rs"]
 #[allow(dead_code)]
 mod workloads;
 
-mod common;
+use crate::common;
 
 use assert_cmd::Command;
 use std::fmt::Write as _;

@@ -2,7 +2,7 @@
 //! importance average; the commands defined for one network refuse it.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::penguins;
 use common::raw::{ok, run};

@@ -3,7 +3,7 @@
 //! with exit 2 and nothing written.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::raw::{ok, run};
 use std::path::Path;

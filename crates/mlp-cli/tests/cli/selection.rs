@@ -1,7 +1,7 @@
 //! Choosing and understanding models on raw tables: cross-validation, tuning, importance.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::penguins;
 use common::raw::{ok, run};

@@ -3,7 +3,7 @@
 //! line), never a panic.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::raw::{ok, run};
 use serde_json::Value;

@@ -2,7 +2,7 @@
 //! closed-form solutions.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::workloads;
 use mlp::{Activation, Init, Loss, Network, Solver, TrainConfig, TrainData, Workspace};

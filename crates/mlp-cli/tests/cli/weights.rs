@@ -1,7 +1,7 @@
 //! `--sample-weight` and `--class-weight`: J becomes the weighted mean of the examples' costs.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::raw::{ok, run};
 

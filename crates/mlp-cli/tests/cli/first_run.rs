@@ -3,7 +3,7 @@
 //! suggestion.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::raw::{ok, run};
 

@@ -2,7 +2,7 @@
 //! must match the text block that follows it (numbers to the digits shown; times are ignored).
 //!
 //! After a deliberate change of output, refresh the text with `MLP_BLESS=1 cargo test --release
-//! --test tutorial` and read the diff.
+//! -p mlp-cli --test cli tutorial::` and read the diff.
 #![allow(clippy::unwrap_used)]
 
 use std::path::Path;

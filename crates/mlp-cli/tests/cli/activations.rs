@@ -3,7 +3,7 @@
 //! `mlp gradcheck` against central differences.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::raw::{ok, run};
 

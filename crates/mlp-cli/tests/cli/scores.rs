@@ -2,7 +2,7 @@
 //! fixed models, and `--metric` of `mlp cv` and `mlp tune`.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::fixtures::*;
 

@@ -3,7 +3,7 @@
 //! one line with exit 2 (or handled), and nothing is written.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::fixtures::*;
 

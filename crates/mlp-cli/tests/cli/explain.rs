@@ -2,7 +2,7 @@
 //! show` draws a model's hidden units.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use assert_cmd::Command;
 

@@ -2,7 +2,7 @@
 //! exit codes, one-line messages and "nothing written" promise of the contract.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use assert_cmd::Command;
 use common::fixtures::*;

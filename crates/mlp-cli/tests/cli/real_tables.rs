@@ -2,7 +2,7 @@
 //! in training, prediction and evaluation, on small files made here.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::penguins;
 use common::raw::{mlp, ok, run};
