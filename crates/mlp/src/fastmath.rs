@@ -4,9 +4,11 @@
 //! [`crate::pool`]'s job.)
 //!
 //! `libm`'s `exp` and `tanhf` are opaque calls: a loop that calls them runs one element at a
-//! time. The functions here use only `+ - * /`, comparisons and bit operations — no branch, no
-//! table, no fused multiply-add — so LLVM turns a loop over them into SIMD code, and every
-//! instruction set (SSE2, AVX2, AVX-512) computes the same bits.
+//! time. The functions here use only `+ - * /`, fused multiply-adds (`mul_add`), comparisons
+//! and bit operations — no branch, no table — so LLVM turns a loop over them into SIMD code, and
+//! every instruction set computes the same bits: a fused multiply-add rounds once, whether it
+//! is an FMA instruction (AVX2, AVX-512) or, on the SSE2 baseline, the C library's `fma` (the
+//! same bits, far slower; CPUs without FMA predate 2013).
 //!
 //! Accuracy, checked by this module's tests against the `f64` std functions:
 //!
@@ -61,7 +63,8 @@ const EXP_TAYLOR_F64: [f64; 12] = [
 ///
 /// x = k ln2 + r with |r| <= ln2/2, e^x = 2^k e^r. The reduction keeps r as the exact sum
 /// r + c of two doubles, and e^r = 1 + r + r^2 q(r) is summed with the rounding error of 1 + r
-/// carried along, so that the only sizeable error is the final rounding.
+/// carried along, so that the only sizeable error is the final rounding. q is Horner's rule in
+/// fused multiply-adds: it enters only the small r^2 q, so its own roundings do not show.
 #[inline(always)]
 pub(crate) fn exp_f64(x: f64) -> f64 {
     // Below -746, e^x is 0 in f64; the clamp keeps k within the range of the scale factors.
@@ -77,7 +80,7 @@ pub(crate) fn exp_f64(x: f64) -> f64 {
     let c = (hi - (r - lo_part)) + (lo - lo_part);
     let mut q = EXP_TAYLOR_F64[11];
     for &coefficient in EXP_TAYLOR_F64[..11].iter().rev() {
-        q = q * r + coefficient;
+        q = r.mul_add(q, coefficient);
     }
     let tail = r * r * q;
     // 1 + r = s + e exactly (Fast2Sum: |r| < 1); e^(r + c) = e^r (1 + c) to 2^-110.
@@ -133,37 +136,48 @@ pub(crate) fn ln_1p_f64(t: f64) -> f64 {
 
 /// 1.5 * 2^23, the f32 counterpart of [`SHIFT_F64`].
 const SHIFT_F32: f32 = 12_582_912.0;
-/// ln 2 to 9 bits (k * LN2_HI_F32 is exact for |k| < 2^15) and the rest.
-const LN2_HI_F32: f32 = 355.0 / 512.0;
-const LN2_LO_F32: f32 = -2.121_944_4e-4;
+/// ln 2 rounded to f32, and the rest (for the fused reduction of [`exp_f32`]).
+const LN2_HI_F32: f32 = std::f32::consts::LN_2;
+const LN2_LO_F32: f32 = (std::f64::consts::LN_2 - std::f32::consts::LN_2 as f64) as f32;
 /// 2^-32.
 const TWO_POW_M32_F32: f32 = 1.0 / 4_294_967_296.0;
 
 /// e^x for x <= 0 in f32, within 1 ulp of the exact value (0 where it rounds to 0).
+///
+/// x = k ln2 + r with |r| <= ln2/2, e^x = 2^k e^r. With fused multiply-adds the reduction
+/// r = (x - k ln2_hi) - k ln2_lo loses nothing that matters (each product is exact inside its
+/// fma), and e^r = 1 + r(1 + r(1/2 + ... + r/7!)) is Horner's rule, one rounding a step.
+/// (Exhaustively, on every f32 in [-104, 0]: at most 0.94 ulp.)
 #[inline(always)]
 pub(crate) fn exp_f32(x: f32) -> f32 {
     // Below -104, e^x rounds to 0 in f32.
     let x = if x < -104.0 { -104.0 } else { x };
-    let shifted = x * std::f32::consts::LOG2_E + SHIFT_F32;
+    let shifted = x.mul_add(std::f32::consts::LOG2_E, SHIFT_F32);
     let k = shifted - SHIFT_F32;
     let k_bits = shifted.to_bits().wrapping_sub(SHIFT_F32.to_bits());
-    // As in `exp_f64`: r + c = x - k ln2 exactly, and 1 + r carried as s + e.
-    let hi = x - k * LN2_HI_F32;
-    let lo = -(k * LN2_LO_F32);
-    let r = hi + lo;
-    let lo_part = r - hi;
-    let c = (hi - (r - lo_part)) + (lo - lo_part);
+    let r = (-k).mul_add(LN2_HI_F32, x);
+    let r = (-k).mul_add(LN2_LO_F32, r);
     // Taylor to r^7 (|r|^8 / 8! < 2^-27 on |r| <= ln2 / 2).
-    let q = 1.0 / 2.0
-        + r * (1.0 / 6.0
-            + r * (1.0 / 24.0 + r * (1.0 / 120.0 + r * (1.0 / 720.0 + r * (1.0 / 5_040.0)))));
-    let s = 1.0 + r;
-    let e = (1.0 - s) + r;
-    let p = s + (r * r * q + (e + c * s));
+    let mut q = EXP_TAYLOR_F32[0];
+    for &coefficient in &EXP_TAYLOR_F32[1..] {
+        q = r.mul_add(q, coefficient);
+    }
+    let p = r.mul_add(q, 1.0);
     // 2^k as 2^(k + 32) 2^-32, as in `exp_f64`.
     let scale = f32::from_bits(k_bits.wrapping_add(127 + 32) << 23);
     p * scale * TWO_POW_M32_F32
 }
+
+/// 1/n! for n = 7 down to 1: the Taylor series of e^r beyond its 1, for Horner's rule.
+const EXP_TAYLOR_F32: [f32; 7] = [
+    1.0 / 5_040.0,
+    1.0 / 720.0,
+    1.0 / 120.0,
+    1.0 / 24.0,
+    1.0 / 6.0,
+    1.0 / 2.0,
+    1.0,
+];
 
 /// tanh |x| = |x| + |x|^3 P(x^2) below this, (1 - e^{-2|x|}) / (1 + e^{-2|x|}) above.
 const TANH_SPLIT_F32: f32 = 0.625;
@@ -184,10 +198,11 @@ const TANH_P_F32: [f32; 6] = [
 pub(crate) fn tanh_f32(x: f32) -> f32 {
     let a = x.abs();
     let s = a * a;
-    let p = TANH_P_F32[0]
-        + s * (TANH_P_F32[1]
-            + s * (TANH_P_F32[2] + s * (TANH_P_F32[3] + s * (TANH_P_F32[4] + s * TANH_P_F32[5]))));
-    let near = a + a * s * p;
+    let mut p = TANH_P_F32[5];
+    for &coefficient in TANH_P_F32[..5].iter().rev() {
+        p = s.mul_add(p, coefficient);
+    }
+    let near = (a * s).mul_add(p, a);
     // For |x| >= 0.625, e <= 0.29: 1 - e does not cancel. For |x| > 9.1, e < 2^-26 and the
     // quotient rounds to 1, as tanh does.
     let e = exp_f32(-2.0 * a);
