@@ -9,9 +9,10 @@
 //! small enough to stay in cache between the forward and the backward pass, and the threads
 //! meet once per pass instead of once per product.
 //!
-//! The cut depends on m and the layer sizes alone (see [`Plan`]) and the chunks' sums are added
-//! in chunk order, so the results depend on the batch and never on the number of threads, nor
-//! on the number of processes that share the groups (see [`crate::peers`]).
+//! The cut depends on m, the layer sizes and the number type alone (see [`Plan`]) and the
+//! chunks' sums are added in chunk order, so the results depend on the batch and never on the
+//! number of threads, nor on the number of processes that share the groups (see
+//! [`crate::peers`]).
 
 use crate::dropout::Dropout;
 use crate::float::Float;
@@ -71,8 +72,8 @@ const MAX_GROUPS: usize = 8;
 /// How a batch of m rows is cut: `chunks` runs of consecutive rows of nearly equal length, and
 /// `groups` runs of consecutive chunks. A group is processed by one thread (or by several, when
 /// there are fewer groups than threads) and sums its chunks' gradients in a buffer of its own;
-/// the groups' buffers are added at the end, in order. The cut is a function of m and the
-/// network's layer sizes, never of the number of threads.
+/// the groups' buffers are added at the end, in order. The cut is a function of m, the
+/// network's layer sizes and the size of its numbers, never of the number of threads.
 #[derive(Clone, Copy, Debug)]
 struct Plan {
     m: usize,

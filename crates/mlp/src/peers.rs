@@ -1,9 +1,10 @@
 //! Training on several processes (over MPI, say) with the results of one, bit for bit.
 //!
 //! The gradient of J is a sum over examples. One process sums it by a fixed plan (see
-//! `driver`): a batch of m rows is cut into G groups of consecutive rows, a function of m and
-//! the layer sizes alone; group g sums its chunks' gradients into a buffer g_g and the sum of
-//! its examples' costs into t_g, and the groups are added as a left fold, element by element:
+//! `driver`): a batch of m rows is cut into G groups of consecutive rows, a function of m,
+//! the layer sizes and the number type alone; group g sums its chunks' gradients into a buffer
+//! g_g and the sum of its examples' costs into t_g, and the groups are added as a left fold,
+//! element by element:
 //!
 //! dJ/dW = ((g_0 + g_1) + g_2) + ... + g_(G-1),   total = ((t_0 + t_1) + t_2) + ... + t_(G-1).
 //!

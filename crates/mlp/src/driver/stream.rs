@@ -1,13 +1,13 @@
 //! A full batch too large for memory, read in pieces: the same passes over the same chunks,
 //! with the same sums, as the batch held whole.
 //!
-//! The batch of m rows is cut by the [`Plan`] of m rows (a function of m and the layer sizes
-//! alone), whatever the pieces: each piece is a run of whole chunks, each chunk's gradient is
-//! written into (the group's first chunk) or added to its group's buffer, and each group's cost
-//! is summed on from where the last piece left it. At the end the groups' buffers and costs
-//! are added in order, as [`run`](super::run) adds them. So J and its gradient come out the
-//! same bits as from the batch in memory; only when the chunks run differs (one piece after
-//! another instead of the groups side by side).
+//! The batch of m rows is cut by the [`Plan`] of m rows (a function of m, the layer sizes and
+//! the number type alone), whatever the pieces: each piece is a run of whole chunks, each
+//! chunk's gradient is written into (the group's first chunk) or added to its group's buffer,
+//! and each group's cost is summed on from where the last piece left it. At the end the
+//! groups' buffers and costs are added in order, as [`run`](super::run) adds them. So J and
+//! its gradient come out the same bits as from the batch in memory; only when the chunks run
+//! differs (one piece after another instead of the groups side by side).
 
 use super::{Pass, Plan, Segment, run_chunks};
 use crate::error::Result;
