@@ -41,8 +41,8 @@ const CHUNK_MAX_ROWS: usize = 256;
 /// ... and no more rows than keep a chunk's input within this many bytes, so that the
 /// gradient's product dJ/dW^(2) = Delta^T X still finds them in the core's L2 cache (512 KiB
 /// or more on current cores) after the forward pass brought them in. W2's 400 float64 inputs
-/// are 3,200 bytes a row: 128 rows instead of 256 (800 KB, read twice from the shared cache)
-/// made its full-batch steps 1.03-1.04 times as fast (medians of 8 and 10 alternating runs,
+/// are 3,200 bytes a row: 128 rows instead of 256 (800 KB, more than that L2 holds) made its
+/// full-batch steps 1.03-1.04 times as fast (medians of 8 and 10 alternating runs,
 /// faster in 6 of each).
 const CHUNK_INPUT_BYTES: usize = 400 << 10;
 
@@ -83,8 +83,8 @@ struct Plan {
 
 impl Plan {
     /// The cut of a pass with a cost (and gradient), or of forward propagation alone, over m
-    /// rows of a network of layer sizes `sizes` computing in numbers of `elem_bytes` bytes.
-    fn new(m: usize, cost: bool, sizes: &[usize], elem_bytes: usize) -> Self {
+    /// rows of a network of layer sizes `sizes` computing in `T`.
+    fn new<T: Float>(m: usize, cost: bool, sizes: &[usize]) -> Self {
         let products = || sizes.windows(2).map(|w| m * w[0] * w[1]);
         let chunks = match cost {
             true if m <= SPLIT_MIN_ROWS => {
@@ -99,7 +99,7 @@ impl Plan {
                 }
             }
             true => {
-                let row_bytes = sizes.first().map_or(1, |&n| n * elem_bytes).max(1);
+                let row_bytes = sizes.first().map_or(1, |&n| n * T::BYTES).max(1);
                 let rows = (CHUNK_INPUT_BYTES / row_bytes).clamp(CHUNK_MIN_ROWS, CHUNK_MAX_ROWS);
                 m.div_ceil(rows)
             }
@@ -195,7 +195,7 @@ fn run_groups<J: Send>(jobs: &mut [J], threads: usize, f: &(impl Fn(&mut J, usiz
 /// Whether a training step on a batch of m rows makes splits for other threads to take up
 /// (see [`in_pool`]).
 pub(crate) fn step_splits<T: Float>(net: &Network<T>, m: usize) -> bool {
-    Plan::new(m, true, net.sizes(), size_of::<T>()).splits(net.sizes())
+    Plan::new::<T>(m, true, net.sizes()).splits(net.sizes())
 }
 
 /// What every chunk of a pass reads: the network, the batch, its cut, 1/m, and the dropout
@@ -230,7 +230,7 @@ pub(crate) fn run<T: Float>(
     let m = x.nrows();
     // The cost alone is summed the way the gradient's pass sums it: J comes out the same
     // bits either way.
-    let plan = Plan::new(m, y.is_some(), net.sizes(), size_of::<T>());
+    let plan = Plan::new::<T>(m, y.is_some(), net.sizes());
     let threads = ws.threads();
     let shared = y.is_some() && ws.cluster.is_some();
     let owned = match (&ws.cluster, shared) {

@@ -7,8 +7,10 @@
 //! time. The functions here use only `+ - * /`, fused multiply-adds (`mul_add`), comparisons
 //! and bit operations — no branch, no table — so LLVM turns a loop over them into SIMD code, and
 //! every instruction set computes the same bits: a fused multiply-add rounds once, whether it
-//! is an FMA instruction (AVX2, AVX-512) or, on the SSE2 baseline, the C library's `fma` (the
-//! same bits, far slower; CPUs without FMA predate 2013).
+//! is an FMA instruction (AVX2, AVX-512) or, on an x86 CPU without FMA (the SSE2 baseline), a
+//! call to the C library's `fma`. There the same bits cost more: tanh took 49 ns an element in
+//! a loop compiled for the baseline, against 14 ns before these functions used `mul_add`, and
+//! 1 ns vectorized with FMA.
 //!
 //! Accuracy, checked by this module's tests against the `f64` std functions:
 //!

@@ -48,7 +48,7 @@ pub(crate) fn run_stream<T: Float>(
 ) -> Result<f64> {
     let m = source.rows();
     let sizes = net.sizes();
-    let plan = Plan::new(m, true, sizes, size_of::<T>());
+    let plan = Plan::new::<T>(m, true, sizes);
     let threads = ws.threads();
     let partials = match grad.is_some() {
         true => plan.groups - 1,
@@ -84,7 +84,7 @@ pub(crate) fn run_stream<T: Float>(
             inv_m,
             dropout,
         };
-        let splits = Plan::new(rows, true, sizes, size_of::<T>()).splits(sizes);
+        let splits = Plan::new::<T>(rows, true, sizes).splits(sizes);
         while c < end {
             let g = (0..plan.groups)
                 .find(|&g| plan.chunks_of(g).contains(&c))
@@ -262,7 +262,7 @@ mod tests {
         let cost = net
             .cost_and_gradient(x.view(), y.view(), 0.5, &mut ws, &mut expected)
             .unwrap();
-        assert!(Plan::new(m, true, net.sizes(), 8).groups == 8);
+        assert!(Plan::new::<f64>(m, true, net.sizes()).groups == 8);
         for piece in [1, 250, 251, 600, 1000, 5000] {
             let mut source = Pieces {
                 x: x.clone(),

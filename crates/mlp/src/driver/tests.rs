@@ -27,7 +27,7 @@ fn plans_cover_every_row_once_in_order() {
         .flat_map(|m| networks.map(|sizes| (m, sizes)))
     {
         for cost in [false, true] {
-            let plan = Plan::new(m, cost, sizes, 4);
+            let plan = Plan::new::<f32>(m, cost, sizes);
             assert!(plan.groups >= 1 && plan.groups <= plan.chunks, "{m}");
             let mut next = 0;
             for g in 0..plan.groups {
@@ -50,7 +50,7 @@ fn batches_of_small_products_are_cut_in_two() {
     // W3's 32-128-128-1 at 128 to 400 rows: no product is split, so the two threads take
     // half of the rows each; W1's products at 256 rows are split instead, and a tiny network
     // is not worth a second thread.
-    let chunks = |m, sizes: &[usize]| Plan::new(m, true, sizes, 4).chunks;
+    let chunks = |m, sizes: &[usize]| Plan::new::<f32>(m, true, sizes).chunks;
     assert_eq!(chunks(256, &[32, 128, 128, 1]), 2);
     // The two-chunk case of the allocation test.
     assert_eq!(chunks(256, &[32, 128, 128, 10]), 2);
@@ -61,28 +61,28 @@ fn batches_of_small_products_are_cut_in_two() {
     assert_eq!(chunks(127, &[32, 128, 128, 1]), 1);
     assert_eq!(chunks(256, &[784, 512, 256, 10]), 1);
     assert_eq!(chunks(512, &[4, 100, 3]), 1);
-    assert!(Plan::new(256, true, &[32, 128, 128, 1], 4).splits(&[32, 128, 128, 1]));
-    assert!(Plan::new(128, true, &[784, 512, 256, 10], 4).splits(&[784, 512, 256, 10]));
-    assert!(!Plan::new(150, true, &[4, 100, 3], 4).splits(&[4, 100, 3]));
+    assert!(Plan::new::<f32>(256, true, &[32, 128, 128, 1]).splits(&[32, 128, 128, 1]));
+    assert!(Plan::new::<f32>(128, true, &[784, 512, 256, 10]).splits(&[784, 512, 256, 10]));
+    assert!(!Plan::new::<f32>(150, true, &[4, 100, 3]).splits(&[4, 100, 3]));
 }
 
 #[test]
 fn wide_inputs_cut_full_batches_into_chunks_that_stay_in_cache() {
     // W2: 400 float64 inputs, 3,200 bytes a row: chunks of at most 128 rows (400 KiB).
-    assert_eq!(Plan::new(5000, true, &[400, 25, 10], 8).chunks, 40);
+    assert_eq!(Plan::new::<f64>(5000, true, &[400, 25, 10]).chunks, 40);
     // In float32 the rows are half as long, and 256 of them fit.
-    assert_eq!(Plan::new(5000, true, &[400, 25, 10], 4).chunks, 20);
+    assert_eq!(Plan::new::<f32>(5000, true, &[400, 25, 10]).chunks, 20);
     // Narrow inputs keep 256 rows; inputs too wide even for 128 rows keep 128.
-    assert_eq!(Plan::new(5000, true, &[20, 30, 5], 8).chunks, 20);
-    assert_eq!(Plan::new(5000, true, &[784, 512, 10], 8).chunks, 40);
+    assert_eq!(Plan::new::<f64>(5000, true, &[20, 30, 5]).chunks, 20);
+    assert_eq!(Plan::new::<f64>(5000, true, &[784, 512, 10]).chunks, 40);
     // Forward propagation alone is cut for the threads only.
-    assert_eq!(Plan::new(5000, false, &[400, 25, 10], 8).chunks, 8);
+    assert_eq!(Plan::new::<f64>(5000, false, &[400, 25, 10]).chunks, 8);
 }
 
 #[test]
 fn a_gradient_summed_chunk_by_chunk_passes_the_gradient_check() {
     // 700 rows: three chunks in three groups, each with its own gradient sum.
-    assert!(Plan::new(700, true, &[5, 4, 3], 4).groups == 3);
+    assert!(Plan::new::<f64>(700, true, &[5, 4, 3]).groups == 3);
     let (x, y) = data(700, 5, 3);
     let net = net(&[5, 4, 3], Loss::CrossEntropy, Activation::Sigmoid);
     let check = gradient_check(&net, x.view(), y.view(), 0.7, &GradCheckConfig::default());
@@ -132,7 +132,7 @@ fn passes_give_the_same_bits_on_any_number_of_threads() {
         let net = net(&[40, hidden, 10], Loss::CrossEntropy, Activation::Sigmoid);
         assert_eq!(
             hidden == 300,
-            Plan::new(m, true, net.sizes(), 4).chunks == 2
+            Plan::new::<f64>(m, true, net.sizes()).chunks == 2
         );
         let run = |threads: usize| {
             let mut ws = Workspace::new(threads);
