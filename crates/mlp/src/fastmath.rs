@@ -65,8 +65,8 @@ const EXP_TAYLOR_F64: [f64; 12] = [
 ///
 /// x = k ln2 + r with |r| <= ln2/2, e^x = 2^k e^r. The reduction keeps r as the exact sum
 /// r + c of two doubles, and e^r = 1 + r + r^2 q(r) is summed with the rounding error of 1 + r
-/// carried along, so that the only sizeable error is the final rounding. q is Horner's rule in
-/// fused multiply-adds: it enters only the small r^2 q, so its own roundings do not show.
+/// carried along, so that the only sizeable error is the final rounding. q is Estrin's scheme
+/// in fused multiply-adds: it enters only the small r^2 q, so its own roundings do not show.
 #[inline(always)]
 pub(crate) fn exp_f64(x: f64) -> f64 {
     // Below -746, e^x is 0 in f64; the clamp keeps k within the range of the scale factors.
@@ -80,11 +80,18 @@ pub(crate) fn exp_f64(x: f64) -> f64 {
     let r = hi + lo;
     let lo_part = r - hi;
     let c = (hi - (r - lo_part)) + (lo - lo_part);
-    let mut q = EXP_TAYLOR_F64[11];
-    for &coefficient in EXP_TAYLOR_F64[..11].iter().rev() {
-        q = r.mul_add(q, coefficient);
-    }
-    let tail = r * r * q;
+    // q = d0 + d1 r + ... + d11 r^11 (d_i = 1/(i + 2)!) by Estrin's scheme: pairs
+    // d_2j + d_2j+1 r, then pairs of pairs with r^2, r^4, r^8 (four dependent steps after r
+    // instead of eleven by Horner's rule: the sigmoid's pass waits on this chain).
+    let d = EXP_TAYLOR_F64;
+    let r2 = r * r;
+    let r4 = r2 * r2;
+    let pair = |j: usize| r.mul_add(d[2 * j + 1], d[2 * j]);
+    let q01 = r2.mul_add(pair(1), pair(0));
+    let q23 = r2.mul_add(pair(3), pair(2));
+    let q45 = r2.mul_add(pair(5), pair(4));
+    let q = (r4 * r4).mul_add(q45, r4.mul_add(q23, q01));
+    let tail = r2 * q;
     // 1 + r = s + e exactly (Fast2Sum: |r| < 1); e^(r + c) = e^r (1 + c) to 2^-110.
     let s = 1.0 + r;
     let e = (1.0 - s) + r;
@@ -205,12 +212,48 @@ pub(crate) fn tanh_f32(x: f32) -> f32 {
         p = s.mul_add(p, coefficient);
     }
     let near = (a * s).mul_add(p, a);
-    // For |x| >= 0.625, e <= 0.29: 1 - e does not cancel. For |x| > 9.1, e < 2^-26 and the
-    // quotient rounds to 1, as tanh does.
-    let e = exp_f32(-2.0 * a);
-    let far = (1.0 - e) / (1.0 + e);
+    let far = tanh_far_f32(a);
     let t = if a < TANH_SPLIT_F32 { near } else { far };
     t.copysign(x)
+}
+
+/// Beyond this, e^{-2a} < 2^-92 and (1 - e)/(1 + e) rounds to 1 in f32 whatever e is: the far
+/// branch clamps a to it, so that the 2^k of its exponential is a normal number.
+const TANH_FAR_MAX_F32: f32 = 32.0;
+
+/// tanh a = (1 - e)/(1 + e), e = e^{-2a}, for a >= 0.625 (e <= 0.29: 1 - e does not cancel;
+/// for a > 9.1, e < 2^-26 and the quotient rounds to 1, as tanh does).
+///
+/// e is [`exp_f32`]'s, written for the quotient: tanh's pass waits on the chain of dependent
+/// operations from a to the quotient, so the chain is kept short. The reduction takes -2a log2 e
+/// inside one fma; e^r's series is summed by Estrin's scheme (three dependent steps after r^2
+/// instead of six by Horner's rule); and 2^k, a normal number below [`TANH_FAR_MAX_F32`],
+/// enters 1 - e and 1 + e inside their fmas (p 2^k is exact, so they round once, as 1 - e and
+/// 1 + e did from e).
+#[inline(always)]
+fn tanh_far_f32(a: f32) -> f32 {
+    // (A comparison, not `min`: NaN stays NaN.)
+    let a = if a > TANH_FAR_MAX_F32 {
+        TANH_FAR_MAX_F32
+    } else {
+        a
+    };
+    let shifted = a.mul_add(-2.0 * std::f32::consts::LOG2_E, SHIFT_F32);
+    let k = shifted - SHIFT_F32;
+    let k_bits = shifted.to_bits().wrapping_sub(SHIFT_F32.to_bits());
+    let r = (-k).mul_add(LN2_HI_F32, -2.0 * a);
+    let r = (-k).mul_add(LN2_LO_F32, r);
+    // q = 1 + r/2 + r^2/6 + ... + r^6/7! = (1 + r/2) + r^2 ((1/6 + r/24) + r^2 ((1/120 + r/720)
+    // + r^2/7!)) with cN = 1/N!, then e^r = 1 + r q.
+    let [c7, c6, c5, c4, c3, c2, c1] = EXP_TAYLOR_F32;
+    let r2 = r * r;
+    let low = r.mul_add(c2, c1);
+    let mid = r.mul_add(c4, c3);
+    let high = r.mul_add(c6, c5);
+    let q = r2.mul_add(r2.mul_add(r2.mul_add(c7, high), mid), low);
+    let p = r.mul_add(q, 1.0);
+    let scale = f32::from_bits(k_bits.wrapping_add(127) << 23);
+    (-p).mul_add(scale, 1.0) / p.mul_add(scale, 1.0)
 }
 
 /// tanh |x| = |x| + |x| x^2 P(x^2) / Q(x^2) below this, (1 - e^{-2|x|}) / (1 + e^{-2|x|})

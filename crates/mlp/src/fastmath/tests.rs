@@ -224,9 +224,21 @@ fn f32_tanh_is_within_two_ulp_and_saturates_exactly() {
     let (u, x, n) = worst_f32(args.into_iter(), tanh_f32, f64::tanh, &[1.0, -1.0, 0.0]);
     eprintln!("tanh_f32: max {u:.3} ulp at {x:e} over {n} arguments");
     assert!(u <= 2.0, "{u} ulp at {x:e}");
-    for x in [f32::MAX, -f32::MAX, 1e30, -1e30, 9.5, -9.5] {
+    for x in [
+        f32::MAX,
+        -f32::MAX,
+        1e30,
+        -1e30,
+        32.5,
+        -32.5,
+        9.5,
+        -9.5,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+    ] {
         assert_eq!(tanh_f32(x), x.signum());
     }
+    assert!(tanh_f32(f32::NAN).is_nan());
     assert_eq!(tanh_f32(0.0).to_bits(), 0.0f32.to_bits());
     assert_eq!(tanh_f32(-0.0).to_bits(), (-0.0f32).to_bits());
 }
