@@ -50,7 +50,7 @@ pub(crate) fn matmul<T: Float>(
         let (lhs_t, rhs_t) = (rhs.reversed_axes(), lhs.reversed_axes());
         return matmul(&mut dst_t, accumulate, lhs_t, rhs_t, alpha, threads);
     }
-    if dst.strides()[1] == 1 && n > 1 && n % (STRIP_BYTES / T::BYTES) == 1 {
+    if dst.strides()[1] == 1 && lone_last_column::<T>(n) {
         // `gemm` computes a row-major dst as dst^T, in strips of STRIP_BYTES of dst's columns
         // (8 float64, 16 float32): here the last strip would hold one column in a kernel of
         // full width. That column is a product of its own instead (a matrix-vector product),
@@ -115,6 +115,11 @@ fn split<T: Float>(
 /// vectors), as used by [`matmul`] (AVX-512's strips are twice as high; the rule is the same
 /// on every CPU).
 const STRIP_BYTES: usize = 64;
+
+/// Whether `gemm`'s last strip of a row-major dst with n columns would hold one column.
+fn lone_last_column<T: Float>(n: usize) -> bool {
+    n > 1 && n % (STRIP_BYTES / T::BYTES) == 1
+}
 
 /// Products of at least this many multiply-adds (m n k) are split over threads: below it,
 /// waking a second thread costs more than half the product.
@@ -272,20 +277,29 @@ mod tests {
     }
 
     #[test]
-    fn a_lone_last_column_is_peeled_only_where_a_strip_would_hold_it_alone() {
-        // 25 float64 columns: 3 strips of 8 and one column; 24 and 26 are computed whole.
-        // The peeled column comes out as the whole product's within rounding.
+    fn a_lone_last_column_is_a_product_of_its_own() {
+        assert!(lone_last_column::<f64>(25) && lone_last_column::<f64>(9));
+        assert!(!lone_last_column::<f64>(24) && !lone_last_column::<f64>(26));
+        assert!(!lone_last_column::<f64>(1) && !lone_last_column::<f32>(25));
+        assert!(lone_last_column::<f32>(17));
+        // The seed's 25 units: the first 24 columns are the 24-column product's bits, and
+        // the 25th is the exact product's within rounding.
         let lhs = Array2::from_shape_fn((125, 400), |(i, j)| ((i * 7 + j * 3) % 11) as f64 - 5.1);
-        let w = Array2::from_shape_fn((26, 400), |(i, j)| ((i * 5 + j) % 13) as f64 * 0.1);
-        for n in [24, 25, 26] {
-            let rhs = w.slice(ndarray::s![..n, ..]);
-            let mut dst = Array2::<f64>::zeros((125, n));
-            matmul(&mut dst.view_mut(), false, lhs.view(), rhs.t(), 1.0, 1);
-            let exact = lhs.dot(&rhs.t());
-            let error = (&dst - &exact).iter().fold(0.0f64, |e, v| e.max(v.abs()));
-            assert!(error <= 1e-9, "{n} columns: {error}");
-        }
-        assert_eq!(25 % (STRIP_BYTES / 8), 1);
-        assert_eq!(17 % (STRIP_BYTES / 4), 1);
+        let w = Array2::from_shape_fn((25, 400), |(i, j)| ((i * 5 + j) % 13) as f64 * 0.1 - 0.3);
+        let mut whole = Array2::<f64>::zeros((125, 25));
+        matmul(&mut whole.view_mut(), false, lhs.view(), w.t(), 1.0, 2);
+        let mut body = Array2::<f64>::zeros((125, 24));
+        let w24 = w.slice(ndarray::s![..24, ..]);
+        matmul(&mut body.view_mut(), false, lhs.view(), w24.t(), 1.0, 2);
+        let first = whole.slice(ndarray::s![.., ..24]);
+        assert!(
+            first
+                .iter()
+                .zip(&body)
+                .all(|(a, b)| a.to_bits() == b.to_bits())
+        );
+        let exact = lhs.dot(&w.t());
+        let error = (&whole - &exact).iter().fold(0.0f64, |e, v| e.max(v.abs()));
+        assert!(error <= 1e-10, "{error}");
     }
 }
