@@ -16,6 +16,9 @@ use ndarray::{ArrayView2, ArrayViewMut2, Axis};
 /// two threads); smaller ones run on the calling thread. Either way every element of `dst` is the same
 /// dot product summed in the same order — `gemm` sums along k in blocks whose size depends on
 /// k alone — so the result does not depend on `threads` (the tests check this bit for bit).
+/// Before any cut, a row-major `dst` whose last strip in `gemm` would hold a single column has
+/// that column computed as a product of its own (see [`lone_last_column`]), a rule of the shape
+/// alone.
 ///
 /// # Panics
 /// When the shapes do not chain: callers size every buffer from the network, so this is an
