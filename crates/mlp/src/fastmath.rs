@@ -161,11 +161,7 @@ const TWO_POW_M32_F32: f32 = 1.0 / 4_294_967_296.0;
 pub(crate) fn exp_f32(x: f32) -> f32 {
     // Below -104, e^x rounds to 0 in f32.
     let x = if x < -104.0 { -104.0 } else { x };
-    let shifted = x.mul_add(std::f32::consts::LOG2_E, SHIFT_F32);
-    let k = shifted - SHIFT_F32;
-    let k_bits = shifted.to_bits().wrapping_sub(SHIFT_F32.to_bits());
-    let r = (-k).mul_add(LN2_HI_F32, x);
-    let r = (-k).mul_add(LN2_LO_F32, r);
+    let (r, k_bits) = reduce_f32(x, 1.0);
     // Taylor to r^7 (|r|^8 / 8! < 2^-27 on |r| <= ln2 / 2).
     let mut q = EXP_TAYLOR_F32[0];
     for &coefficient in &EXP_TAYLOR_F32[1..] {
@@ -175,6 +171,19 @@ pub(crate) fn exp_f32(x: f32) -> f32 {
     // 2^k as 2^(k + 32) 2^-32, as in `exp_f64`.
     let scale = f32::from_bits(k_bits.wrapping_add(127 + 32) << 23);
     p * scale * TWO_POW_M32_F32
+}
+
+/// x = s a = k ln2 + r with |r| <= ln2/2, for [`exp_f32`] (s = 1) and tanh's far branch
+/// (s = -2, x = -2|x|): returns r and k's bits (two's complement). s a log2 e is formed inside
+/// one fma, the same bits as x log2 e for these powers of two, and r = (x - k ln2_hi) - k ln2_lo
+/// in two (each product is exact inside its fma).
+#[inline(always)]
+fn reduce_f32(a: f32, s: f32) -> (f32, u32) {
+    let shifted = a.mul_add(s * std::f32::consts::LOG2_E, SHIFT_F32);
+    let k = shifted - SHIFT_F32;
+    let k_bits = shifted.to_bits().wrapping_sub(SHIFT_F32.to_bits());
+    let r = (-k).mul_add(LN2_HI_F32, s * a);
+    ((-k).mul_add(LN2_LO_F32, r), k_bits)
 }
 
 /// 1/n! for n = 7 down to 1: the Taylor series of e^r beyond its 1, for Horner's rule.
@@ -225,8 +234,8 @@ const TANH_FAR_MAX_F32: f32 = 32.0;
 /// for a > 9.1, e < 2^-26 and the quotient rounds to 1, as tanh does).
 ///
 /// e is [`exp_f32`]'s, written for the quotient: tanh's pass waits on the chain of dependent
-/// operations from a to the quotient, so the chain is kept short. The reduction takes -2a log2 e
-/// inside one fma; e^r's series is summed by Estrin's scheme (three dependent steps after r^2
+/// operations from a to the quotient, so the chain is kept short. The reduction is the same
+/// ([`reduce_f32`], -2a log2 e inside one fma); e^r's series is summed by Estrin's scheme (three dependent steps after r^2
 /// instead of six by Horner's rule); and 2^k, a normal number below [`TANH_FAR_MAX_F32`],
 /// enters 1 - e and 1 + e inside their fmas (p 2^k is exact, so they round once, as 1 - e and
 /// 1 + e did from e).
@@ -238,11 +247,7 @@ fn tanh_far_f32(a: f32) -> f32 {
     } else {
         a
     };
-    let shifted = a.mul_add(-2.0 * std::f32::consts::LOG2_E, SHIFT_F32);
-    let k = shifted - SHIFT_F32;
-    let k_bits = shifted.to_bits().wrapping_sub(SHIFT_F32.to_bits());
-    let r = (-k).mul_add(LN2_HI_F32, -2.0 * a);
-    let r = (-k).mul_add(LN2_LO_F32, r);
+    let (r, k_bits) = reduce_f32(a, -2.0);
     // q = 1 + r/2 + r^2/6 + ... + r^6/7! = (1 + r/2) + r^2 ((1/6 + r/24) + r^2 ((1/120 + r/720)
     // + r^2/7!)) with cN = 1/N!, then e^r = 1 + r q.
     let [c7, c6, c5, c4, c3, c2, c1] = EXP_TAYLOR_F32;

@@ -294,8 +294,8 @@ mod tests {
         assert!(!lone_last_column::<f64>(24) && !lone_last_column::<f64>(26));
         assert!(!lone_last_column::<f64>(1) && !lone_last_column::<f32>(25));
         assert!(lone_last_column::<f32>(17));
-        // The seed's 25 units: the first 24 columns are the 24-column product's bits, and
-        // the 25th is the exact product's within rounding.
+        // The seed's 25 units: the first 24 columns are the 24-column product's bits, the 25th
+        // the one-column product's, and all are the exact product's within rounding.
         let lhs = Array2::from_shape_fn((125, 400), |(i, j)| ((i * 7 + j * 3) % 11) as f64 - 5.1);
         let w = Array2::from_shape_fn((25, 400), |(i, j)| ((i * 5 + j) % 13) as f64 * 0.1 - 0.3);
         let mut whole = Array2::<f64>::zeros((125, 25));
@@ -308,6 +308,22 @@ mod tests {
             first
                 .iter()
                 .zip(&body)
+                .all(|(a, b)| a.to_bits() == b.to_bits())
+        );
+        let mut column = Array2::<f64>::zeros((125, 1));
+        let w_last = w.slice(ndarray::s![24.., ..]);
+        matmul(
+            &mut column.view_mut(),
+            false,
+            lhs.view(),
+            w_last.t(),
+            1.0,
+            2,
+        );
+        let last = whole.column(24);
+        assert!(
+            last.iter()
+                .zip(&column)
                 .all(|(a, b)| a.to_bits() == b.to_bits())
         );
         let exact = lhs.dot(&w.t());
