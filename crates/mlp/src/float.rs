@@ -40,7 +40,7 @@ pub trait Float:
     /// arithmetic that vectorizes: `f64` within 1 ulp of [`f64::exp`], `f32` within 1 ulp of
     /// the exact value. 0 where e^self rounds to 0.
     fn exp_nonpositive(self) -> Self;
-    /// tanh in plain arithmetic that vectorizes: `f32` within 2 ulp of the exact value, `f64`
+    /// tanh in plain arithmetic that vectorizes: `f32` within 5 ulp of the exact value, `f64`
     /// within 2 ulp of [`f64::tanh`]; exactly ±1 where the rounded exact value is.
     fn tanh_fast(self) -> Self;
     /// Bytes of one value: 4 or 8.

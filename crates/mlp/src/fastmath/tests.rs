@@ -219,11 +219,26 @@ fn f32_exp_is_within_one_ulp() {
 }
 
 #[test]
-fn f32_tanh_is_within_two_ulp_and_saturates_exactly() {
-    let args = f32_args(100.0, 10, &[0.625, 9.01, 1e-3]);
+fn f32_tanh_is_within_five_ulp_and_saturates_exactly() {
+    let args = f32_args(100.0, 10, &[TANH_ONE_F32, 7.191_447, 1.2e-4, 1e-19]);
     let (u, x, n) = worst_f32(args.into_iter(), tanh_f32, f64::tanh, &[1.0, -1.0, 0.0]);
     eprintln!("tanh_f32: max {u:.3} ulp at {x:e} over {n} arguments");
-    assert!(u <= 2.0, "{u} ulp at {x:e}");
+    assert!(u <= 5.0, "{u} ulp at {x:e}");
+    // Never beyond ±1, and x itself below 2^-13 (tanh x = x - x^3/3 + ...).
+    assert!(
+        f32_args(12.0, 12, &[])
+            .into_iter()
+            .all(|x| tanh_f32(x).abs() <= 1.0)
+    );
+    for x in [
+        1.2e-4f32,
+        -1e-20,
+        3e-25,
+        f32::MIN_POSITIVE,
+        -f32::from_bits(1),
+    ] {
+        assert_eq!(tanh_f32(x).to_bits(), x.to_bits());
+    }
     for x in [
         f32::MAX,
         -f32::MAX,
@@ -322,5 +337,5 @@ fn f32_functions_exhaustively() {
     eprintln!("sigmoid f32: max {v:.3} ulp at {y:e}");
     let (w, z, _) = worst_f32(all().filter(|x| *x <= 0.0), exp_f32, f64::exp, &[0.0, 1.0]);
     eprintln!("exp_f32: max {w:.3} ulp at {z:e}");
-    assert!(u <= 2.0 && v <= 3.0 && w <= 1.0);
+    assert!(u <= 5.0 && v <= 3.0 && w <= 1.0);
 }
