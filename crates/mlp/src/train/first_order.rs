@@ -125,7 +125,6 @@ fn copy_row<T: Float>(mut dst: ArrayViewMut1<'_, T>, src: ArrayView1<'_, T>) {
     }
 }
 
-/// Whether `chunk` is a run of consecutive row indices.
 /// After a mini-batch of `m` rows has its cost and gradient: the check that J stayed finite,
 /// the step, and the batch's share of the epoch's cost (see [`epoch_cost`]).
 pub(super) fn batch_done<T: Float>(
@@ -154,6 +153,7 @@ pub(super) fn epoch_cost<T>(r: &Run<T>, n: usize) -> Cost {
     }
 }
 
+/// Whether `chunk` is a run of consecutive row indices.
 fn in_order(chunk: &[usize]) -> bool {
     chunk.windows(2).all(|w| w[1] == w[0] + 1)
 }
